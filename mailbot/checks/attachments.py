@@ -1,0 +1,69 @@
+"""Files that were refused before reading: dangerous, unsupported, too large, bad archives."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mailbot.checks.base import CheckContext, Issue
+from mailbot.dossier import Refusal
+from mailbot.findings import Finding, Place
+from parsers.types import FileKind, ParseErrorKind
+
+DANGEROUS = Issue(
+    "attachment.dangerous", "附件为可执行程序",
+    "附件《{name}》实际是可执行程序，不论其扩展名如何，均已拒收。",
+    "出于安全考虑，系统不接收程序文件。请只发送整改台账（Excel）和整改报告（PDF）。",
+)
+UNSUPPORTED = Issue(
+    "attachment.unsupported", "附件类型不符合要求",
+    "附件《{name}》是{kind}，不是本次要求的整改台账（Excel）或整改报告（PDF）。",
+    "{hint}",
+)
+TOO_LARGE = Issue(
+    "attachment.too_large", "附件过大",
+    "附件《{name}》超过大小限制，未予读取。",
+    "请压缩图片、删去无关页后重新发送。",
+)
+ARCHIVE = Issue(
+    "attachment.archive", "压缩包无法安全解压",
+    "压缩包《{name}》无法安全解压：{why}。",
+    "请直接以附件形式发送台账和报告；如需打包，请勿加密，也不要在压缩包内再套压缩包。",
+)
+ISSUES = (DANGEROUS, UNSUPPORTED, TOO_LARGE, ARCHIVE)
+
+KIND_LABELS = {
+    FileKind.DOCX: "Word 文档",
+    FileKind.DOC: "Word 文档",
+    FileKind.IMAGE: "图片",
+    FileKind.TEXT: "纯文本文件",
+    FileKind.ZIP: "压缩包",
+    FileKind.UNKNOWN: "无法识别的文件",
+}
+KIND_HINTS = {
+    FileKind.DOCX: "如为整改报告，请另存为 PDF（或将签字盖章后的纸质件扫描为 PDF）后重新发送。",
+    FileKind.DOC: "如为整改报告，请另存为 PDF（或将签字盖章后的纸质件扫描为 PDF）后重新发送。",
+    FileKind.IMAGE: "如为报告的照片或扫描图片，请将各页合并为一个 PDF 文件后重新发送。",
+}
+ARCHIVE_REASONS = {
+    ParseErrorKind.BOMB: "解压后的体积异常巨大，疑似恶意文件",
+    ParseErrorKind.ENCRYPTED: "压缩包设置了密码",
+    ParseErrorKind.TOO_LARGE: "文件数量过多或压缩包嵌套过深",
+    ParseErrorKind.TRUNCATED: "文件不完整或已损坏",
+}
+
+
+def check(ctx: CheckContext) -> Iterator[Finding | None]:
+    for refused in ctx.dossier.refused:
+        place = Place(file=refused.name)
+        if refused.reason is Refusal.DANGEROUS:
+            yield ctx.finding(DANGEROUS, place, name=refused.name)
+        elif refused.reason is Refusal.TOO_LARGE:
+            yield ctx.finding(TOO_LARGE, place, name=refused.name)
+        elif refused.reason is Refusal.ARCHIVE:
+            kind = refused.error.kind if refused.error else None
+            why = ARCHIVE_REASONS.get(kind, "文件无法读取")
+            yield ctx.finding(ARCHIVE, place, name=refused.name, why=why)
+        else:
+            kind = KIND_LABELS.get(refused.kind, "无法识别的文件")
+            hint = KIND_HINTS.get(refused.kind, "请按通知要求发送 Excel 格式的整改台账和 PDF 格式的整改报告。")
+            yield ctx.finding(UNSUPPORTED, place, name=refused.name, kind=kind, hint=hint)

@@ -1,0 +1,73 @@
+"""The small protocol every check follows.
+
+A check is a module with ``ISSUES`` (the findings it can produce, each with a
+stable code, a default severity and Chinese message templates) and a function
+``check(ctx) -> Iterable[Finding]``. Checks never raise for bad input and never
+look at mail or the database: they read the :class:`CheckContext`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mailbot.dossier import Dossier, LedgerFile, ReportFile
+from mailbot.findings import Finding, Place, Severity
+from mailbot.rules import Campaign, Problem, Roster, Unit
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A kind of finding: code, default severity, and what to say (str.format templates)."""
+
+    code: str
+    title: str  # short Chinese name, for lists and the admin guide
+    message: str
+    hint: str = ""
+    default: Severity = Severity.ERROR
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    campaign: Campaign
+    roster: Roster
+    unit: Unit | None  # the unit being judged; None when it could not be determined
+    dossier: Dossier
+
+    @property
+    def ledger_file(self) -> LedgerFile | None:
+        """The single readable ledger, or None (missing, several, unreadable)."""
+        lf = self.dossier.ledger
+        return lf if lf is not None and lf.ledger is not None else None
+
+    @property
+    def report_file(self) -> ReportFile | None:
+        rf = self.dossier.report
+        return rf if rf is not None and rf.report is not None else None
+
+    def own_problems(self) -> tuple[Problem, ...]:
+        """The template rows this unit must answer (none when the unit is unknown)."""
+        return self.campaign.problems_for(self.unit) if self.unit else ()
+
+    def finding(self, issue: Issue, place: Place = Place(), **values) -> Finding | None:
+        """The finding for ``issue`` with the campaign's severity; None when the check is off."""
+        severity = self.campaign.severity(issue.code, issue.default)
+        if severity is Severity.OFF:
+            return None
+        return Finding(
+            code=issue.code,
+            severity=severity,
+            message=issue.message.format(**values),
+            hint=issue.hint.format(**values),
+            place=place,
+        )
+
+
+def cell_place(file: str, cell, seq: int | None = None) -> Place:
+    """A place from a parsed spreadsheet cell (parsers.types.CellValue)."""
+    return Place(file=file, sheet=cell.sheet, cell=cell.cell, seq=seq)
+
+
+def shorten(text: str, limit: int = 24) -> str:
+    """A problem's text cut for a message: enough to recognise the row."""
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,65 @@
+"""Is there exactly one ledger, and could it be read as the campaign's template?"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mailbot.checks.base import CheckContext, Issue
+from mailbot.findings import Finding, Place
+from parsers.types import ParseErrorKind
+
+MISSING = Issue(
+    "ledger.missing", "未收到台账",
+    "未收到整改台账（Excel 文件）。",
+    "请将填写好的整改台账作为邮件附件发送。",
+)
+MULTIPLE = Issue(
+    "ledger.multiple", "收到多份台账",
+    "收到 {count} 份台账（{names}），无法确定以哪一份为准。",
+    "请只发送一份填写完整的台账。",
+)
+ENCRYPTED = Issue(
+    "ledger.encrypted", "台账设有密码",
+    "台账《{name}》设置了打开密码，无法读取。",
+    "请取消密码保护后重新发送。",
+)
+UNREADABLE = Issue(
+    "ledger.unreadable", "台账无法打开",
+    "台账《{name}》无法打开：{why}。",
+    "请用 Excel 或 WPS 打开确认无误，另存为 .xlsx 格式后重新发送。",
+)
+NOT_TEMPLATE = Issue(
+    "ledger.not_template", "不是本次台账模板",
+    "《{name}》中找不到台账表头（序号、反馈问题、整改措施、整改完成情况等），不是本次通知所附的台账。",
+    "请使用通知所附的台账模板填写，不要删除或改动表头。",
+)
+ISSUES = (MISSING, MULTIPLE, ENCRYPTED, UNREADABLE, NOT_TEMPLATE)
+
+REASONS = {
+    ParseErrorKind.TRUNCATED: "文件不完整或已损坏",
+    ParseErrorKind.WRONG_TYPE: "文件内容与表格格式不符",
+    ParseErrorKind.TOO_LARGE: "表格行列数或体积超出限制",
+    ParseErrorKind.BOMB: "解压后的体积异常巨大，疑似恶意文件",
+    ParseErrorKind.TIMEOUT: "读取超时",
+    ParseErrorKind.OUT_OF_MEMORY: "文件过于庞大，无法读取",
+}
+
+
+def check(ctx: CheckContext) -> Iterator[Finding | None]:
+    ledgers = ctx.dossier.ledgers
+    if not ledgers:
+        yield ctx.finding(MISSING)
+        return
+    if len(ledgers) > 1:
+        names = "、".join(f"《{lf.name}》" for lf in ledgers)
+        yield ctx.finding(MULTIPLE, count=len(ledgers), names=names)
+    for lf in ledgers:
+        if lf.error is None:
+            continue
+        place = Place(file=lf.name)
+        if lf.error.kind is ParseErrorKind.ENCRYPTED:
+            yield ctx.finding(ENCRYPTED, place, name=lf.name)
+        elif lf.error.kind is ParseErrorKind.NO_TABLE:
+            yield ctx.finding(NOT_TEMPLATE, place, name=lf.name)
+        else:
+            yield ctx.finding(UNREADABLE, place, name=lf.name, why=REASONS.get(lf.error.kind, "文件已损坏或格式无法识别"))

@@ -1,0 +1,138 @@
+"""The ``mailbot`` command. Thin: parse arguments, build settings and rules once, call the steps."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from mailbot.checks import all_issues
+from mailbot.intake import read_files
+from mailbot.judge import judge, unit_from_ledger
+from mailbot.rules import Rules, UnitKind
+from mailbot.rules_loader import RulesError, load_rules
+from mailbot.settings import Settings, SettingsError, load_settings
+from mailbot.verdict_text import format_verdict
+
+
+class Context:
+    """What every command needs, built once from the options."""
+
+    def __init__(self, settings_path: Path | None, rules_dir: Path | None) -> None:
+        try:
+            self.settings: Settings = load_settings(settings_path)
+        except SettingsError as exc:
+            raise click.UsageError(f"设置有误：\n{exc}") from exc
+        self.rules_dir = rules_dir or self.settings.rules_dir
+
+    def rules(self) -> Rules:
+        try:
+            return load_rules(self.rules_dir, self.settings.limits.to_limits())
+        except RulesError as exc:
+            click.echo(f"规则文件有误（{self.rules_dir}）：", err=True)
+            for problem in exc.problems:
+                click.echo(f"  {problem}", err=True)
+            sys.exit(2)
+        except FileNotFoundError as exc:
+            raise click.UsageError(f"找不到规则目录：{self.rules_dir}") from exc
+
+
+@click.group()
+@click.option("--settings", "settings_path", type=click.Path(dir_okay=False, path_type=Path),
+              envvar="MAILBOT_SETTINGS", help="设置文件（TOML）。")
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="规则目录，默认取设置中的 rules_dir（rules/）。")
+@click.pass_context
+def main(ctx: click.Context, settings_path: Path | None, rules_dir: Path | None) -> None:
+    """mailbot：按邮件收取、核对各单位报送的整改台账和整改报告。"""
+    ctx.obj = Context(settings_path, rules_dir)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--unit", help="报送单位（名称或简称）；不指定时取台账“单位”栏。")
+@click.option("--campaign", "campaign_id", help="报送任务编号（rules/campaigns/ 下的文件夹名）。")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON（含稳定的校验代码），供脚本使用。")
+@click.pass_obj
+def check(obj: Context, files: tuple[Path, ...], unit: str | None, campaign_id: str | None, as_json: bool) -> None:
+    """核对台账和报告文件。通过退出码 0，需补正 1，用法错误 2。"""
+    rules = obj.rules()
+    try:
+        campaign = rules.campaign(campaign_id)
+    except KeyError as exc:
+        raise click.UsageError(exc.args[0]) from exc
+    chosen = None
+    if unit:
+        chosen = rules.roster.get(unit)
+        if chosen is None:
+            raise click.UsageError(f"名册中没有单位「{unit}」（见 {obj.rules_dir}/units.toml）")
+    dossier = read_files(((p.name, p.read_bytes()) for p in files), campaign, obj.settings.limits.to_limits())
+    if chosen is None:
+        chosen = unit_from_ledger(dossier, rules.roster)
+    verdict = judge(dossier, campaign, rules.roster, rules.version, chosen)
+    if as_json:
+        click.echo(json.dumps({"campaign": campaign.id, **verdict.as_dict()}, ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_verdict(verdict))
+    sys.exit(0 if verdict.accepted else 1)
+
+
+@main.group()
+def rules() -> None:
+    """规则（名册、报送任务）相关命令。"""
+
+
+@rules.command("check")
+@click.pass_obj
+def rules_check(obj: Context) -> None:
+    """检查 rules/ 下全部文件，并打印摘要。"""
+    loaded = obj.rules()
+    roster = loaded.roster
+    towns, depts = len(roster.of_kind(UnitKind.TOWNSHIP)), len(roster.of_kind(UnitKind.DEPARTMENT))
+    click.echo(f"规则无误（版本 {loaded.version}）")
+    registered = sum(1 for u in roster.units if u.addresses)
+    click.echo(f"名册：{len(roster.units)} 个单位（乡镇 {towns}，部门 {depts}），"
+               f"{registered} 个已登记邮箱；工作人员邮箱 {len(roster.staff)} 个")
+    for campaign in loaded.campaigns.values():
+        spec = campaign.spec
+        d = spec.deadline
+        rule = "含当日" if d.inclusive else "不含当日"
+        cutoff = d.cutoff().strftime("%Y-%m-%d %H:%M")
+        click.echo(f"\n任务 {campaign.id}：{spec.doc_number}《{spec.title}》")
+        grace = f"，宽限 {d.grace_hours:g} 小时" if d.grace_hours else ""
+        click.echo(f"  截止：{d.date} 前（{rule}{grace}），即 {cutoff}（{d.timezone}）之前收到为按时")
+        for name, day in spec.extensions.items():
+            click.echo(f"  延期：{name} 至 {day}")
+        click.echo(f"  问题：{len(campaign.problems)} 个（来自 {spec.ledger.template}）")
+        per_unit = Counter(len(campaign.problems_for(u)) for u in roster.units)
+        nobody = [p.seq for p in campaign.problems if not any(p.concerns(u) for u in roster.units)]
+        for unit in roster.units:
+            own = campaign.problems_for(unit)
+            click.echo(f"    {unit.name}：{len(own)} 项（序号 {_ranges([p.seq for p in own])}）")
+        if nobody:
+            click.echo(f"  注意：序号 {_ranges(nobody)} 没有对应的责任单位")
+        click.echo(f"  每单位应答问题数分布：{dict(sorted(per_unit.items()))}")
+
+
+@rules.command("checks")
+@click.pass_obj
+def rules_checks(obj: Context) -> None:
+    """列出全部校验项、默认严重程度及当前任务中的设置。"""
+    loaded = obj.rules()
+    for issue in all_issues():
+        current = " ".join(f"{c.id}={c.severity(issue.code, issue.default).value}" for c in loaded.campaigns.values())
+        click.echo(f"{issue.code:28} {issue.default.value:8} {current:30} {issue.title}")
+
+
+def _ranges(numbers: list[int]) -> str:
+    """[1,2,3,5] → '1-3, 5'."""
+    out: list[str] = []
+    for n in sorted(numbers):
+        if out and out[-1].split("-")[-1] == str(n - 1):
+            out[-1] = out[-1].split("-")[0] + f"-{n}"
+        else:
+            out.append(str(n))
+    return ", ".join(out) or "无"

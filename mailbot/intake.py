@@ -1,0 +1,72 @@
+"""Turn received files into a dossier: unpack, sniff, route, parse in a sandbox.
+
+Parsing untrusted files happens in a forked, memory- and time-limited child
+(:func:`parsers.sandbox.run_limited`), so a hostile attachment ends as a typed
+error on one file instead of a hang or an out-of-memory kill of the daemon.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from mailbot.dossier import Dossier, LedgerFile, Refusal, RefusedFile, ReportFile
+from mailbot.rules import Campaign
+from parsers.guard import check_zip
+from parsers.ledger import read_ledger
+from parsers.report import read_report
+from parsers.sandbox import run_limited
+from parsers.types import Attachment, FileKind, Ledger, Limits, ParseError, ParseErrorKind, Report
+from parsers.unpack import unpack
+
+LEDGER_KINDS = {FileKind.XLSX, FileKind.XLS, FileKind.CSV}
+
+
+def read_files(files: Iterable[tuple[str, bytes]], campaign: Campaign, limits: Limits) -> Dossier:
+    """Every file (name, bytes) read or refused; nothing is dropped silently."""
+    ledgers: list[LedgerFile] = []
+    reports: list[ReportFile] = []
+    refused: list[RefusedFile] = []
+    ledger_types = set(campaign.spec.ledger.types)
+    report_types = set(campaign.spec.report.types)
+    for name, data in files:
+        result = unpack(name, data, limits)
+        for rejected in result.rejected:
+            reason = Refusal.ARCHIVE if rejected.path or rejected.kind is FileKind.ZIP else Refusal.TOO_LARGE
+            refused.append(RefusedFile(rejected.display_name, rejected.kind, reason, rejected.error))
+        for attachment in result.files:
+            kind = attachment.kind
+            if kind in LEDGER_KINDS and kind.value in ledger_types:
+                ledgers.append(_ledger_file(attachment, limits))
+            elif kind is FileKind.OFFICE_ENCRYPTED:
+                error = ParseError(ParseErrorKind.ENCRYPTED, "OLE EncryptedPackage")
+                ledgers.append(LedgerFile(attachment.display_name, kind, attachment.sha256, None, error))
+            elif kind is FileKind.PDF and kind.value in report_types:
+                reports.append(_report_file(attachment, limits))
+            elif kind is FileKind.EXECUTABLE:
+                refused.append(RefusedFile(attachment.display_name, kind, Refusal.DANGEROUS))
+            else:
+                refused.append(RefusedFile(attachment.display_name, kind, Refusal.UNSUPPORTED))
+    return Dossier(tuple(ledgers), tuple(reports), tuple(refused))
+
+
+def parse_ledger(data: bytes, kind: FileKind, limits: Limits) -> Ledger:
+    """Zip-bomb guard, then the reader. Runs inside the sandbox."""
+    if kind is FileKind.XLSX:
+        check_zip(data, limits)
+    return read_ledger(data, kind, limits)
+
+
+def _ledger_file(attachment: Attachment, limits: Limits) -> LedgerFile:
+    try:
+        ledger = run_limited(parse_ledger, attachment.data, attachment.kind, limits, limits=limits)
+        return LedgerFile(attachment.display_name, attachment.kind, attachment.sha256, ledger)
+    except ParseError as error:
+        return LedgerFile(attachment.display_name, attachment.kind, attachment.sha256, None, error)
+
+
+def _report_file(attachment: Attachment, limits: Limits) -> ReportFile:
+    try:
+        report: Report = run_limited(read_report, attachment.data, limits, limits=limits)
+        return ReportFile(attachment.display_name, attachment.kind, attachment.sha256, report)
+    except ParseError as error:
+        return ReportFile(attachment.display_name, attachment.kind, attachment.sha256, None, error)

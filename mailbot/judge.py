@@ -1,0 +1,60 @@
+"""Judge a dossier: which unit, which findings, which verdict. The one entry point of checking.
+
+``mailbot check``, the daemon and rules replay all call :func:`judge`, so a
+unit gets the same answer however its files reached us.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from mailbot.checks import run_checks
+from mailbot.checks.base import CheckContext
+from mailbot.checks.ledger_status import row_status
+from mailbot.checks.ledger_unit import unit_named
+from mailbot.dossier import Dossier
+from mailbot.findings import STATUS_ORDER, Severity, Summary, Verdict, VerdictTag
+from mailbot.rules import Campaign, Roster, Unit
+
+
+def unit_from_ledger(dossier: Dossier, roster: Roster) -> Unit | None:
+    """The unit the (single, readable) ledger names in its 单位 line, if any."""
+    lf = dossier.ledger
+    if lf is None or lf.ledger is None or lf.ledger.unit is None:
+        return None
+    return unit_named(lf.ledger.unit.text, roster)
+
+
+def judge(dossier: Dossier, campaign: Campaign, roster: Roster, rules_version: str, unit: Unit | None) -> Verdict:
+    ctx = CheckContext(campaign=campaign, roster=roster, unit=unit, dossier=dossier)
+    findings = tuple(run_checks(ctx))
+    if unit is None:
+        tag = VerdictTag.UNIT_UNKNOWN
+    elif any(f.severity is Severity.ERROR for f in findings):
+        tag = VerdictTag.NEEDS_FIX
+    else:
+        tag = VerdictTag.ACCEPTED
+    return Verdict(tag=tag, findings=findings, summary=summarize(ctx), rules_version=rules_version)
+
+
+def summarize(ctx: CheckContext) -> Summary:
+    """Rows the unit must answer, rows answered with an allowed status, and the counts."""
+    own = ctx.own_problems()
+    counts: Counter = Counter({status: 0 for status in STATUS_ORDER})
+    lf = ctx.ledger_file
+    if lf is not None:
+        statuses = ctx.campaign.spec.statuses
+        for problem in own:
+            row = lf.ledger.rows.get(problem.seq)
+            status = row_status(row.text("status"), statuses)[0] if row else None
+            if status:
+                counts[status] += 1
+    rf = ctx.report_file or ctx.dossier.report
+    return Summary(
+        unit=ctx.unit.name if ctx.unit else None,
+        rows_expected=len(own),
+        rows_answered=sum(counts.values()),
+        status_counts=dict(counts),
+        ledger_file=(ctx.dossier.ledger.name if ctx.dossier.ledger else None),
+        report_file=(rf.name if rf else None),
+    )

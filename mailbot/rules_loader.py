@@ -1,0 +1,234 @@
+"""Load ``rules/`` into typed :class:`mailbot.rules.Rules`, or say precisely what is wrong.
+
+Every problem names the file, the line and the field, in Chinese, because the
+people who edit these files are office administrators, not programmers. All
+problems are collected before failing, so one run of ``mailbot rules check``
+shows everything to mend.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from mailbot.checks import known_codes
+from mailbot.rules import Campaign, CampaignFile, Problem, Roster, Rules, UnitKind
+from mailbot.toml_places import line_of
+from parsers.ledger import read_ledger
+from parsers.types import FileKind, Ledger, Limits, ParseError
+
+UNITS_FILE = "units.toml"
+CAMPAIGNS_DIR = "campaigns"
+CAMPAIGN_FILE = "campaign.toml"
+
+_EVERY_TOWNSHIP = re.compile(r"^(各|全部|所有)?乡镇(人民政府)?$")
+_EVERY_DEPARTMENT = re.compile(r"^(县直)?(各|全部|所有)?(部门|单位|部门\(单位\)|县直部门)(\(单位\))?$")
+
+_PYDANTIC_CHINESE = {
+    "missing": "缺少必填项",
+    "extra_forbidden": "不认识的键，请检查拼写",
+    "string_too_short": "不能为空",
+    "date_from_datetime_parsing": "日期格式应为 2021-11-25",
+    "date_parsing": "日期格式应为 2021-11-25",
+    "date_type": "日期格式应为 2021-11-25（不加引号）",
+    "bool_type": "应为 true 或 false",
+    "bool_parsing": "应为 true 或 false",
+    "string_type": "应为文字（加英文双引号）",
+    "tuple_type": "应为列表，如 [\"甲\", \"乙\"]",
+    "dict_type": "应为一个表（[名称] 段落）",
+    "float_parsing": "应为数字",
+    "greater_than_equal": "不能小于 {ge}",
+    "less_than_equal": "不能大于 {le}",
+}
+
+
+@dataclass(frozen=True)
+class RuleProblem:
+    file: str
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+class RulesError(Exception):
+    """The rules cannot be used; ``problems`` lists every reason."""
+
+    def __init__(self, problems: list[RuleProblem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = tuple(problems)
+
+
+def load_rules(rules_dir: Path, limits: Limits = Limits()) -> Rules:
+    rules_dir = Path(rules_dir)
+    problems: list[RuleProblem] = []
+    roster = _load_toml_model(rules_dir / UNITS_FILE, Roster, rules_dir, problems)
+    campaigns: dict[str, Campaign] = {}
+    campaign_root = rules_dir / CAMPAIGNS_DIR
+    folders = sorted(p for p in campaign_root.iterdir() if p.is_dir()) if campaign_root.is_dir() else []
+    if not folders:
+        problems.append(RuleProblem(_rel(campaign_root, rules_dir), None, "", "没有任何报送任务文件夹"))
+    for folder in folders:
+        spec = _load_toml_model(folder / CAMPAIGN_FILE, CampaignFile, rules_dir, problems)
+        if spec is None or roster is None:
+            continue
+        campaign = _build_campaign(folder, spec, roster, rules_dir, limits, problems)
+        if campaign is not None:
+            campaigns[campaign.id] = campaign
+    if problems:
+        raise RulesError(problems)
+    return Rules(roster=roster, campaigns=campaigns, version=rules_version(rules_dir))
+
+
+def rules_version(rules_dir: Path) -> str:
+    """A short hash of every file under ``rules/``: stored with each verdict it judged."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in Path(rules_dir).rglob("*") if p.is_file()):
+        if path.name.startswith((".", "~$")):
+            continue
+        digest.update(str(path.relative_to(rules_dir)).encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(Path(root.name) / path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def _load_toml_model(path: Path, model: type[BaseModel], root: Path, problems: list[RuleProblem]):
+    name = _rel(path, root)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        problems.append(RuleProblem(name, None, "", "文件不存在"))
+        return None
+    except UnicodeDecodeError:
+        problems.append(RuleProblem(name, None, "", "文件不是 UTF-8 编码，请用 UTF-8 保存"))
+        return None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"at line (\d+)", str(exc))
+        problems.append(RuleProblem(name, int(m.group(1)) if m else None, "", f"TOML 语法错误：{exc}"))
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            problems.append(RuleProblem(name, line_of(text, loc), _field_name(loc), _chinese(error)))
+        return None
+
+
+def _field_name(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _chinese(error: dict) -> str:
+    template = _PYDANTIC_CHINESE.get(error["type"])
+    if template:
+        text = template.format(**(error.get("ctx") or {}))
+    elif error["type"] == "enum":
+        text = f"取值应为 {error['ctx']['expected']}"
+    else:
+        text = re.sub(r"^(Value|Assertion) error, ", "", error["msg"])
+    if "input" in error and error["type"] not in ("missing",) and not isinstance(error["input"], (dict, list)):
+        text += f"（现为「{error['input']}」）"
+    return text
+
+
+def _build_campaign(folder, spec, roster, root, limits, problems) -> Campaign | None:
+    """Read the template's problems and check every name the campaign uses against the roster."""
+    toml_name = _rel(folder / CAMPAIGN_FILE, root)
+    toml_text = (folder / CAMPAIGN_FILE).read_text(encoding="utf-8")
+    before = len(problems)
+    for unit_name in spec.extensions:
+        if roster.get(unit_name) is None:
+            problems.append(RuleProblem(toml_name, line_of(toml_text, ("extensions", unit_name)),
+                                        f"extensions.{unit_name}", "名册中没有这个单位"))
+    for code in spec.checks:
+        if code not in known_codes():
+            problems.append(RuleProblem(toml_name, line_of(toml_text, ("checks", code)), f"checks.{code}",
+                                        "没有这项校验，可用的校验项见 `mailbot rules checks`"))
+    template_path = folder / spec.ledger.template
+    template_name = _rel(template_path, root)
+    try:
+        ledger = read_ledger(template_path.read_bytes(), FileKind.XLSX, limits)
+    except FileNotFoundError:
+        problems.append(RuleProblem(template_name, None, "", "模板文件不存在"))
+        return None
+    except ParseError as exc:
+        problems.append(RuleProblem(template_name, None, "", f"模板无法读取（{exc.kind.value}）"))
+        return None
+    problem_rows = _problems(ledger, spec, roster, template_name, problems)
+    if len(problems) > before:
+        return None
+    return Campaign(id=folder.name, spec=spec, problems=problem_rows, template_title=ledger.title)
+
+
+def _problems(ledger: Ledger, spec, roster, template_name, problems) -> tuple[Problem, ...]:
+    for label, field in (("序号", "seq"), ("反馈问题", "problem"), ("责任单位", "owner")):
+        if field not in ledger.columns:
+            problems.append(RuleProblem(template_name, ledger.header_row, label, "模板缺少这一列"))
+    if not ledger.rows:
+        problems.append(RuleProblem(template_name, None, "", "模板中没有任何问题行"))
+    out = []
+    for seq, row in sorted(ledger.rows.items()):
+        owner_cell = row.cells.get("owner")
+        owners, kinds, unknown = parse_owners(row.text("owner"), roster)
+        for token in unknown:
+            ref = owner_cell.ref if owner_cell else f"第 {row.row} 行"
+            problems.append(RuleProblem(template_name, row.row, f"{ref} 责任单位",
+                                        f"「{token}」不在名册中，请在 units.toml 中登记或加为别称"))
+        if not owners and not kinds and not unknown:
+            problems.append(RuleProblem(template_name, row.row, f"序号 {seq} 责任单位", "未填写责任单位"))
+        measure = row.text("measure")
+        status = row.text("status")
+        out.append(Problem(
+            seq=seq,
+            problem=row.text("problem"),
+            owner_text=row.text("owner"),
+            owners=owners,
+            kinds=kinds,
+            example_measure=measure if measure.startswith(spec.ledger.example_prefixes) else "",
+            example_status=status if status and spec.statuses.normalize(status)[0] is None else "",
+        ))
+    return tuple(out)
+
+
+def parse_owners(text: str, roster: Roster) -> tuple[tuple[str, ...], tuple[UnitKind, ...], tuple[str, ...]]:
+    """责任单位 text → (named units, whole kinds, tokens not in the roster).
+
+    "各乡镇、各部门(单位)" means every township and every department;
+    "政府办 司法局" and "民政局、人力资源和社会保障局" name units.
+    """
+    text = unicodedata.normalize("NFKC", text or "")
+    owners: list[str] = []
+    kinds: list[UnitKind] = []
+    unknown: list[str] = []
+    for token in (t for t in re.split(r"[、，,；;/\s]+", text) if t):
+        if _EVERY_TOWNSHIP.match(token):
+            kinds.append(UnitKind.TOWNSHIP)
+        elif _EVERY_DEPARTMENT.match(token):
+            kinds.append(UnitKind.DEPARTMENT)
+        elif unit := roster.get(token):
+            owners.append(unit.name)
+        else:
+            unknown.append(token)
+    return tuple(dict.fromkeys(owners)), tuple(dict.fromkeys(kinds)), tuple(unknown)

@@ -1,0 +1,65 @@
+"""Where mailbot finds things and the limits it applies: one TOML file plus the environment.
+
+Built once at start-up (:func:`load_settings`) and passed down; nothing reads
+settings from a global. Every key has a default, so no file is needed to start.
+Environment variables override the file: ``MAILBOT_RULES_DIR``,
+``MAILBOT_LIMITS__MAX_FILE_BYTES`` (double underscore for nested keys).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from parsers.types import Limits
+
+
+class LimitSettings(BaseModel):
+    """Bounds on untrusted attachments (see parsers.types.Limits for what each means)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_file_bytes: int = Field(default=Limits.max_file_bytes, gt=0)
+    max_archive_members: int = Field(default=Limits.max_archive_members, gt=0)
+    max_archive_total_bytes: int = Field(default=Limits.max_archive_total_bytes, gt=0)
+    max_archive_depth: int = Field(default=Limits.max_archive_depth, ge=0)
+    max_compression_ratio: int = Field(default=Limits.max_compression_ratio, gt=1)
+    max_xlsx_uncompressed_bytes: int = Field(default=Limits.max_xlsx_uncompressed_bytes, gt=0)
+    max_sheet_rows: int = Field(default=Limits.max_sheet_rows, gt=0)
+    max_sheet_columns: int = Field(default=Limits.max_sheet_columns, gt=0)
+    max_pdf_pages: int = Field(default=Limits.max_pdf_pages, gt=0)
+    parse_timeout_seconds: float = Field(default=Limits.parse_timeout_seconds, gt=0)
+    parse_memory_mb: int = Field(default=Limits.parse_memory_mb, ge=64)
+
+    def to_limits(self) -> Limits:
+        return Limits(**self.model_dump())
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MAILBOT_", env_nested_delimiter="__", extra="forbid")
+
+    rules_dir: Path = Path("rules")
+    limits: LimitSettings = LimitSettings()
+
+
+class SettingsError(Exception):
+    """Settings cannot be used; the message names the file and the key."""
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    data: dict = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise SettingsError(f"{path}: settings file not found") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{path}: TOML syntax error: {exc}") from exc
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        lines = [f"{path or 'environment'}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        raise SettingsError("\n".join(lines)) from exc
