@@ -58,7 +58,7 @@ def test_exclusive_deadline_grace_and_extension(rules_copy):
     toml = rules_copy / "campaigns" / CAMPAIGN_ID / "campaign.toml"
     text = toml.read_text(encoding="utf-8")
     text = text.replace("inclusive = true", "inclusive = false").replace("grace_hours = 0", "grace_hours = 2")
-    text = text.replace("[extensions]\n", '[extensions]\n"田坪乡" = 2021-11-30\n')
+    text = text.replace("\n[extensions]\n", "\n" + '[extensions]\n"田坪乡" = 2021-11-30\n')
     toml.write_text(text, encoding="utf-8")
     rules = load_rules(rules_copy)
     campaign = rules.campaign()
@@ -107,7 +107,7 @@ def test_toml_syntax_error_has_its_line(rules_copy):
 
 def test_unknown_check_code_and_unknown_extension_unit(rules_copy):
     toml = rules_copy / "campaigns" / CAMPAIGN_ID / "campaign.toml"
-    text = toml.read_text(encoding="utf-8").replace("[extensions]\n", '[extensions]\n"某某乡" = 2021-11-30\n')
+    text = toml.read_text(encoding="utf-8").replace("\n[extensions]\n", "\n" + '[extensions]\n"某某乡" = 2021-11-30\n')
     text += '"ledger.no_such_check" = "off"\n'
     toml.write_text(text, encoding="utf-8")
     problems = problems_of(rules_copy)

@@ -1,0 +1,57 @@
+"""Read .xlsx workbooks into neutral sheets with openpyxl (the only module that imports it).
+
+Normal mode, not read-only: ledgers are small forms, and read-only mode trusts
+the declared dimension (WPS writes A1:A1) and loses merged cells. Formulas are
+returned as their text, never evaluated. defusedxml, a dependency, makes
+openpyxl refuse XML entity attacks. Zip sizes were checked by parsers.guard
+before we are called.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from xml.etree.ElementTree import ParseError as XMLParseError
+
+import openpyxl
+from openpyxl.utils.exceptions import InvalidFileException
+
+from parsers.grid import Sheet, to_text
+from parsers.types import Limits, ParseError, ParseErrorKind
+
+try:  # defusedxml's refusals (entities, DTDs) all derive from this
+    from defusedxml import DefusedXmlException
+except ImportError:  # pragma: no cover - defusedxml is a hard dependency
+    DefusedXmlException = ValueError
+
+
+def read_sheets(data: bytes, limits: Limits) -> list[Sheet]:
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), data_only=False, keep_links=False, rich_text=False)
+    except DefusedXmlException as exc:
+        raise ParseError(ParseErrorKind.BOMB, f"XML entities refused: {exc!r}") from exc
+    except zipfile.BadZipFile as exc:
+        raise ParseError(ParseErrorKind.TRUNCATED, str(exc)) from exc
+    except (InvalidFileException, XMLParseError) as exc:
+        raise ParseError(ParseErrorKind.UNREADABLE, f"{type(exc).__name__}: {exc}") from exc
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, OSError, EOFError) as exc:
+        # known openpyxl crashes on odd writers, e.g. TypeError for an empty <fill/> in styles
+        raise ParseError(ParseErrorKind.UNREADABLE, f"{type(exc).__name__}: {exc}") from exc
+    try:
+        return [_sheet(ws, limits) for ws in wb.worksheets]
+    finally:
+        wb.close()
+
+
+def _sheet(ws, limits: Limits) -> Sheet:
+    # in normal mode max_row/max_column come from the cells really present, not the <dimension> tag
+    if ws.max_row > limits.max_sheet_rows or ws.max_column > limits.max_sheet_columns:
+        raise ParseError(ParseErrorKind.TOO_LARGE, f"sheet {ws.title!r} is {ws.max_row}x{ws.max_column}")
+    sheet = Sheet(name=ws.title, hidden=ws.sheet_state != "visible")
+    for row in ws.iter_rows():
+        for cell in row:
+            text = to_text(cell.value)
+            if text:
+                sheet.cells[(cell.row, cell.column)] = text
+    sheet.merged = [(r.min_row, r.min_col, r.max_row, r.max_col) for r in ws.merged_cells.ranges]
+    return sheet
