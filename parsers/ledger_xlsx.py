@@ -10,6 +10,7 @@ before we are called.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from xml.etree.ElementTree import ParseError as XMLParseError
 
@@ -27,7 +28,34 @@ except ImportError:  # pragma: no cover - defusedxml is a hard dependency
 
 def read_sheets(data: bytes, limits: Limits) -> list[Sheet]:
     try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), data_only=False, keep_links=False, rich_text=False)
+        wb = _load(data)
+    except ParseError as error:
+        if not error.detail.startswith("TypeError"):
+            raise
+        # some writers (WPS among them) emit an empty <fill/> that openpyxl rejects; mend and retry once
+        wb = _load(repair_styles(data))
+    try:
+        return [_sheet(ws, limits) for ws in wb.worksheets]
+    finally:
+        wb.close()
+
+
+def repair_styles(data: bytes) -> bytes:
+    """The same workbook with every empty ``<fill/>`` in styles.xml made a valid empty fill."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info)
+            if info.filename == "xl/styles.xml":
+                content = re.sub(rb"<(\w+:)?fill\s*/>", rb"<\1fill><\1patternFill/></\1fill>", content)
+            dst.writestr(info, content)
+    return out.getvalue()
+
+
+def _load(data: bytes):
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), data_only=False, keep_links=False, rich_text=False)
     except DefusedXmlException as exc:
         raise ParseError(ParseErrorKind.BOMB, f"XML entities refused: {exc!r}") from exc
     except zipfile.BadZipFile as exc:
