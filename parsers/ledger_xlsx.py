@@ -64,11 +64,19 @@ def _load(data: bytes):
         raise ParseError(ParseErrorKind.UNREADABLE, f"{type(exc).__name__}: {exc}") from exc
     except (KeyError, TypeError, ValueError, IndexError, AttributeError, OSError, EOFError) as exc:
         # known openpyxl crashes on odd writers, e.g. TypeError for an empty <fill/> in styles
+        if _caused_by(exc, DefusedXmlException):  # openpyxl wraps the refusal in a ValueError
+            raise ParseError(ParseErrorKind.BOMB, "XML entities refused") from exc
         raise ParseError(ParseErrorKind.UNREADABLE, f"{type(exc).__name__}: {exc}") from exc
-    try:
-        return [_sheet(ws, limits) for ws in wb.worksheets]
-    finally:
-        wb.close()
+
+
+def _caused_by(exc: BaseException | None, kind: type) -> bool:
+    for _ in range(10):
+        if exc is None:
+            return False
+        if isinstance(exc, kind):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _sheet(ws, limits: Limits) -> Sheet:

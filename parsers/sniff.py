@@ -28,12 +28,13 @@ def make_attachment(name: str, data: bytes, path: tuple[str, ...] = ()) -> Attac
 
 
 def detect(data: bytes, name: str = "") -> FileKind:
-    if b"%PDF-" in data[:1024]:
-        return FileKind.PDF
+    # container magic first: a zip storing a PDF uncompressed has %PDF- in its first kilobyte
     if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
         return _zip_kind(data)
     if data.startswith(OLE_MAGIC):
         return _ole_kind(data)
+    if b"%PDF-" in data[:1024]:
+        return FileKind.PDF
     if data.startswith(EXECUTABLE_MAGIC):
         return FileKind.EXECUTABLE
     if data.startswith(IMAGE_MAGIC):

@@ -1,0 +1,61 @@
+"""A parser that hangs, eats memory or crashes ends as a typed error; good results come back intact."""
+
+import time
+
+import pytest
+
+from parsers.sandbox import run_limited
+from parsers.types import Limits, ParseError, ParseErrorKind
+
+
+def sleep_forever():
+    while True:
+        time.sleep(1)
+
+
+def eat_memory():
+    blocks = []
+    while True:
+        blocks.append(bytearray(100 * 1024 * 1024))
+
+
+def refuse():
+    raise ParseError(ParseErrorKind.ENCRYPTED, "password")
+
+
+def crash():
+    raise KeyError("xl/workbook.xml")
+
+
+def big_result():
+    return b"x" * (20 * 1024 * 1024)
+
+
+def test_hang_becomes_timeout():
+    start = time.monotonic()
+    with pytest.raises(ParseError) as info:
+        run_limited(sleep_forever, limits=Limits(parse_timeout_seconds=1))
+    assert info.value.kind is ParseErrorKind.TIMEOUT
+    assert time.monotonic() - start < 3
+
+
+def test_memory_hog_becomes_out_of_memory():
+    with pytest.raises(ParseError) as info:
+        run_limited(eat_memory, limits=Limits(parse_memory_mb=256))
+    assert info.value.kind is ParseErrorKind.OUT_OF_MEMORY
+
+
+def test_parse_errors_pass_through_unchanged():
+    with pytest.raises(ParseError) as info:
+        run_limited(refuse, limits=Limits())
+    assert info.value.kind is ParseErrorKind.ENCRYPTED and info.value.detail == "password"
+
+
+def test_other_exceptions_become_unreadable():
+    with pytest.raises(ParseError) as info:
+        run_limited(crash, limits=Limits())
+    assert info.value.kind is ParseErrorKind.UNREADABLE and "KeyError" in info.value.detail
+
+
+def test_large_results_come_back_whole():
+    assert run_limited(big_result, limits=Limits()) == b"x" * (20 * 1024 * 1024)
