@@ -19,6 +19,7 @@ from parsers.types import Attachment, FileKind, Ledger, Limits, ParseError, Pars
 from parsers.unpack import unpack
 
 LEDGER_KINDS = {FileKind.XLSX, FileKind.XLS, FileKind.CSV}
+LEDGER_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".et", ".csv"}
 
 
 def read_files(files: Iterable[tuple[str, bytes]], campaign: Campaign, limits: Limits) -> Dossier:
@@ -42,11 +43,28 @@ def read_files(files: Iterable[tuple[str, bytes]], campaign: Campaign, limits: L
                 ledgers.append(LedgerFile(attachment.display_name, kind, attachment.sha256, None, error))
             elif kind is FileKind.PDF and kind.value in report_types:
                 reports.append(_report_file(attachment, limits))
+            elif kind is FileKind.UNKNOWN and _suffix(attachment.name) in LEDGER_SUFFIXES:
+                ledgers.append(_damaged(attachment, LedgerFile))
+            elif kind is FileKind.UNKNOWN and _suffix(attachment.name) == ".pdf":
+                reports.append(_damaged(attachment, ReportFile))
             elif kind is FileKind.EXECUTABLE:
                 refused.append(RefusedFile(attachment.display_name, kind, Refusal.DANGEROUS))
             else:
                 refused.append(RefusedFile(attachment.display_name, kind, Refusal.UNSUPPORTED))
     return Dossier(tuple(ledgers), tuple(reports), tuple(refused))
+
+
+def _suffix(name: str) -> str:
+    return "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+def _damaged(attachment: Attachment, file_type):
+    """Bytes no reader recognises under a spreadsheet or PDF name: most often a cut-off upload.
+
+    The name is only a hint here; it never makes us parse bytes as something they are not.
+    """
+    error = ParseError(ParseErrorKind.TRUNCATED, "unrecognisable bytes under a known extension")
+    return file_type(attachment.display_name, attachment.kind, attachment.sha256, None, error)
 
 
 def parse_ledger(data: bytes, kind: FileKind, limits: Limits) -> Ledger:

@@ -118,14 +118,22 @@ def _seal(page, number: int) -> SealEvidence | None:
 
 
 def find_title(first_page: str) -> str:
-    """The heading of page 1: its first lines up to the one ending the title (…报告)."""
+    """The heading of page 1: its first lines, up to the one ending the title.
+
+    Titles wrap over two or three lines ("西吉县田坪乡关于…" / "整改落实情况的报告");
+    they end at the line holding 报告, else before the addressee line ("县人民政府办公室：")
+    or the first long body line.
+    """
     lines = [line.strip() for line in first_page.splitlines() if line.strip()]
-    lines = [line for line in lines[:6] if not _DOC_NUMBER.match(line.replace(" ", "")) and not _only_date(line)]
-    head = lines[:4]
-    for index, line in enumerate(head):
+    lines = [line for line in lines[:8] if not _DOC_NUMBER.match(line.replace(" ", "")) and not _only_date(line)]
+    head: list[str] = []
+    for line in lines[:4]:
+        if line.endswith(("：", ":")) or (head and len(line) > 40):
+            break
+        head.append(line)
         if "报告" in line:
-            return "".join(head[: index + 1])
-    return head[0] if head else ""
+            break
+    return "".join(head[:3])
 
 
 def _only_date(line: str) -> bool:

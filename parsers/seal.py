@@ -42,7 +42,7 @@ def detect_seal(image: Image.Image, page: int) -> SealEvidence:
     if red_total == 0:
         return SealEvidence(page=page, found=False, red_share=0.0)
     joined = mask.filter(ImageFilter.MaxFilter(3))
-    box, count = _largest_blob(bytes(joined.getdata()), width, height)
+    box, count = _largest_blob(joined.tobytes(), width, height)
     x0, y0, x1, y1 = box
     w, h = x1 - x0 + 1, y1 - y0 + 1
     aspect = w / h

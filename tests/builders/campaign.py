@@ -83,3 +83,44 @@ def filled_ledger(f: Filling | None = None) -> bytes:
 
 def department(name: str, seqs: tuple[int, ...], **kw) -> Filling:
     return Filling(unit=name, seqs=seqs, **kw)
+
+
+def _values(xlsx_bytes: bytes) -> list[list[object]]:
+    ws = openpyxl.load_workbook(io.BytesIO(xlsx_bytes))[SHEET]
+    return [list(row) for row in ws.iter_rows(values_only=True)]
+
+
+def as_xls(xlsx_bytes: bytes) -> bytes:
+    """The same filled ledger saved as a legacy .xls (BIFF8, via xlwt)."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    ws = book.add_sheet(SHEET)
+    for r, row in enumerate(_values(xlsx_bytes)):
+        for c, value in enumerate(row):
+            if value is not None:
+                ws.write(r, c, value)
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def as_csv(xlsx_bytes: bytes, encoding: str = "gb18030") -> bytes:
+    """The same filled ledger exported as CSV, as Excel does for Chinese Windows (GB18030)."""
+    import csv
+
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    for row in _values(xlsx_bytes):
+        writer.writerow(["" if v is None else v for v in row])
+    return buf.getvalue().encode(encoding)
+
+
+def zipped(files: dict[str, bytes]) -> bytes:
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return buf.getvalue()

@@ -1,0 +1,148 @@
+"""Each way a ledger goes wrong gives its finding, at its place, with a fix; nothing else breaks."""
+
+import pytest
+
+from mailbot.findings import Severity, VerdictTag
+from tests.builders import hostile, reports, workbooks
+from tests.builders.campaign import Filling, cell_of, filled_ledger
+from tests.checks.helpers import codes, errors, only
+
+REPORT = reports.text_report()
+
+
+def judge_ledger(judge_files, filling=None, data=None, unit="田坪乡"):
+    return judge_files({"台账.xlsx": data if data is not None else filled_ledger(filling), "报告.pdf": REPORT},
+                       unit=unit)
+
+
+@pytest.mark.parametrize("filling,code,ref", [
+    (Filling(unit=""), "ledger.unit_blank", "台账!B3"),
+    (Filling(contact=""), "ledger.contact_blank", "台账!B4"),
+    (Filling(phone=""), "ledger.phone_blank", "台账!B5"),
+    (Filling(phone="0954-301"), "ledger.phone_malformed", "台账!B5"),
+    (Filling(measure={12: ""}), "ledger.measure_missing", "台账!" + cell_of("measure", 12)),
+    (Filling(status={13: ""}), "ledger.status_missing", "台账!" + cell_of("status", 13)),
+    (Filling(status={14: "基本完成"}), "ledger.status_invalid", "台账!" + cell_of("status", 14)),
+    (Filling(status={16: "未整改"}), "ledger.reason_missing", "台账!" + cell_of("remark", 16)),
+    (Filling(status={16: "未整改"}, remark={16: "无"}), "ledger.reason_missing", "台账!" + cell_of("remark", 16)),
+    (Filling(unit="兴隆镇"), "ledger.unit_mismatch", "台账!B3"),
+])
+def test_error_at_its_cell(judge_files, filling, code, ref):
+    verdict = judge_ledger(judge_files, filling)
+    assert verdict.tag is VerdictTag.NEEDS_FIX
+    assert errors(verdict) == {code}
+    finding = only(verdict, code)
+    assert finding.place.ref == ref and finding.place.file == "台账.xlsx"
+    assert finding.message and finding.hint
+
+
+def test_missing_row_names_its_seq(judge_files):
+    verdict = judge_ledger(judge_files, Filling(delete_rows=(18,)))
+    finding = only(verdict, "ledger.row_missing")
+    assert finding.place.seq == 18 and "序号 18" in finding.message
+    assert verdict.summary.rows_answered == 13
+
+
+def test_rows_of_other_units_may_be_left_alone(judge_files):
+    # row 1 (政府办's) still holds the template's example and its three-option status: not 田坪乡's business
+    verdict = judge_ledger(judge_files, Filling())
+    assert verdict.accepted
+
+
+def test_example_text_left_in(judge_files, rules):
+    own = tuple(p.seq for p in rules.campaign().problems_for(rules.roster.get("政府办")))
+    filling = Filling(unit="政府办", seqs=tuple(s for s in own if s != 1))  # row 1 untouched
+    verdict = judge_ledger(judge_files, filling, unit="政府办")
+    assert errors(verdict) == {"ledger.example_left", "ledger.status_missing"}
+    assert only(verdict, "ledger.example_left").place.ref == "台账!G7"
+    status = only(verdict, "ledger.status_missing")
+    assert status.place.ref == "台账!H7" and "仍是模板中的全部选项" in status.message
+
+
+def test_example_with_only_its_label_removed_is_still_the_example(judge_files, rules):
+    campaign = rules.campaign()
+    own = tuple(p.seq for p in campaign.problems_for(rules.roster.get("政府办")))
+    example = campaign.problem(1).example_measure.removeprefix("例：")
+    verdict = judge_ledger(judge_files, Filling(unit="政府办", seqs=own, measure={1: example}), unit="政府办")
+    assert errors(verdict) == {"ledger.example_left"}
+
+
+def test_synonym_is_normalised_with_a_warning(judge_files):
+    verdict = judge_ledger(judge_files, Filling(status={12: "已完成"}))
+    assert verdict.accepted
+    finding = only(verdict, "ledger.status_synonym")
+    assert finding.severity is Severity.WARNING and "完成整改" in finding.message
+    assert verdict.summary.status_counts["完成整改"] == 14
+
+
+def test_reason_for_not_rectified_satisfies_the_check(judge_files):
+    verdict = judge_ledger(judge_files, Filling(status={16: "未整改"}, remark={16: "涉及多部门，计划12月底前完成"}))
+    assert verdict.accepted
+
+
+def test_changed_problem_text_is_a_warning(judge_files):
+    verdict = judge_ledger(judge_files, Filling(problem={10: "本单位已公开机构设置"}))
+    assert verdict.accepted
+    assert only(verdict, "ledger.problem_changed").place.ref == "台账!" + cell_of("problem", 10)
+
+
+def test_unit_not_in_roster_is_a_warning(judge_files):
+    verdict = judge_ledger(judge_files, Filling(unit="某某单位"))
+    assert verdict.accepted and only(verdict, "ledger.unit_unknown").severity is Severity.WARNING
+
+
+def test_unit_taken_from_the_ledger_when_not_given(judge_files):
+    verdict = judge_ledger(judge_files, Filling(unit="西吉县田坪乡人民政府"), unit=None)
+    assert verdict.summary.unit == "田坪乡" and verdict.accepted
+
+
+def test_unit_unknown_when_not_given_and_blank(judge_files):
+    verdict = judge_ledger(judge_files, Filling(unit=""), unit=None)
+    assert verdict.tag is VerdictTag.UNIT_UNKNOWN and "ledger.unit_blank" in codes(verdict)
+
+
+def test_missing_required_column(judge_files):
+    spec = workbooks.LedgerSpec(header=("序号", "一级指标", "反馈问题", "责任单位", "整改措施", "整改完成情况", "说明X"))
+    verdict = judge_ledger(judge_files, data=workbooks.xlsx(spec))
+    finding = only(verdict, "ledger.column_missing")
+    assert "备注" in finding.message and finding.place.sheet == "台账"
+
+
+def test_not_the_template(judge_files):
+    spec = workbooks.LedgerSpec(header=("姓名", "职务", "电话"), rows=[("张三", "主任", "13900000000")])
+    verdict = judge_ledger(judge_files, data=workbooks.xlsx(spec))
+    assert errors(verdict) == {"ledger.not_template"}
+
+
+def test_ledger_missing(judge_files):
+    verdict = judge_files({"报告.pdf": REPORT})
+    assert errors(verdict) == {"ledger.missing"}
+
+
+def test_two_ledgers_are_ambiguous(judge_files):
+    verdict = judge_files({"台账1.xlsx": filled_ledger(), "台账2.xlsx": filled_ledger(), "报告.pdf": REPORT})
+    finding = only(verdict, "ledger.multiple")
+    assert "台账1.xlsx" in finding.message and "台账2.xlsx" in finding.message
+
+
+def test_password_protected_ledger(judge_files):
+    verdict = judge_ledger(judge_files, data=hostile.encrypted_xlsx(filled_ledger()))
+    assert errors(verdict) == {"ledger.encrypted"}
+
+
+def test_damaged_ledger(judge_files):
+    data = filled_ledger()
+    verdict = judge_ledger(judge_files, data=data[: len(data) // 2])
+    assert errors(verdict) == {"ledger.unreadable"}
+    assert "文件不完整或已损坏" in only(verdict, "ledger.unreadable").message
+
+
+def test_xml_bomb_ledger_is_a_finding(judge_files):
+    verdict = judge_ledger(judge_files, data=hostile.xml_bomb_xlsx(filled_ledger()))
+    finding = only(verdict, "ledger.unreadable")
+    assert "疑似恶意文件" in finding.message
+
+
+def test_zip_bomb_named_xlsx_is_a_finding(judge_files):
+    verdict = judge_ledger(judge_files, data=hostile.xlsx_bomb(filled_ledger(), megabytes=300))
+    assert "疑似恶意文件" in only(verdict, "ledger.unreadable").message

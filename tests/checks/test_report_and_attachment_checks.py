@@ -1,0 +1,112 @@
+"""Report findings, refused attachments, and severities tuned in campaign.toml."""
+
+import shutil
+
+import pytest
+
+from mailbot.findings import Severity, VerdictTag
+from mailbot.rules_loader import load_rules
+from tests.builders import hostile, reports
+from tests.builders.campaign import CAMPAIGN_ID, RULES, Filling, filled_ledger
+from tests.checks.helpers import codes, errors, only
+
+LEDGER = filled_ledger()
+
+
+def judge_report(judge_files, report: bytes, name="报告.pdf", unit="田坪乡"):
+    return judge_files({"台账.xlsx": LEDGER, name: report}, unit=unit)
+
+
+def test_report_missing(judge_files):
+    verdict = judge_files({"台账.xlsx": LEDGER})
+    assert errors(verdict) == {"report.missing"}
+
+
+def test_two_reports_are_ambiguous(judge_files):
+    verdict = judge_files({"台账.xlsx": LEDGER, "报告1.pdf": reports.text_report(), "报告2.pdf": reports.text_report()})
+    assert errors(verdict) == {"report.multiple"}
+
+
+def test_encrypted_report(judge_files):
+    assert errors(judge_report(judge_files, reports.encrypted_report())) == {"report.encrypted"}
+
+
+def test_truncated_report(judge_files):
+    verdict = judge_report(judge_files, reports.truncated(reports.text_report()))
+    assert "不完整" in only(verdict, "report.unreadable").message
+
+
+def test_report_of_another_unit(judge_files):
+    verdict = judge_report(judge_files, reports.text_report(unit="兴隆镇"))
+    finding = only(verdict, "report.unit_mismatch")
+    assert "兴隆镇" in finding.message and "田坪乡" in finding.message
+
+
+def test_report_that_never_names_the_unit(judge_files):
+    report = reports.text_report(title_lines=("关于政务公开反馈问题", "整改落实情况的报告"),
+                                 body=("按照要求，我单位逐项整改。",), signature="（盖章）")
+    assert errors(judge_report(judge_files, report)) == {"report.unit_missing"}
+
+
+def test_report_mentioning_another_unit_in_its_body_is_fine(judge_files):
+    body = ("县人民政府办公室：", "田坪乡会同水务局完成整改。")
+    assert judge_report(judge_files, reports.text_report(body=body)).accepted
+
+
+def test_report_title_without_rectification_report(judge_files):
+    report = reports.text_report(title_lines=("西吉县田坪乡", "关于政务公开工作的情况汇报"))
+    finding = only(judge_report(judge_files, report), "report.title_missing")
+    assert "情况汇报" in finding.message
+
+
+def test_scan_without_seal_is_flagged(judge_files):
+    verdict = judge_report(judge_files, reports.scanned_report(seal=False))
+    assert codes(verdict) == {"report.no_text", "report.seal_missing"}
+    assert only(verdict, "report.seal_missing").severity is Severity.WARNING
+
+
+def test_executable_named_pdf_is_refused(judge_files):
+    verdict = judge_report(judge_files, hostile.pe_executable())
+    assert errors(verdict) == {"attachment.dangerous", "report.missing"}
+    assert only(verdict, "attachment.dangerous").place.file == "报告.pdf"
+
+
+def test_word_report_asks_for_pdf(judge_files):
+    verdict = judge_report(judge_files, hostile.docx(), name="报告.docx")
+    finding = only(verdict, "attachment.unsupported")
+    assert "Word" in finding.message and "PDF" in finding.hint
+
+
+def test_photo_of_report_asks_for_one_pdf(judge_files):
+    verdict = judge_report(judge_files, hostile.jpeg(), name="报告.jpg")
+    assert "合并为一个 PDF" in only(verdict, "attachment.unsupported").hint
+
+
+def test_zip_bomb_attachment(judge_files):
+    verdict = judge_files({"台账.xlsx": LEDGER, "报告.pdf": reports.text_report(),
+                           "材料.zip": hostile.zip_bomb(300)})
+    assert "疑似恶意文件" in only(verdict, "attachment.archive").message
+
+
+@pytest.fixture
+def tuned_rules(tmp_path):
+    target = tmp_path / "rules"
+    shutil.copytree(RULES, target)
+    toml = target / "campaigns" / CAMPAIGN_ID / "campaign.toml"
+    text = toml.read_text(encoding="utf-8")
+    text = text.replace('"ledger.problem_changed" = "warning"', '"ledger.problem_changed" = "error"')
+    text += '"report.no_text" = "off"\n"ledger.phone_malformed" = "warning"\n'
+    toml.write_text(text, encoding="utf-8")
+    return load_rules(target)
+
+
+def test_severity_can_be_raised(judge_files, tuned_rules):
+    ledger = filled_ledger(Filling(problem={10: "改过的问题"}))
+    verdict = judge_files({"台账.xlsx": ledger, "报告.pdf": reports.text_report()}, rules_=tuned_rules)
+    assert verdict.tag is VerdictTag.NEEDS_FIX and errors(verdict) == {"ledger.problem_changed"}
+
+
+def test_severity_can_be_lowered_or_switched_off(judge_files, tuned_rules):
+    ledger = filled_ledger(Filling(phone="12345"))
+    verdict = judge_files({"台账.xlsx": ledger, "报告.pdf": reports.scanned_report()}, rules_=tuned_rules)
+    assert verdict.accepted and codes(verdict) == {"ledger.phone_malformed"}

@@ -1,0 +1,30 @@
+"""Shared fixtures: the shipped rules, and a judge that runs the real intake on real files."""
+
+from __future__ import annotations
+
+import pytest
+
+from mailbot.intake import read_files
+from mailbot.judge import judge, unit_from_ledger
+from mailbot.rules_loader import load_rules
+from parsers.types import Limits
+from tests.builders.campaign import RULES
+
+
+@pytest.fixture(scope="session")
+def rules():
+    return load_rules(RULES)
+
+
+@pytest.fixture
+def judge_files(rules):
+    """judge_files({"台账.xlsx": bytes, ...}, unit="田坪乡") → Verdict, through intake and every check."""
+
+    def run(files: dict[str, bytes], unit: str | None = "田坪乡", rules_=None, limits: Limits = Limits()):
+        active = rules_ or rules
+        campaign = active.campaign()
+        dossier = read_files(files.items(), campaign, limits)
+        chosen = active.roster.get(unit) if unit else unit_from_ledger(dossier, active.roster)
+        return judge(dossier, campaign, active.roster, active.version, chosen)
+
+    return run
