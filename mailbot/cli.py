@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections import Counter
 from pathlib import Path
 
 import click
@@ -107,14 +106,16 @@ def rules_check(obj: Context) -> None:
         for name, day in spec.extensions.items():
             click.echo(f"  延期：{name} 至 {day}")
         click.echo(f"  问题：{len(campaign.problems)} 个（来自 {spec.ledger.template}）")
-        per_unit = Counter(len(campaign.problems_for(u)) for u in roster.units)
         nobody = [p.seq for p in campaign.problems if not any(p.concerns(u) for u in roster.units)]
+        groups: dict[tuple[int, ...], list[str]] = {}
         for unit in roster.units:
-            own = campaign.problems_for(unit)
-            click.echo(f"    {unit.name}：{len(own)} 项（序号 {_ranges([p.seq for p in own])}）")
+            groups.setdefault(tuple(p.seq for p in campaign.problems_for(unit)), []).append(unit.name)
+        for seqs, names in groups.items():
+            who = f"{names[0]} 等 {len(names)} 个单位" if len(names) > 3 else "、".join(names)
+            each = "各 " if len(names) > 1 else ""
+            click.echo(f"    {who}：{each}{len(seqs)} 项（序号 {_ranges(list(seqs))}）")
         if nobody:
             click.echo(f"  注意：序号 {_ranges(nobody)} 没有对应的责任单位")
-        click.echo(f"  每单位应答问题数分布：{dict(sorted(per_unit.items()))}")
 
 
 @rules.command("checks")

@@ -14,11 +14,11 @@ def format_verdict(verdict: Verdict) -> str:
     if verdict.tag is VerdictTag.UNIT_UNKNOWN:
         lines.append("无法确定报送单位：请在台账“单位”栏填写单位全称，或用 --unit 指定。")
     if verdict.findings:
-        errors, warnings = len(verdict.errors), len(verdict.warnings)
-        lines.append(f"共 {errors} 项须改正，{warnings} 项提示。")
+        counts = [f"{n} 项{label}" for n, label in ((len(verdict.errors), "须改正"), (len(verdict.warnings), "提示")) if n]
+        lines.append(f"共 {'，'.join(counts)}。")
     for file, findings in _by_file(verdict.findings):
         lines.append("")
-        lines.append(f"《{file}》" if file else "整体")
+        lines.append(f"《{file}》" if file else "报送材料")
         for f in findings:
             where = f.place.describe().removeprefix(f"《{file}》").lstrip("，")
             prefix = f"{where}：" if where else ""
@@ -29,7 +29,10 @@ def format_verdict(verdict: Verdict) -> str:
 
 
 def _by_file(findings: tuple[Finding, ...]) -> list[tuple[str, list[Finding]]]:
+    """Findings per file (whole-dossier ones first), errors before warnings, then by 序号."""
     groups: dict[str, list[Finding]] = {}
     for f in findings:
         groups.setdefault(f.place.file, []).append(f)
+    for items in groups.values():
+        items.sort(key=lambda f: (f.severity is not Severity.ERROR, f.place.seq or 0))
     return sorted(groups.items(), key=lambda item: item[0] != "")

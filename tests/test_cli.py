@@ -1,0 +1,97 @@
+"""``mailbot`` as a clerk and a script use it: the installed console script, real files, exit codes."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.builders import reports
+from tests.builders.campaign import CAMPAIGN_ID, RULES, Filling, filled_ledger
+
+MAILBOT = str(Path(sys.executable).with_name("mailbot"))
+
+
+def mailbot(*args, cwd=None):
+    return subprocess.run([MAILBOT, "--rules", str(RULES), *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=120)
+
+
+@pytest.fixture
+def files(tmp_path):
+    def write(name: str, data: bytes) -> str:
+        path = tmp_path / name
+        path.write_bytes(data)
+        return str(path)
+    return write
+
+
+def test_correct_files_are_accepted_with_a_one_line_summary(files):
+    result = mailbot("check", files("台账.xlsx", filled_ledger()), files("报告.pdf", reports.text_report()),
+                     "--unit", "田坪乡")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == "已受理：田坪乡　应填报 14 项，已填报 14 项（完成整改 14 项，正在整改 0 项，未整改 0 项）"
+
+
+def test_problems_are_listed_by_file_with_places_and_fixes(files):
+    ledger = files("台账.xlsx", filled_ledger(Filling(status={12: "", 13: "已完成"})))
+    result = mailbot("check", ledger)
+    assert result.returncode == 1
+    out = result.stdout
+    assert out.startswith("需补正：田坪乡")
+    assert "《台账.xlsx》" in out and "台账!H18 单元格，序号 12" in out and "→ 请从下拉列表中选择" in out
+    assert "未收到整改报告" in out
+    assert out.index("✗ 台账!H18") < out.index("! 台账!H19")  # errors before warnings
+
+
+def test_json_gives_stable_codes(files):
+    ledger = files("台账.xlsx", filled_ledger(Filling(phone="123")))
+    result = mailbot("check", ledger, files("报告.pdf", reports.text_report()), "--json")
+    assert result.returncode == 1
+    data = json.loads(result.stdout)
+    assert data["verdict"] == "需补正" and data["unit"] == "田坪乡" and data["campaign"] == CAMPAIGN_ID
+    [finding] = data["findings"]
+    assert finding["code"] == "ledger.phone_malformed" and finding["place"]["ref"] == "台账!B5"
+    assert data["summary"]["rows_answered"] == 14 and len(data["rules_version"]) == 12
+
+
+def test_usage_errors_exit_2(files):
+    ledger = files("台账.xlsx", filled_ledger())
+    assert mailbot("check", ledger, "--unit", "不存在的乡").returncode == 2
+    assert mailbot("check", "/no/such/file.xlsx").returncode == 2
+    assert mailbot("check").returncode == 2
+    assert mailbot("check", ledger, "--campaign", "nope").returncode == 2
+
+
+def test_unit_unknown_exits_1_and_says_why(files):
+    result = mailbot("check", files("台账.xlsx", filled_ledger(Filling(unit=""))))
+    assert result.returncode == 1 and "无法确认单位" in result.stdout
+
+
+def test_rules_check_summary():
+    result = mailbot("rules", "check")
+    assert result.returncode == 0
+    assert "名册：33 个单位（乡镇 19，部门 14）" in result.stdout
+    assert "即 2021-11-26 00:00（Asia/Shanghai）之前收到为按时" in result.stdout
+    assert "问题：37 个" in result.stdout
+    assert "政府办：26 项" in result.stdout
+
+
+def test_broken_rules_exit_2_naming_file_line_and_field(tmp_path):
+    target = tmp_path / "rules"
+    shutil.copytree(RULES, target)
+    toml = target / "campaigns" / CAMPAIGN_ID / "campaign.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("date = 2021-11-25", "date = 2021-13-25"),
+                    encoding="utf-8")
+    result = subprocess.run([MAILBOT, "--rules", str(target), "rules", "check"], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "TOML 语法错误" in result.stderr and "campaign.toml:" in result.stderr
+
+
+def test_rules_checks_lists_every_code():
+    result = mailbot("rules", "checks")
+    assert result.returncode == 0
+    for code in ("ledger.status_missing", "report.seal_missing", "attachment.dangerous"):
+        assert code in result.stdout
