@@ -15,10 +15,13 @@ import zipfile
 from xml.etree.ElementTree import ParseError as XMLParseError
 
 import openpyxl
+from openpyxl.utils.datetime import from_excel
 from openpyxl.utils.exceptions import InvalidFileException
 
 from parsers.grid import Sheet, to_text
 from parsers.types import Limits, ParseError, ParseErrorKind
+
+CHINESE_DATE_FORMAT_IDS = frozenset(range(27, 37)) | frozenset(range(50, 59))
 
 try:  # defusedxml's refusals (entities, DTDs) all derive from this
     from defusedxml import DefusedXmlException
@@ -79,6 +82,22 @@ def _caused_by(exc: BaseException | None, kind: type) -> bool:
     return False
 
 
+def _value(cell):
+    """The cell's value; numbers under a Chinese built-in date format become dates.
+
+    openpyxl knows no format for built-in ids 27-36 and 50-58 (the zh-CN date
+    formats such as yyyy年m月d日) and returns the serial number with 'General'.
+    """
+    value = cell.value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if getattr(getattr(cell, "_style", None), "numFmtId", None) in CHINESE_DATE_FORMAT_IDS:
+            try:
+                return from_excel(value)
+            except (ValueError, OverflowError):
+                return value
+    return value
+
+
 def _sheet(ws, limits: Limits) -> Sheet:
     # in normal mode max_row/max_column come from the cells really present, not the <dimension> tag
     if ws.max_row > limits.max_sheet_rows or ws.max_column > limits.max_sheet_columns:
@@ -86,7 +105,7 @@ def _sheet(ws, limits: Limits) -> Sheet:
     sheet = Sheet(name=ws.title, hidden=ws.sheet_state != "visible")
     for row in ws.iter_rows():
         for cell in row:
-            text = to_text(cell.value)
+            text = to_text(_value(cell))
             if text:
                 sheet.cells[(cell.row, cell.column)] = text
     sheet.merged = [(r.min_row, r.min_col, r.max_row, r.max_col) for r in ws.merged_cells.ranges]

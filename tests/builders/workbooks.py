@@ -138,3 +138,20 @@ def empty_fill(data: bytes) -> bytes:
     """An empty <fill/> in styles, which makes some openpyxl versions raise TypeError."""
     return rewrite_part(data, "xl/styles.xml", lambda text: re.sub(r"<fills count=\"(\d+)\">",
                         lambda m: f'<fills count="{int(m.group(1)) + 1}"><fill/>', text, count=1))
+
+
+def builtin_chinese_date(data: bytes, cell: str) -> bytes:
+    """Give ``cell`` (holding a date) the zh-CN built-in format id 31 (yyyy年m月d日), as Chinese Excel saves it."""
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    ws = wb.active
+    ws[cell].number_format = 'yyyy"年"m"月"d"日"'
+    buf = io.BytesIO()
+    wb.save(buf)
+
+    def edit(text: str) -> str:
+        m = re.search(r'<numFmt numFmtId="(\d+)" formatCode="yyyy&quot;', text)
+        custom = m.group(1)
+        text = re.sub(rf'<numFmt numFmtId="{custom}"[^>]*/>', "", text)
+        return text.replace(f'numFmtId="{custom}"', 'numFmtId="31"')
+
+    return rewrite_part(buf.getvalue(), "xl/styles.xml", edit)

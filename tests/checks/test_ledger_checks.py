@@ -146,3 +146,11 @@ def test_xml_bomb_ledger_is_a_finding(judge_files):
 def test_zip_bomb_named_xlsx_is_a_finding(judge_files):
     verdict = judge_ledger(judge_files, data=hostile.xlsx_bomb(filled_ledger(), megabytes=300))
     assert "疑似恶意文件" in only(verdict, "ledger.unreadable").message
+
+
+def test_duplicated_row_of_the_unit_is_a_warning(judge_files):
+    rows = [(2, "", "问题二", "各乡镇、各部门(单位)", "措施甲", "完成整改", ""),
+            (2, "", "问题二", "各乡镇、各部门(单位)", "措施乙", "正在整改", "")]
+    verdict = judge_ledger(judge_files, data=workbooks.xlsx(workbooks.LedgerSpec(rows=rows)))
+    finding = only(verdict, "ledger.row_duplicated")
+    assert finding.severity is Severity.WARNING and finding.place.seq == 2

@@ -110,3 +110,12 @@ def test_severity_can_be_lowered_or_switched_off(judge_files, tuned_rules):
     ledger = filled_ledger(Filling(phone="12345"))
     verdict = judge_files({"台账.xlsx": ledger, "报告.pdf": reports.scanned_report()}, rules_=tuned_rules)
     assert verdict.accepted and codes(verdict) == {"ledger.phone_malformed"}
+
+
+def test_oversized_attachment_is_not_read(judge_files):
+    from parsers.types import Limits
+
+    verdict = judge_files({"台账.xlsx": LEDGER, "报告.pdf": reports.scanned_report()},
+                          limits=Limits(max_file_bytes=len(LEDGER) + 1))
+    finding = only(verdict, "attachment.too_large")
+    assert finding.place.file == "报告.pdf" and "report.missing" in errors(verdict)

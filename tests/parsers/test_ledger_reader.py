@@ -153,3 +153,11 @@ def test_too_many_rows_is_refused():
     with pytest.raises(ParseError) as info:
         read_ledger(wb.xlsx(wb.LedgerSpec(rows=rows)), FileKind.XLSX, Limits(max_sheet_rows=40))
     assert info.value.kind is ParseErrorKind.TOO_LARGE
+
+
+def test_chinese_builtin_date_format_is_read_as_a_date():
+    import datetime as dt
+
+    rows = [(1, "", "问题", "各乡镇", "措施", "完成整改", dt.datetime(2021, 11, 20))]
+    data = wb.builtin_chinese_date(wb.xlsx(wb.LedgerSpec(rows=rows, sheet="Sheet")), "G6")
+    assert read(data).rows[1].text("remark") == "2021-11-20"
