@@ -1,0 +1,42 @@
+"""Typed values for mail as mailbot sees it. Imports nothing of ours."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class RawMail:
+    """One message as fetched: its bytes, where it came from, and when the server received it."""
+
+    mailbox: str  # "maildir:/path" or "imap:user@host/INBOX"
+    key: str  # Maildir file key or "<uidvalidity>:<uid>"
+    data: bytes
+    received_at: datetime  # aware, UTC; the server's receive time, never the Date header
+
+
+@dataclass(frozen=True)
+class MailAttachment:
+    name: str  # decoded file name ("" when the part had none)
+    data: bytes
+    content_type: str
+
+
+@dataclass(frozen=True)
+class ParsedMail:
+    """What mailbot needs from a message, decoded from the raw bytes with Chinese clients in mind."""
+
+    message_id: str  # "<...>" or "" when absent
+    from_address: str  # lower-cased addr-spec, "" when unparseable
+    from_name: str
+    subject: str
+    date_header: str  # as written; informational only
+    in_reply_to: str
+    references: tuple[str, ...]
+    headers: dict[str, str]  # lower-cased name -> decoded value (first occurrence)
+    body_text: str
+    attachments: tuple[MailAttachment, ...]
+    forwarded_from: str = ""  # for a mail forwarded by staff: the original sender's address
+    forwarded_subject: str = ""
+    problems: tuple[str, ...] = field(default_factory=tuple)  # header/part decoding trouble, in English
