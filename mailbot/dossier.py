@@ -60,3 +60,36 @@ class Dossier:
     @property
     def report(self) -> ReportFile | None:
         return self.reports[0] if len(self.reports) == 1 else None
+
+
+SOURCE_LABELS = {
+    "address": "发件邮箱",
+    "forward": "转发邮件的原发件邮箱",
+    "ledger": "台账“单位”栏",
+    "subject": "邮件主题",
+    "filename": "附件名称",
+    "report": "报告标题或落款",
+}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    source: str  # a key of SOURCE_LABELS
+    unit: str  # roster name
+    text: str  # what was seen (address, cell text, subject...)
+
+    def describe(self) -> str:
+        return f"{SOURCE_LABELS.get(self.source, self.source)}（{self.text}）指向“{self.unit}”"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Which unit a mail is from, and on what evidence."""
+
+    unit: str | None
+    how: str  # registered | inferred | conflict | unknown | given
+    evidence: tuple[Evidence, ...] = ()
+
+    @property
+    def units(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(e.unit for e in self.evidence))

@@ -115,6 +115,7 @@ class Verdict:
     findings: tuple[Finding, ...]
     summary: Summary
     rules_version: str  # hash of the rules that judged it
+    late: bool = False  # received after the unit's deadline (marked 逾期, judged as usual)
 
     @property
     def accepted(self) -> bool:
@@ -136,6 +137,7 @@ class Verdict:
         return {
             "verdict": self.tag.value,
             "accepted": self.accepted,
+            "late": self.late,
             "unit": s.unit,
             "rules_version": self.rules_version,
             "summary": {

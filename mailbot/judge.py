@@ -7,12 +7,13 @@ unit gets the same answer however its files reached us.
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 
 from mailbot.checks import run_checks
 from mailbot.checks.base import CheckContext
 from mailbot.checks.ledger_status import row_status
 from mailbot.checks.ledger_unit import unit_named
-from mailbot.dossier import Dossier
+from mailbot.dossier import Dossier, Identity
 from mailbot.findings import STATUS_ORDER, Severity, Summary, Verdict, VerdictTag
 from mailbot.rules import Campaign, Roster, Unit
 
@@ -25,8 +26,10 @@ def unit_from_ledger(dossier: Dossier, roster: Roster) -> Unit | None:
     return unit_named(lf.ledger.unit.text, roster)
 
 
-def judge(dossier: Dossier, campaign: Campaign, roster: Roster, rules_version: str, unit: Unit | None) -> Verdict:
-    ctx = CheckContext(campaign=campaign, roster=roster, unit=unit, dossier=dossier)
+def judge(dossier: Dossier, campaign: Campaign, roster: Roster, rules_version: str, unit: Unit | None,
+          identity: Identity | None = None, received_at: datetime | None = None) -> Verdict:
+    ctx = CheckContext(campaign=campaign, roster=roster, unit=unit, dossier=dossier, identity=identity,
+                       received_at=received_at)
     findings = tuple(run_checks(ctx))
     if unit is None:
         tag = VerdictTag.UNIT_UNKNOWN
@@ -34,7 +37,8 @@ def judge(dossier: Dossier, campaign: Campaign, roster: Roster, rules_version: s
         tag = VerdictTag.NEEDS_FIX
     else:
         tag = VerdictTag.ACCEPTED
-    return Verdict(tag=tag, findings=findings, summary=summarize(ctx), rules_version=rules_version)
+    late = any(f.code == "deadline.late" for f in findings)
+    return Verdict(tag=tag, findings=findings, summary=summarize(ctx), rules_version=rules_version, late=late)
 
 
 def summarize(ctx: CheckContext) -> Summary:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,11 +39,53 @@ class LimitSettings(BaseModel):
         return Limits(**self.model_dump())
 
 
+class MaildirSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["maildir"] = "maildir"
+    path: Path | None = None  # default: <var_dir>/mail/inbox or /outbox
+
+
+class OfficeSettings(BaseModel):
+    """Who we are in the replies."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "西吉县人民政府办公室"
+    address: str = "xjzfbxx@126.com"  # From of every reply; also never answered when seen as a sender
+    phone: str = ""  # shown in replies for questions, e.g. "王雪倩 15509503117"
+    message_id_domain: str = ""  # default: the domain of ``address``
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MAILBOT_", env_nested_delimiter="__", extra="forbid")
 
     rules_dir: Path = Path("rules")
+    var_dir: Path = Path("var")
+    database_url: str = ""  # default: sqlite:///<var_dir>/mailbot.db
+    archive_dir: Path | None = None  # default: <var_dir>/archive
+    inbox: MaildirSettings = MaildirSettings()
+    outbox: MaildirSettings = MaildirSettings()
+    office: OfficeSettings = OfficeSettings()
+    poll_interval_seconds: float = Field(default=60, gt=0)
+    replies_per_sender_per_hour: int = Field(default=10, ge=1)
     limits: LimitSettings = LimitSettings()
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.var_dir / 'mailbot.db'}"
+
+    @property
+    def archive_path(self) -> Path:
+        return self.archive_dir or self.var_dir / "archive"
+
+    @property
+    def inbox_path(self) -> Path:
+        return self.inbox.path or self.var_dir / "mail" / "inbox"
+
+    @property
+    def outbox_path(self) -> Path:
+        return self.outbox.path or self.var_dir / "mail" / "outbox"
 
 
 class SettingsError(Exception):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mailbot.checks import (
     attachments,
+    deadline,
     ledger_columns,
     ledger_contacts,
     ledger_file,
@@ -17,11 +18,14 @@ from mailbot.checks import (
     report_scan,
     report_title,
     report_unit,
+    unit_evidence,
 )
 from mailbot.checks.base import CheckContext, Issue
 from mailbot.findings import Finding
 
 CHECKS = (
+    unit_evidence,
+    deadline,
     attachments,
     ledger_file,
     ledger_columns,

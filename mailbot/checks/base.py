@@ -9,8 +9,9 @@ look at mail or the database: they read the :class:`CheckContext`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from mailbot.dossier import Dossier, LedgerFile, ReportFile
+from mailbot.dossier import Dossier, Identity, LedgerFile, ReportFile
 from mailbot.findings import Finding, Place, Severity
 from mailbot.rules import Campaign, Problem, Roster, Unit
 
@@ -32,6 +33,8 @@ class CheckContext:
     roster: Roster
     unit: Unit | None  # the unit being judged; None when it could not be determined
     dossier: Dossier
+    identity: Identity | None = None  # how the unit was found (mail only; None for `mailbot check`)
+    received_at: datetime | None = None  # server receive time of the mail that completed the dossier
 
     @property
     def ledger_file(self) -> LedgerFile | None:

@@ -1,0 +1,56 @@
+"""Work out which unit sent a mail, from every piece of evidence, and say how sure we are.
+
+Evidence: the registered sender address (or, for mail forwarded by staff, the
+original sender's), the ledger's 单位 line, the subject, the file names, and
+the report's title and signature. One unit → that unit (``registered`` when its
+address is on the roster, else ``inferred``: accepted with a note and a flag
+for staff). Two units → ``conflict``. None → ``unknown``.
+"""
+
+from __future__ import annotations
+
+from mailbot.checks.ledger_unit import unit_named
+from mailbot.checks.report_unit import issuer_text
+from mailbot.dossier import Dossier, Evidence, Identity
+from mailbot.mail_types import ParsedMail
+from mailbot.rules import Roster
+
+
+def gather(mail: ParsedMail, dossier: Dossier, roster: Roster, staff: frozenset[str]) -> list[Evidence]:
+    evidence: list[Evidence] = []
+    forwarded = mail.from_address in staff and mail.forwarded_from
+    address = mail.forwarded_from if forwarded else mail.from_address
+    if unit := roster.by_address(address):
+        evidence.append(Evidence("forward" if forwarded else "address", unit.name, address))
+    for lf in dossier.ledgers:
+        if lf.ledger is not None and lf.ledger.unit is not None and (unit := unit_named(lf.ledger.unit.text, roster)):
+            evidence.append(Evidence("ledger", unit.name, lf.ledger.unit.text))
+    subject = mail.forwarded_subject if forwarded and mail.forwarded_subject else mail.subject
+    if first := _first_named(subject, roster):
+        evidence.append(Evidence("subject", first, subject))
+    for name in [lf.name for lf in dossier.ledgers] + [rf.name for rf in dossier.reports]:
+        if first := _first_named(name.rsplit("/", 1)[-1], roster):
+            evidence.append(Evidence("filename", first, name))
+    for rf in dossier.reports:
+        if rf.report is not None and rf.report.has_text_layer:
+            if first := _first_named(rf.report.title, roster) or _first_named(issuer_text(rf.report), roster):
+                evidence.append(Evidence("report", first, rf.report.title or rf.name))
+    return evidence
+
+
+def _first_named(text: str, roster: Roster) -> str | None:
+    """The first unit a text names: '田坪乡关于报送整改材料（报县政府办）' is 田坪乡's."""
+    mentioned = roster.mentioned_in(text or "")
+    return mentioned[0].name if mentioned else None
+
+
+def identify(mail: ParsedMail, dossier: Dossier, roster: Roster, staff: frozenset[str]) -> Identity:
+    evidence = tuple(gather(mail, dossier, roster, staff))
+    units = tuple(dict.fromkeys(e.unit for e in evidence))
+    registered = next((e.unit for e in evidence if e.source in ("address", "forward")), None)
+    if not units:
+        return Identity(None, "unknown", evidence)
+    if len(units) > 1:
+        ledger_unit = next((e.unit for e in evidence if e.source == "ledger"), None)
+        return Identity(registered or ledger_unit or units[0], "conflict", evidence)
+    return Identity(units[0], "registered" if registered else "inferred", evidence)

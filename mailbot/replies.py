@@ -1,0 +1,105 @@
+"""The reply a unit receives: rendered from ``outbox_templates/`` (jinja2), text + HTML, UTF-8.
+
+Headers follow RFC 3834 so auto-responders and our own screening never answer
+it: Auto-Submitted: auto-replied, X-Auto-Response-Suppress: All, our loop
+header carrying the receipt number, and In-Reply-To/References for threading.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from mailbot.dossier import Dossier
+from mailbot.findings import Finding, Severity, Verdict, VerdictTag
+from mailbot.mail_types import ParsedMail
+from mailbot.screening import LOOP_HEADER
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "outbox_templates"
+ZONE = ZoneInfo("Asia/Shanghai")
+MISSING_CODES = {"ledger.missing": "整改台账（Excel）", "report.missing": "整改报告（PDF）"}
+
+
+@dataclass(frozen=True)
+class Office:
+    name: str
+    address: str
+    phone: str = ""
+    message_id_domain: str = ""
+
+
+def environment(templates: Path = TEMPLATES) -> Environment:
+    return Environment(loader=FileSystemLoader(str(templates)), undefined=StrictUndefined,
+                       autoescape=select_autoescape(["html", "html.j2"]), keep_trailing_newline=True)
+
+
+def reply_subject(verdict: Verdict, receipt: str) -> str:
+    late = "（逾期）" if verdict.late else ""
+    unit = verdict.summary.unit or ""
+    return f"【{verdict.tag.value}】{late}{unit}整改材料回执（编号 {receipt}）"
+
+
+def _finding_view(f: Finding) -> dict:
+    place = f.place.describe()
+    return {"where": f"{place}：" if place else "", "place": place or "—", "message": f.message, "hint": f.hint}
+
+
+def context(verdict: Verdict, mail: ParsedMail, dossier: Dossier, receipt: str, received_at: datetime,
+            office: Office, now: datetime) -> dict:
+    received_local = received_at.astimezone(ZONE).strftime("%Y年%m月%d日 %H:%M")
+    files = []
+    for lf in dossier.ledgers:
+        files.append(f"整改台账《{lf.name}》")
+    for rf in dossier.reports:
+        pages = f"，共 {rf.report.pages} 页" if rf.report else ""
+        files.append(f"整改报告《{rf.name}》{pages}")
+    for refused in dossier.refused:
+        files.append(f"《{refused.name}》（未受理，原因见上）")
+    codes = {f.code for f in verdict.findings}
+    missing = "、".join(label for code, label in MISSING_CODES.items() if code in codes)
+    ordered = sorted(verdict.findings, key=lambda f: (f.place.file, f.place.seq or 0))
+    summary = verdict.summary
+    subject = mail.subject.strip() or "（无主题）"
+    return {
+        "subject": reply_subject(verdict, receipt),
+        "greeting": summary.unit or "您好",
+        "received_line": f"贵单位于 {received_local} 发来的邮件（主题：“{subject}”）已收到。",
+        "received_local": received_local,
+        "receipt": receipt,
+        "tag": verdict.tag.value,
+        "late": verdict.late,
+        "errors": [_finding_view(f) for f in ordered if f.severity is Severity.ERROR],
+        "warnings": [_finding_view(f) for f in ordered if f.severity is Severity.WARNING and f.code != "deadline.late"],
+        "received_files": files,
+        "summary_line": summary.line() if summary.ledger_file and verdict.tag is not VerdictTag.UNIT_UNKNOWN else "",
+        "still_missing": missing,
+        "contact": office.phone,
+        "office_name": office.name,
+        "today": now.astimezone(ZONE).strftime("%Y年%m月%d日"),
+    }
+
+
+def build_reply(env: Environment, ctx: dict, mail: ParsedMail, office: Office, now: datetime) -> EmailMessage:
+    msg = EmailMessage()
+    domain = office.message_id_domain or office.address.rsplit("@", 1)[-1]
+    msg["From"] = formataddr((office.name, office.address))
+    msg["To"] = mail.from_address
+    msg["Subject"] = ctx["subject"]
+    msg["Date"] = format_datetime(now.astimezone(ZONE))
+    msg["Message-ID"] = f"<{ctx['receipt']}.{uuid.uuid4().hex[:12]}@{domain}>"
+    if mail.message_id:
+        msg["In-Reply-To"] = mail.message_id
+        msg["References"] = " ".join((*mail.references, mail.message_id))
+    msg["Auto-Submitted"] = "auto-replied"
+    msg["X-Auto-Response-Suppress"] = "All"
+    msg[LOOP_HEADER] = ctx["receipt"]
+    msg.set_content(env.get_template("reply.txt.j2").render(ctx), charset="utf-8")
+    msg.add_alternative(env.get_template("reply.html.j2").render(ctx), subtype="html", charset="utf-8")
+    return msg

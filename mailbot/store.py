@@ -1,0 +1,96 @@
+"""The database: open it, and the few queries the pipeline, the outbox and the CLI need.
+
+SQLite by default; any SQLAlchemy URL works. Sessions are short and explicit:
+the pipeline writes a verdict, its findings and its reply in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import event, func
+from sqlmodel import Session, SQLModel, create_engine, select
+
+from mailbot.models import AttachmentRecord, MessageRecord, OutboxRecord, VerdictRecord
+
+
+class Store:
+    def __init__(self, url: str) -> None:
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = create_engine(url, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        SQLModel.metadata.create_all(self.engine)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(connection, _record) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers (status) never block the daemon
+    cursor.execute("PRAGMA synchronous=FULL")  # a committed verdict survives a power cut
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def message_by_key(session: Session, mailbox: str, key: str) -> MessageRecord | None:
+    return session.exec(select(MessageRecord).where(MessageRecord.mailbox == mailbox,
+                                                    MessageRecord.key == key)).first()
+
+
+def done_keys(session: Session, mailbox: str) -> set[str]:
+    """Keys that need no more work (processed, ignored, duplicate). New and failed ones are retried."""
+    rows = session.exec(select(MessageRecord.key).where(MessageRecord.mailbox == mailbox,
+                                                        MessageRecord.state.in_(("processed", "ignored", "duplicate"))))
+    return set(rows)
+
+
+def first_with_sha(session: Session, sha256: str, exclude_id: int) -> MessageRecord | None:
+    return session.exec(select(MessageRecord).where(MessageRecord.sha256 == sha256, MessageRecord.id != exclude_id,
+                                                    MessageRecord.state.in_(("processed", "ignored")))
+                        .order_by(MessageRecord.id)).first()
+
+
+def newest_file(session: Session, unit: str, campaign: str, role: str) -> AttachmentRecord | None:
+    """The unit's newest ledger (or report) in this campaign, from any earlier processed mail."""
+    return session.exec(
+        select(AttachmentRecord).join(MessageRecord, AttachmentRecord.message_id == MessageRecord.id)
+        .where(MessageRecord.unit == unit, MessageRecord.campaign == campaign, MessageRecord.state == "processed",
+               AttachmentRecord.role == role)
+        .order_by(MessageRecord.received_at.desc(), AttachmentRecord.id.desc())
+    ).first()
+
+
+def replies_since(session: Session, address: str, since: datetime) -> int:
+    return session.exec(select(func.count()).select_from(OutboxRecord)
+                        .where(OutboxRecord.to_address == address, OutboxRecord.created_at >= since)).one()
+
+
+def recent_reply_count(session: Session, address: str, now: datetime) -> int:
+    return replies_since(session, address, now - timedelta(hours=1))
+
+
+def pending_outbox(session: Session) -> list[OutboxRecord]:
+    return list(session.exec(select(OutboxRecord).where(OutboxRecord.state == "pending").order_by(OutboxRecord.id)))
+
+
+def latest_verdicts(session: Session, campaign: str) -> dict[str, VerdictRecord]:
+    """Each unit's newest verdict in the campaign."""
+    rows = session.exec(select(VerdictRecord).where(VerdictRecord.campaign == campaign,
+                                                    VerdictRecord.unit.is_not(None))
+                        .order_by(VerdictRecord.id))
+    return {row.unit: row for row in rows}
+
+
+def verdict_by_receipt(session: Session, receipt: str) -> VerdictRecord | None:
+    return session.exec(select(VerdictRecord).where(VerdictRecord.receipt == receipt)).first()
