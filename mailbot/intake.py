@@ -16,7 +16,7 @@ from parsers.ledger import read_ledger
 from parsers.report import read_report
 from parsers.sandbox import run_limited
 from parsers.types import Attachment, FileKind, Ledger, Limits, ParseError, ParseErrorKind, Report
-from parsers.unpack import unpack
+from parsers.unpack import Rejected, unpack
 
 LEDGER_KINDS = {FileKind.XLSX, FileKind.XLS, FileKind.CSV}
 LEDGER_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".et", ".csv"}
@@ -24,33 +24,48 @@ LEDGER_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".et", ".csv"}
 
 def read_files(files: Iterable[tuple[str, bytes]], campaign: Campaign, limits: Limits) -> Dossier:
     """Every file (name, bytes) read or refused; nothing is dropped silently."""
+    return read_attachments(*unpack_files(files, limits), campaign, limits)
+
+
+def unpack_files(files: Iterable[tuple[str, bytes]], limits: Limits) -> tuple[list[Attachment], list[Rejected]]:
+    """Archives opened (with limits), every file typed by its bytes."""
+    attachments: list[Attachment] = []
+    rejected: list[Rejected] = []
+    for name, data in files:
+        result = unpack(name, data, limits)
+        attachments.extend(result.files)
+        rejected.extend(result.rejected)
+    return attachments, rejected
+
+
+def read_attachments(attachments: Iterable[Attachment], rejected: Iterable[Rejected], campaign: Campaign,
+                     limits: Limits) -> Dossier:
+    """Route each file to the ledger or report reader by its real type; refuse the rest with a reason."""
     ledgers: list[LedgerFile] = []
     reports: list[ReportFile] = []
     refused: list[RefusedFile] = []
     ledger_types = set(campaign.spec.ledger.types)
     report_types = set(campaign.spec.report.types)
-    for name, data in files:
-        result = unpack(name, data, limits)
-        for rejected in result.rejected:
-            reason = Refusal.ARCHIVE if rejected.path or rejected.kind is FileKind.ZIP else Refusal.TOO_LARGE
-            refused.append(RefusedFile(rejected.display_name, rejected.kind, reason, rejected.error))
-        for attachment in result.files:
-            kind = attachment.kind
-            if kind in LEDGER_KINDS and kind.value in ledger_types:
-                ledgers.append(_ledger_file(attachment, limits))
-            elif kind is FileKind.OFFICE_ENCRYPTED:
-                error = ParseError(ParseErrorKind.ENCRYPTED, "OLE EncryptedPackage")
-                ledgers.append(LedgerFile(attachment.display_name, kind, attachment.sha256, None, error))
-            elif kind is FileKind.PDF and kind.value in report_types:
-                reports.append(_report_file(attachment, limits))
-            elif kind is FileKind.UNKNOWN and _suffix(attachment.name) in LEDGER_SUFFIXES:
-                ledgers.append(_damaged(attachment, LedgerFile))
-            elif kind is FileKind.UNKNOWN and _suffix(attachment.name) == ".pdf":
-                reports.append(_damaged(attachment, ReportFile))
-            elif kind is FileKind.EXECUTABLE:
-                refused.append(RefusedFile(attachment.display_name, kind, Refusal.DANGEROUS))
-            else:
-                refused.append(RefusedFile(attachment.display_name, kind, Refusal.UNSUPPORTED))
+    for item in rejected:
+        reason = Refusal.ARCHIVE if item.path or item.kind is FileKind.ZIP else Refusal.TOO_LARGE
+        refused.append(RefusedFile(item.display_name, item.kind, reason, item.error))
+    for attachment in attachments:
+        kind = attachment.kind
+        if kind in LEDGER_KINDS and kind.value in ledger_types:
+            ledgers.append(_ledger_file(attachment, limits))
+        elif kind is FileKind.OFFICE_ENCRYPTED:
+            error = ParseError(ParseErrorKind.ENCRYPTED, "OLE EncryptedPackage")
+            ledgers.append(LedgerFile(attachment.display_name, kind, attachment.sha256, None, error))
+        elif kind is FileKind.PDF and kind.value in report_types:
+            reports.append(_report_file(attachment, limits))
+        elif kind is FileKind.UNKNOWN and _suffix(attachment.name) in LEDGER_SUFFIXES:
+            ledgers.append(_damaged(attachment, LedgerFile))
+        elif kind is FileKind.UNKNOWN and _suffix(attachment.name) == ".pdf":
+            reports.append(_damaged(attachment, ReportFile))
+        elif kind is FileKind.EXECUTABLE:
+            refused.append(RefusedFile(attachment.display_name, kind, Refusal.DANGEROUS))
+        else:
+            refused.append(RefusedFile(attachment.display_name, kind, Refusal.UNSUPPORTED))
     return Dossier(tuple(ledgers), tuple(reports), tuple(refused))
 
 

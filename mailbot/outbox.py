@@ -1,0 +1,74 @@
+"""Drain the outbox table through a transport, after the verdict's transaction committed.
+
+A transport raises :class:`DeliveryError` (``permanent`` for 5xx-like refusals);
+temporary failures are retried on the next drain with the row kept pending,
+permanent ones are marked failed and flagged for staff. The Maildir transport
+is idempotent per row, so a crash between delivering and marking never sends
+twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Protocol
+
+from mailbot import store as q
+from mailbot.models import FlagRecord, OutboxRecord
+from mailbot.store import Store
+
+log = logging.getLogger("mailbot")
+MAX_ATTEMPTS = 20
+
+
+class DeliveryError(Exception):
+    def __init__(self, message: str, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class Transport(Protocol):
+    def deliver(self, outbox_id: int, envelope_from: str, to: str, raw: bytes) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Drained:
+    sent: int = 0
+    retry: int = 0
+    failed: int = 0
+
+
+def deliver_pending(store: Store, transport: Transport, envelope_from: str) -> Drained:
+    sent = retry = failed = 0
+    with store.session() as session:
+        rows = q.pending_outbox(session)
+    for row in rows:
+        try:
+            transport.deliver(row.id, envelope_from, row.to_address, row.raw)
+        except DeliveryError as exc:
+            permanent = exc.permanent or row.attempts + 1 >= MAX_ATTEMPTS
+            _mark(store, row.id, "failed" if permanent else "pending", str(exc), permanent)
+            failed, retry = failed + permanent, retry + (not permanent)
+            log.warning("reply %s to %s %s: %s", row.id, row.to_address, "failed" if permanent else "deferred", exc)
+            continue
+        _mark(store, row.id, "sent", "", False)
+        sent += 1
+        log.info("reply %s sent to %s: %s", row.id, row.to_address, row.subject)
+    return Drained(sent, retry, failed)
+
+
+def _mark(store: Store, outbox_id: int, state: str, error: str, flag: bool) -> None:
+    with store.session() as session:
+        row = session.get(OutboxRecord, outbox_id)
+        row.state, row.last_error = state, error[:500]
+        row.attempts += 1
+        if state == "sent":
+            row.sent_at = datetime.now(timezone.utc)
+        session.add(row)
+        if flag:
+            session.add(FlagRecord(message_id=row.message_id, kind="delivery_failed",
+                                   detail=f"回执无法送达 {row.to_address}：{error[:200]}"))
+        session.commit()

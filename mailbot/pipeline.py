@@ -1,0 +1,206 @@
+"""The one place that orders the steps for one mail (see DESIGN.md's flow).
+
+archive → record → screen → decode → unpack and parse → identify → dossier →
+judge → record verdict + reply (one transaction). Delivery happens after the
+commit, in :mod:`mailbot.outbox`, called by the daemon after each mail.
+
+A step that fails on bad input produces a finding; an unexpected failure marks
+the message ``failed`` (raw bytes are already archived), flags it for staff,
+and leaves it to be retried: nothing is lost and nothing is answered twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment
+
+from mailbot import store as q
+from mailbot.archive import Archive
+from mailbot.dossier import Dossier, Identity
+from mailbot.findings import Verdict
+from mailbot.identify import identify
+from mailbot.intake import read_attachments, unpack_files
+from mailbot.mail_types import ParsedMail, RawMail
+from mailbot.mailparse import parse_mail
+from mailbot.models import AttachmentRecord, FindingRecord, FlagRecord, LedgerRowRecord, MessageRecord, \
+    OutboxRecord, VerdictRecord
+from mailbot.judge import judge
+from mailbot.replies import Office, build_reply, context
+from mailbot.rules import Campaign, Rules
+from mailbot.screening import screen
+from mailbot.store import Store
+from parsers.sniff import make_attachment
+from parsers.types import Limits
+
+log = logging.getLogger("mailbot")
+ZONE = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass
+class Runtime:
+    """Everything the pipeline needs, built once from settings and passed in."""
+
+    store: Store
+    archive: Archive
+    rules: Rules
+    office: Office
+    limits: Limits
+    templates: Environment
+    reply_cap_per_hour: int
+    clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+
+    @property
+    def own_addresses(self) -> frozenset[str]:
+        return frozenset({self.office.address.lower()})
+
+    @property
+    def staff(self) -> frozenset[str]:
+        return frozenset(self.rules.roster.staff)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: str  # processed | ignored | duplicate | failed | skipped
+    receipt: str = ""
+    verdict: str = ""
+    unit: str | None = None
+    reason: str = ""
+
+
+def process(raw: RawMail, rt: Runtime) -> Outcome:
+    sha = rt.archive.put(raw.data)  # first, before anything can fail
+    with rt.store.session() as session:
+        record = q.message_by_key(session, raw.mailbox, raw.key)
+        if record is not None and record.state in ("processed", "ignored", "duplicate"):
+            return Outcome("skipped")
+        if record is None:
+            record = MessageRecord(mailbox=raw.mailbox, key=raw.key, sha256=sha, received_at=raw.received_at)
+            session.add(record)
+            session.commit()
+        first = q.first_with_sha(session, sha, record.id)
+        if first is not None:
+            record.state, record.reason = "duplicate", f"与第 {first.id} 号邮件完全相同"
+            session.add(record)
+            session.commit()
+            return Outcome("duplicate", reason=record.reason)
+    try:
+        return _judge_and_record(raw, record.id, rt)
+    except Exception as exc:  # noqa: BLE001 - any bug must leave a trace, not a lost mail
+        log.exception("mail %s failed", raw.key)
+        with rt.store.session() as session:
+            failed = session.get(MessageRecord, record.id)
+            failed.state, failed.reason = "failed", f"处理出错：{type(exc).__name__}: {exc}"[:500]
+            session.add(failed)
+            session.add(FlagRecord(message_id=record.id, kind="failed", detail=failed.reason))
+            session.commit()
+        return Outcome("failed", reason=str(exc))
+
+
+def _judge_and_record(raw: RawMail, message_id: int, rt: Runtime) -> Outcome:
+    mail = parse_mail(raw.data)
+    verdict_screen = screen(mail, rt.own_addresses)
+    with rt.store.session() as session:
+        record = session.get(MessageRecord, message_id)
+        record.message_id, record.from_address, record.subject = mail.message_id, mail.from_address, mail.subject[:500]
+        if not verdict_screen.answer:
+            record.state, record.reason = "ignored", verdict_screen.reason
+            session.add(record)
+            session.commit()
+            return Outcome("ignored", reason=verdict_screen.reason)
+    campaign = rt.rules.campaign()
+    attachments, rejected = unpack_files(((a.name, a.data) for a in mail.attachments), rt.limits)
+    for attachment in attachments:
+        rt.archive.put(attachment.data)
+    current = read_attachments(attachments, rejected, campaign, rt.limits)
+    identity = identify(mail, current, rt.rules.roster, rt.staff)
+    unit = rt.rules.roster.get(identity.unit) if identity.unit else None
+    with rt.store.session() as session:
+        dossier = _complete(current, unit.name, campaign, session, rt) if unit else current
+        verdict = judge(dossier, campaign, rt.rules.roster, rt.rules.version, unit, identity, raw.received_at)
+        return _record(session, message_id, mail, raw, campaign, current, dossier, identity, verdict, rt)
+
+
+def _complete(current: Dossier, unit: str, campaign: Campaign, session, rt: Runtime) -> Dossier:
+    """The unit's dossier: this mail's files, plus its newest earlier ledger/report where this mail lacks one."""
+    ledgers, reports = current.ledgers, current.reports
+    for role in ("ledger", "report"):
+        if (ledgers if role == "ledger" else reports):
+            continue
+        previous = q.newest_file(session, unit, campaign.id, role)
+        if previous is None:
+            continue
+        attachment = make_attachment(previous.name.rsplit("/", 1)[-1], rt.archive.get(previous.sha256))
+        attachment = replace(attachment, path=tuple(previous.name.split("/")[:-1]))
+        earlier = read_attachments([attachment], [], campaign, rt.limits)
+        if role == "ledger":
+            ledgers = earlier.ledgers
+        else:
+            reports = earlier.reports
+    return Dossier(ledgers, reports, current.refused)
+
+
+def _record(session, message_id: int, mail: ParsedMail, raw: RawMail, campaign: Campaign, current: Dossier,
+            dossier: Dossier, identity: Identity, verdict: Verdict, rt: Runtime) -> Outcome:
+    """Message, files, verdict, findings, rows, flags and the reply: one transaction."""
+    record = session.get(MessageRecord, message_id)
+    record.state, record.unit, record.campaign = "processed", verdict.summary.unit, campaign.id
+    session.add(record)
+    for lf in current.ledgers:
+        session.add(AttachmentRecord(message_id=message_id, name=lf.name, sha256=lf.sha256, kind=lf.kind.value,
+                                     size=0, role="ledger"))
+    for rf in current.reports:
+        session.add(AttachmentRecord(message_id=message_id, name=rf.name, sha256=rf.sha256, kind=rf.kind.value,
+                                     size=0, role="report"))
+    for refused in current.refused:
+        session.add(AttachmentRecord(message_id=message_id, name=refused.name, sha256="",
+                                     kind=refused.kind.value if refused.kind else "", size=0, role="refused"))
+    s = verdict.summary
+    row = VerdictRecord(
+        message_id=message_id, unit=s.unit, campaign=campaign.id, tag=verdict.tag.value, late=verdict.late,
+        rules_version=verdict.rules_version, ledger_name=s.ledger_file,
+        ledger_sha256=dossier.ledger.sha256 if dossier.ledger else None, report_name=s.report_file,
+        report_sha256=dossier.report.sha256 if dossier.report else None, rows_expected=s.rows_expected,
+        rows_answered=s.rows_answered, status_counts=json.dumps(s.status_counts, ensure_ascii=False),
+        identity_note=identity.how, received_at=raw.received_at)
+    session.add(row)
+    session.flush()
+    row.receipt = f"{raw.received_at.astimezone(ZONE):%Y%m%d}-{row.id:05d}"
+    for f in verdict.findings:
+        session.add(FindingRecord(verdict_id=row.id, code=f.code, severity=f.severity.value, message=f.message,
+                                  hint=f.hint, file=f.place.file, sheet=f.place.sheet, cell=f.place.cell,
+                                  seq=f.place.seq, page=f.place.page))
+    if dossier.ledger is not None and dossier.ledger.ledger is not None:
+        for seq, lrow in sorted(dossier.ledger.ledger.rows.items()):
+            session.add(LedgerRowRecord(verdict_id=row.id, seq=seq, measure=lrow.text("measure"),
+                                        status=lrow.text("status"), remark=lrow.text("remark")))
+    for kind, detail in _flags(identity, mail):
+        session.add(FlagRecord(message_id=message_id, kind=kind, detail=detail))
+    now = rt.clock()
+    if q.recent_reply_count(session, mail.from_address, now) >= rt.reply_cap_per_hour:
+        session.add(FlagRecord(message_id=message_id, kind="reply_capped",
+                               detail=f"一小时内已向 {mail.from_address} 回复 {rt.reply_cap_per_hour} 封，本次不再回复"))
+    else:
+        ctx = context(verdict, mail, current, row.receipt, raw.received_at, rt.office, now)
+        reply = build_reply(rt.templates, ctx, mail, rt.office, now)
+        session.add(OutboxRecord(message_id=message_id, verdict_id=row.id, to_address=mail.from_address,
+                                 subject=ctx["subject"], rfc_message_id=reply["Message-ID"], raw=reply.as_bytes()))
+    session.commit()
+    log.info("mail %s from %s: unit=%s receipt=%s verdict=%s%s", raw.key, mail.from_address, s.unit or "-",
+             row.receipt, verdict.tag.value, "（逾期）" if verdict.late else "")
+    return Outcome("processed", receipt=row.receipt, verdict=verdict.tag.value, unit=s.unit)
+
+
+def _flags(identity: Identity, mail: ParsedMail) -> list[tuple[str, str]]:
+    if identity.how == "unknown":
+        return [("unknown_unit", f"无法确认 {mail.from_address} 的单位（主题：{mail.subject[:40]}）")]
+    if identity.how == "conflict":
+        return [("unit_conflict", "；".join(e.describe() for e in identity.evidence))]
+    if identity.how == "inferred":
+        return [("unregistered_address", f"{mail.from_address} 未登记，按附件内容认定为“{identity.unit}”")]
+    return []
