@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
 
 from mailbot.checks import all_issues
+from mailbot.daemon import build_daemon
+from mailbot.status import format_receipt, format_states, unit_states
+from mailbot.store import Store
 from mailbot.intake import read_files
 from mailbot.judge import judge, unit_from_ledger
 from mailbot.rules import Rules, UnitKind
@@ -59,10 +64,7 @@ def main(ctx: click.Context, settings_path: Path | None, rules_dir: Path | None)
 def check(obj: Context, files: tuple[Path, ...], unit: str | None, campaign_id: str | None, as_json: bool) -> None:
     """核对台账和报告文件。通过退出码 0，需补正 1，用法错误 2。"""
     rules = obj.rules()
-    try:
-        campaign = rules.campaign(campaign_id)
-    except KeyError as exc:
-        raise click.UsageError(exc.args[0]) from exc
+    campaign = _campaign(rules, campaign_id)
     chosen = None
     if unit:
         chosen = rules.roster.get(unit)
@@ -77,6 +79,57 @@ def check(obj: Context, files: tuple[Path, ...], unit: str | None, campaign_id: 
     else:
         click.echo(format_verdict(verdict))
     sys.exit(0 if verdict.accepted else 1)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="处理一遍收件箱后退出。")
+@click.pass_obj
+def run(obj: Context, once: bool) -> None:
+    """收取并处理邮件、发送回执（守护进程，SIGTERM/Ctrl-C 安全退出）。"""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    daemon = build_daemon(obj.settings, obj.rules())
+    if once:
+        outcomes = daemon.run_once()
+        done = [o for o in outcomes if o.state != "skipped"]
+        labels = {"processed": "已回执", "ignored": "不予回复", "duplicate": "重复邮件", "failed": "处理出错"}
+        parts = [f"{labels[s]} {sum(1 for o in done if o.state == s)}" for s in labels if any(o.state == s for o in done)]
+        click.echo(f"本次处理 {len(done)} 封邮件" + (f"：{'，'.join(parts)}" if parts else "（没有新邮件）"))
+    else:
+        daemon.run_forever()
+
+
+@main.command()
+@click.option("--campaign", "campaign_id", help="报送任务编号。")
+@click.pass_obj
+def status(obj: Context, campaign_id: str | None) -> None:
+    """名册中每个单位的报送状态。"""
+    loaded = obj.rules()
+    campaign = _campaign(loaded, campaign_id)
+    store = Store(obj.settings.db_url)
+    with store.session() as session:
+        states = unit_states(session, loaded, campaign, datetime.now(timezone.utc))
+    click.echo(f"{campaign.spec.doc_number}《{campaign.spec.title}》")
+    click.echo(format_states(states, campaign.spec.deadline.timezone))
+
+
+@main.command()
+@click.argument("receipt")
+@click.pass_obj
+def show(obj: Context, receipt: str) -> None:
+    """按回执编号查看一次报送的详情。"""
+    store = Store(obj.settings.db_url)
+    with store.session() as session:
+        text = format_receipt(session, receipt, "Asia/Shanghai")
+    if text is None:
+        raise click.UsageError(f"没有回执编号为 {receipt} 的记录")
+    click.echo(text)
+
+
+def _campaign(loaded: Rules, campaign_id: str | None):
+    try:
+        return loaded.campaign(campaign_id)
+    except KeyError as exc:
+        raise click.UsageError(exc.args[0]) from exc
 
 
 @main.group()

@@ -89,6 +89,7 @@ class Identity:
     unit: str | None
     how: str  # registered | inferred | conflict | unknown | given
     evidence: tuple[Evidence, ...] = ()
+    address: str = ""  # the sender address the decision was about
 
     @property
     def units(self) -> tuple[str, ...]:

@@ -46,11 +46,12 @@ def _first_named(text: str, roster: Roster) -> str | None:
 
 def identify(mail: ParsedMail, dossier: Dossier, roster: Roster, staff: frozenset[str]) -> Identity:
     evidence = tuple(gather(mail, dossier, roster, staff))
+    address = mail.forwarded_from if mail.from_address in staff and mail.forwarded_from else mail.from_address
     units = tuple(dict.fromkeys(e.unit for e in evidence))
     registered = next((e.unit for e in evidence if e.source in ("address", "forward")), None)
     if not units:
-        return Identity(None, "unknown", evidence)
+        return Identity(None, "unknown", evidence, address)
     if len(units) > 1:
         ledger_unit = next((e.unit for e in evidence if e.source == "ledger"), None)
-        return Identity(registered or ledger_unit or units[0], "conflict", evidence)
-    return Identity(units[0], "registered" if registered else "inferred", evidence)
+        return Identity(registered or ledger_unit or units[0], "conflict", evidence, address)
+    return Identity(units[0], "registered" if registered else "inferred", evidence, address)

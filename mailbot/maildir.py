@@ -46,6 +46,10 @@ class MaildirInbox:
         self.root = ensure_maildir(Path(root))
         self.name = f"maildir:{self.root}"
 
+    def pending(self, done: set[str]) -> Iterator[RawMail]:
+        """Messages whose key is not in ``done``, oldest first."""
+        return self.fetch([k for k in self.keys() if self.message_key(k) not in done])
+
     def keys(self) -> list[str]:
         """Every message key, oldest file first."""
         entries = []

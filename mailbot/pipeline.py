@@ -110,8 +110,10 @@ def _judge_and_record(raw: RawMail, message_id: int, rt: Runtime) -> Outcome:
         record.message_id, record.from_address, record.subject = mail.message_id, mail.from_address, mail.subject[:500]
         if not verdict_screen.answer:
             record.state, record.reason = "ignored", verdict_screen.reason
-            session.add(record)
-            session.commit()
+        session.add(record)
+        session.commit()
+        if not verdict_screen.answer:
+            log.info("mail %s from %s ignored: %s", raw.key, mail.from_address or "-", verdict_screen.reason)
             return Outcome("ignored", reason=verdict_screen.reason)
     campaign = rt.rules.campaign()
     attachments, rejected = unpack_files(((a.name, a.data) for a in mail.attachments), rt.limits)

@@ -37,7 +37,8 @@ class Office:
 
 def environment(templates: Path = TEMPLATES) -> Environment:
     return Environment(loader=FileSystemLoader(str(templates)), undefined=StrictUndefined,
-                       autoescape=select_autoescape(["html", "html.j2"]), keep_trailing_newline=True)
+                       autoescape=select_autoescape(["html", "html.j2"]), keep_trailing_newline=True,
+                       trim_blocks=True, lstrip_blocks=True)
 
 
 def reply_subject(verdict: Verdict, receipt: str) -> str:

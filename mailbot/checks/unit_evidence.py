@@ -30,5 +30,4 @@ def check(ctx: CheckContext) -> Iterator[Finding | None]:
         yield ctx.finding(CONFLICT, details=details)
     elif identity.how == "inferred":
         sources = "、".join(dict.fromkeys(e.describe().split("（")[0] for e in identity.evidence))
-        address = next((e.text for e in identity.evidence if e.source in ("address", "forward")), "")
-        yield ctx.finding(INFERRED, address=address or "（未知）", sources=sources, unit=identity.unit)
+        yield ctx.finding(INFERRED, address=identity.address or "（未知）", sources=sources, unit=identity.unit)

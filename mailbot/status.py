@@ -1,0 +1,93 @@
+"""Where every unit of the roster stands in a campaign: the table behind `mailbot status` and the digest."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from mailbot import store as q
+from mailbot.models import FindingRecord, MessageRecord, OutboxRecord, VerdictRecord
+from mailbot.rules import Campaign, Rules
+
+NOT_SUBMITTED = "未报送"
+OVERDUE = "逾期未报送"
+
+
+@dataclass(frozen=True)
+class UnitState:
+    unit: str
+    kind: str
+    state: str  # 未报送 | 逾期未报送 | 已受理 | 需补正 | 无法确认单位
+    late: bool
+    last_mail: datetime | None
+    open_findings: int  # errors in the newest verdict
+    receipt: str = ""
+    status_counts: dict | None = None
+
+
+def unit_states(session: Session, rules: Rules, campaign: Campaign, now: datetime) -> list[UnitState]:
+    latest = q.latest_verdicts(session, campaign.id)
+    states = []
+    for unit in rules.roster.units:
+        verdict = latest.get(unit.name)
+        if verdict is None:
+            state = OVERDUE if now >= campaign.cutoff_for(unit) else NOT_SUBMITTED
+            states.append(UnitState(unit.name, unit.kind.value, state, state == OVERDUE, None, 0))
+            continue
+        errors = session.exec(select(FindingRecord).where(FindingRecord.verdict_id == verdict.id,
+                                                          FindingRecord.severity == "error")).all()
+        states.append(UnitState(unit.name, unit.kind.value, verdict.tag, verdict.late, verdict.received_at,
+                                len(errors), verdict.receipt, json.loads(verdict.status_counts)))
+    return states
+
+
+def _pad(text: str, width: int) -> str:
+    """Pad with full-width spaces: every cell here is CJK text, two columns per character."""
+    return text + "　" * max(0, width - len(text))
+
+
+def format_states(states: list[UnitState], zone: str) -> str:
+    tz = ZoneInfo(zone)
+    width = max(len(s.unit) for s in states)
+    lines = [f"{_pad('单位', width)}  {_pad('状态', 9)}  最后来信     未改正  回执编号"]
+    for s in states:
+        when = s.last_mail.astimezone(tz).strftime("%m-%d %H:%M") if s.last_mail else "—".ljust(11)
+        state = s.state + ("（逾期）" if s.late and s.state != OVERDUE else "")
+        errors = str(s.open_findings) if s.open_findings else ""
+        lines.append(f"{_pad(s.unit, width)}  {_pad(state, 9)}  {when:<11}  {errors:<6}  {s.receipt}")
+    counts: dict[str, int] = {}
+    for s in states:
+        counts[s.state] = counts.get(s.state, 0) + 1
+    summary = "，".join(f"{k} {v}" for k, v in counts.items())
+    late = sum(1 for s in states if s.late)
+    lines.append(f"\n共 {len(states)} 个单位：{summary}；逾期 {late} 个。")
+    return "\n".join(lines)
+
+
+def format_receipt(session: Session, receipt: str, zone: str) -> str | None:
+    verdict = q.verdict_by_receipt(session, receipt)
+    if verdict is None:
+        return None
+    tz = ZoneInfo(zone)
+    message = session.get(MessageRecord, verdict.message_id)
+    findings = session.exec(select(FindingRecord).where(FindingRecord.verdict_id == verdict.id)).all()
+    replies = session.exec(select(OutboxRecord).where(OutboxRecord.verdict_id == verdict.id)).all()
+    lines = [
+        f"回执编号 {verdict.receipt}：{verdict.unit or '（单位未确认）'} — {verdict.tag}{'（逾期）' if verdict.late else ''}",
+        f"收到时间：{verdict.received_at.astimezone(tz):%Y-%m-%d %H:%M}　发件人：{message.from_address}",
+        f"邮件主题：{message.subject}",
+        f"台账：{verdict.ledger_name or '—'}　报告：{verdict.report_name or '—'}",
+        f"填报：应填 {verdict.rows_expected} 项，已填 {verdict.rows_answered} 项　"
+        f"{'，'.join(f'{k} {v}' for k, v in json.loads(verdict.status_counts).items())}",
+        f"单位认定：{verdict.identity_note}　规则版本：{verdict.rules_version}",
+    ]
+    for f in findings:
+        place = "".join(filter(None, [f.file, f" {f.sheet}!{f.cell}" if f.cell else "", f" 序号{f.seq}" if f.seq else ""]))
+        lines.append(f"  {'✗' if f.severity == 'error' else '!'} [{f.code}] {place}：{f.message}")
+    for r in replies:
+        lines.append(f"回复：{r.subject} → {r.to_address}（{ {'pending': '待发送', 'sent': '已发送', 'failed': '发送失败'}[r.state]}）")
+    return "\n".join(lines)
