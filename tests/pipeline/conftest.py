@@ -1,0 +1,67 @@
+"""A mailbot on the embedded default in a temporary folder: Maildir in/out, SQLite, the shipped rules."""
+
+from __future__ import annotations
+
+import email
+import itertools
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from email import policy
+from pathlib import Path
+
+import pytest
+
+from mailbot.daemon import Daemon, build_daemon
+from mailbot.settings import Settings
+from tests.builders import mails
+
+_counter = itertools.count(1)
+
+
+@dataclass
+class Office:
+    root: Path
+    settings: Settings
+    daemon: Daemon
+
+    @property
+    def inbox(self) -> Path:
+        return self.settings.inbox_path
+
+    @property
+    def outbox(self) -> Path:
+        return self.settings.outbox_path / "new"
+
+    def deliver(self, raw: bytes) -> Path:
+        """Put a message into the inbox as a mail server does (tmp → new)."""
+        name = f"{1700000000 + next(_counter)}.M{os.getpid()}.mx"
+        tmp = self.inbox / "tmp" / name
+        tmp.write_bytes(raw)
+        target = self.inbox / "new" / name
+        os.replace(tmp, target)
+        return target
+
+    def replies(self) -> list[email.message.EmailMessage]:
+        return [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(self.outbox.iterdir())]
+
+    def reply_text(self, index: int = -1) -> str:
+        return self.replies()[index].get_body(("plain",)).get_content()
+
+
+@pytest.fixture
+def office(tmp_path, rules) -> Office:
+    settings = Settings(var_dir=tmp_path / "var", rules_dir=Path("rules"))
+    daemon = build_daemon(settings, rules)
+    daemon.inbox.root.mkdir(parents=True, exist_ok=True)
+    return Office(tmp_path, settings, daemon)
+
+
+def on_time(hours: float = 0) -> datetime:
+    return datetime(2021, 11, 24, 10, 0, tzinfo=timezone(timedelta(hours=8))) + timedelta(hours=hours)
+
+
+def submission(unit_files: dict[str, bytes], sender="tianping@126.com", client="126", subject="田坪乡整改台账及整改报告",
+               received=None, **kw) -> bytes:
+    return mails.client_mail(client, sender=sender, subject=subject, files=unit_files, received=received or on_time(),
+                             **kw)

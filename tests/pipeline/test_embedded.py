@@ -1,0 +1,220 @@
+"""`mailbot run` on the embedded default: every mail archived, judged, recorded and answered once."""
+
+import hashlib
+import shutil
+from datetime import datetime, timedelta, timezone
+
+from sqlmodel import select
+
+from mailbot.models import FlagRecord, LedgerRowRecord, MessageRecord, OutboxRecord, VerdictRecord
+from mailbot.rules_loader import load_rules
+from tests.builders import hostile, mails, reports
+from tests.builders.campaign import CAMPAIGN_ID, RULES, Filling, filled_ledger
+from tests.pipeline.conftest import on_time, submission
+
+LEDGER = filled_ledger()
+REPORT = reports.text_report()
+
+
+def rows(office, model):
+    with office.daemon.rt.store.session() as session:
+        return list(session.exec(select(model)))
+
+
+def test_correct_submission_is_accepted_and_answered(office):
+    raw = submission({"田坪乡整改台账.xlsx": LEDGER, "田坪乡整改报告.pdf": REPORT}, message_id="<m1@126.com>")
+    office.deliver(raw)
+    [outcome] = office.daemon.run_once()
+    assert outcome.state == "processed" and outcome.verdict == "已受理" and outcome.unit == "田坪乡"
+    [reply] = office.replies()
+    assert reply["Subject"].startswith("【已受理】田坪乡") and outcome.receipt in reply["Subject"]
+    assert reply["To"] == "tianping@126.com" and reply["In-Reply-To"] == "<m1@126.com>"
+    assert reply["Auto-Submitted"] == "auto-replied" and reply["X-Auto-Response-Suppress"] == "All"
+    assert reply["X-Mailbot-Loop"] == outcome.receipt
+    text = office.reply_text()
+    assert "予以受理" in text and "应填报 14 项，已填报 14 项" in text and "《田坪乡整改台账.xlsx》" in text
+    html = reply.get_body(("html",)).get_content()
+    assert "【已受理】" in html and outcome.receipt in html and "田坪乡整改台账.xlsx" in html
+    # archived first, by sha256, and never deleted
+    archive = office.settings.archive_path
+    assert (archive / hashlib.sha256(raw).hexdigest()[:2] / hashlib.sha256(raw).hexdigest()).read_bytes() == raw
+    [verdict] = rows(office, VerdictRecord)
+    assert verdict.rules_version == load_rules(RULES).version and not verdict.late
+    assert len(rows(office, LedgerRowRecord)) == 37
+
+
+def test_running_twice_sends_nothing_twice(office):
+    office.deliver(submission({"台账.xlsx": LEDGER, "报告.pdf": REPORT}))
+    office.daemon.run_once()
+    assert office.daemon.run_once() == []
+    assert len(office.replies()) == 1 and len(rows(office, VerdictRecord)) == 1
+
+
+def test_fresh_daemon_on_the_same_state_sends_nothing_twice(office, rules):
+    from mailbot.daemon import build_daemon
+
+    office.deliver(submission({"台账.xlsx": LEDGER, "报告.pdf": REPORT}))
+    office.daemon.run_once()
+    again = build_daemon(office.settings, rules)
+    assert again.run_once() == [] and len(office.replies()) == 1
+
+
+def test_needs_fix_lists_every_problem_with_place_and_fix(office):
+    ledger = filled_ledger(Filling(status={12: ""}, phone="123"))
+    office.deliver(submission({"台账.xlsx": ledger}))
+    [outcome] = office.daemon.run_once()
+    assert outcome.verdict == "需补正"
+    text = office.reply_text()
+    assert office.replies()[0]["Subject"].startswith("【需补正】田坪乡")
+    assert "台账!H18 单元格，序号 12" in text and "修改方法：" in text and "台账!B5" in text
+    assert "尚缺材料：整改报告（PDF）" in text
+
+
+def test_ledger_first_report_later_makes_one_dossier(office):
+    office.deliver(submission({"台账.xlsx": LEDGER}, received=on_time(0)))
+    office.daemon.run_once()
+    office.deliver(submission({"报告.pdf": REPORT}, subject="田坪乡整改报告", received=on_time(2)))
+    [second] = office.daemon.run_once()
+    assert second.verdict == "已受理"
+    text = office.reply_text(-1)
+    assert "应填报 14 项，已填报 14 项" in text  # the earlier ledger counted
+    assert [v.tag for v in rows(office, VerdictRecord)] == ["需补正", "已受理"]
+
+
+def test_resubmission_supersedes_and_every_version_is_kept(office):
+    office.deliver(submission({"台账.xlsx": filled_ledger(Filling(status={12: ""})), "报告.pdf": REPORT}))
+    office.daemon.run_once()
+    office.deliver(submission({"台账（修改后）.xlsx": LEDGER}, received=on_time(3)))
+    [fixed] = office.daemon.run_once()
+    assert fixed.verdict == "已受理"
+    verdicts = rows(office, VerdictRecord)
+    assert [v.ledger_name for v in verdicts] == ["台账.xlsx", "台账（修改后）.xlsx"]
+    assert verdicts[1].report_name == "报告.pdf"
+
+
+def test_exact_duplicate_is_recognised_and_not_answered_again(office):
+    raw = submission({"台账.xlsx": LEDGER, "报告.pdf": REPORT})
+    office.deliver(raw)
+    office.deliver(raw)  # the same bytes under another file name
+    outcomes = office.daemon.run_once()
+    assert [o.state for o in outcomes] == ["processed", "duplicate"]
+    assert len(office.replies()) == 1
+
+
+def test_late_mail_is_judged_and_marked(office):
+    late = datetime(2021, 11, 26, 9, 0, tzinfo=timezone(timedelta(hours=8)))
+    office.deliver(submission({"台账.xlsx": LEDGER, "报告.pdf": REPORT}, received=late))
+    [outcome] = office.daemon.run_once()
+    assert outcome.verdict == "已受理"
+    reply = office.replies()[0]
+    assert reply["Subject"].startswith("【已受理】（逾期）田坪乡")
+    assert "已超过报送截止时间" in office.reply_text() and rows(office, VerdictRecord)[0].late
+
+
+def test_deadline_uses_server_receive_time_not_the_date_header(office):
+    raw = submission({"台账.xlsx": LEDGER, "报告.pdf": REPORT},
+                     received=datetime(2021, 11, 25, 23, 59, tzinfo=timezone(timedelta(hours=8))),
+                     extra_headers=("Date: Mon, 01 Nov 2021 08:00:00 +0800",))
+    late = datetime(2021, 11, 26, 0, 1, tzinfo=timezone(timedelta(hours=8)))
+    raw = raw.replace(b"Received: ", f"Received: from x by mx.office.test; {late.strftime('%a, %d %b %Y %H:%M:%S %z')}\r\nReceived: ".encode(), 1)
+    office.deliver(raw)
+    office.daemon.run_once()
+    assert rows(office, VerdictRecord)[0].late
+
+
+def test_unregistered_sender_with_clear_files_is_accepted_with_note_and_flag(office):
+    office.deliver(submission({"田坪乡台账.xlsx": LEDGER, "报告.pdf": REPORT}, sender="someone@163.com"))
+    [outcome] = office.daemon.run_once()
+    assert outcome.verdict == "已受理" and outcome.unit == "田坪乡"
+    assert "someone@163.com 未在报送名册中登记" in office.reply_text()
+    assert [f.kind for f in rows(office, FlagRecord)] == ["unregistered_address"]
+
+
+def test_registered_address_identifies_the_unit(office, tmp_path):
+    target = tmp_path / "rules"
+    shutil.copytree(RULES, target)
+    units = target / "units.toml"
+    units.write_text(units.read_text(encoding="utf-8").replace(
+        'name = "田坪乡"\nkind = "乡镇"', 'name = "田坪乡"\nkind = "乡镇"\naddresses = ["tp@126.com"]'), encoding="utf-8")
+    office.daemon.rt.rules = load_rules(target)
+    ledger = filled_ledger(Filling(unit="田坪乡"))
+    office.deliver(submission({"材料1.xlsx": ledger, "材料2.pdf": REPORT}, sender="tp@126.com", subject="材料"))
+    [outcome] = office.daemon.run_once()
+    assert outcome.verdict == "已受理" and rows(office, FlagRecord) == []
+
+
+def test_evidence_for_two_units_is_a_conflict(office):
+    office.deliver(submission({"台账.xlsx": filled_ledger(Filling(unit="兴隆镇")), "报告.pdf": REPORT},
+                              subject="田坪乡整改材料"))
+    [outcome] = office.daemon.run_once()
+    assert outcome.verdict == "需补正"
+    assert "无法确定报送单位" in office.reply_text()
+    assert [f.kind for f in rows(office, FlagRecord)] == ["unit_conflict"]
+
+
+def test_no_evidence_asks_the_sender_to_name_the_unit(office):
+    office.deliver(submission({}, sender="who@163.com", subject="材料", body="见附件"))
+    [outcome] = office.daemon.run_once()
+    assert outcome.verdict == "无法确认单位"
+    assert office.replies()[0]["Subject"].startswith("【无法确认单位】")
+    assert "请在邮件主题中写明单位全称" in office.reply_text()
+    assert [f.kind for f in rows(office, FlagRecord)] == ["unknown_unit"]
+
+
+def test_mail_forwarded_by_staff_is_attributed_to_the_unit_inside(office, tmp_path):
+    target = tmp_path / "rules"
+    shutil.copytree(RULES, target)
+    units = target / "units.toml"
+    units.write_text(units.read_text(encoding="utf-8").replace("staff = []", 'staff = ["staff@office.test"]')
+                     .replace('name = "田坪乡"\nkind = "乡镇"', 'name = "田坪乡"\nkind = "乡镇"\naddresses = ["tp@126.com"]'),
+                     encoding="utf-8")
+    office.daemon.rt.rules = load_rules(target)
+    inner = submission({"台账.xlsx": LEDGER, "报告.pdf": REPORT}, sender="tp@126.com", subject="材料")
+    office.deliver(mails.forwarded_as_attachment(inner, staff="staff@office.test"))
+    [outcome] = office.daemon.run_once()
+    assert outcome.unit == "田坪乡" and outcome.verdict == "已受理"
+
+
+def test_automatic_mail_is_recorded_and_never_answered(office):
+    for kind in ("auto-submitted", "vacation", "mailer-daemon", "loop", "qq-bounce"):
+        office.deliver(mails.auto_reply(kind))
+    office.deliver(mails.bounce_report())
+    outcomes = office.daemon.run_once()
+    assert [o.state for o in outcomes] == ["ignored"] * 6
+    assert office.replies() == []
+    assert all(m.reason for m in rows(office, MessageRecord))
+
+
+def test_reply_cap_per_sender_stops_a_loop(office):
+    office.daemon.rt.reply_cap_per_hour = 2
+    for hour in range(4):
+        office.deliver(submission({"台账.xlsx": LEDGER}, received=on_time(hour)))
+    office.daemon.run_once()
+    assert len(office.replies()) == 2
+    assert [f.kind for f in rows(office, FlagRecord) if f.kind == "reply_capped"] == ["reply_capped"] * 2
+
+
+def test_hostile_and_malformed_mail_gets_an_answer_and_loses_nothing(office):
+    office.deliver(submission({"台账.xlsx": hostile.xml_bomb_xlsx(LEDGER), "报告.pdf": hostile.pe_executable(),
+                               "材料.zip": hostile.zip_bomb(200)}))
+    office.deliver(b'From: "broken <tianping@126.com\r\nSubject: =?gbk?B?!!?=\r\n\r\n\xff\xfe')
+    outcomes = office.daemon.run_once()
+    assert [o.state for o in outcomes] == ["processed", "processed"]
+    text = office.reply_text(0)
+    assert "疑似恶意文件" in text and "可执行程序" in text
+    assert len(office.replies()) == 2
+    assert len(list(office.settings.archive_path.rglob("*"))) >= 2
+
+
+def test_a_bug_marks_the_mail_failed_flags_it_and_it_is_retried_later(office, rules, monkeypatch):
+    import mailbot.pipeline as pipeline
+    from mailbot.daemon import build_daemon
+
+    office.deliver(submission({"台账.xlsx": LEDGER, "报告.pdf": REPORT}))
+    monkeypatch.setattr(pipeline, "judge", lambda *a, **k: 1 / 0)
+    [outcome] = office.daemon.run_once()
+    assert outcome.state == "failed" and office.daemon.run_once() == []  # no hot retry loop
+    assert [f.kind for f in rows(office, FlagRecord)] == ["failed"] and office.replies() == []
+    monkeypatch.undo()
+    [retried] = build_daemon(office.settings, rules).run_once()  # the next start, cause fixed
+    assert retried.verdict == "已受理" and len(office.replies()) == 1
