@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     replies_per_sender_per_hour: int = Field(default=10, ge=1)
     limits: LimitSettings = LimitSettings()
 
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
+                                   file_secret_settings):
+        """The environment wins over the settings file (passed in as init values), as operators expect."""
+        return env_settings, init_settings, file_secret_settings
+
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.var_dir / 'mailbot.db'}"

@@ -1,18 +1,23 @@
-"""``./dev demo``: sample submissions made from the real template, checked with the real command.
+"""``./dev demo``: the main job on sample mail, on the embedded default (Maildir + SQLite).
 
-Writes ``demo/<unit>/`` folders (a correct one and typical mistakes) and runs
-``mailbot rules check`` and ``mailbot check`` on each, printing each command
-before its output so a newcomer sees how to use them.
+Fills ``demo/var/mail/inbox`` with mails units would send (made from the real
+template: correct ones and typical mistakes, from different mail clients),
+runs ``mailbot run --once`` with ``MAILBOT_VAR_DIR=demo/var``, then shows the
+status table and a reply, printing each command so a newcomer can repeat it.
 """
 
 from __future__ import annotations
 
+import email
+import os
 import shutil
 import subprocess
 import sys
+from datetime import datetime, timedelta, timezone
+from email import policy
 from pathlib import Path
 
-from tests.builders import hostile, reports
+from tests.builders import hostile, mails, reports
 from tests.builders.campaign import EVERYONE, ROOT, Filling, as_xls, filled_ledger, zipped
 
 DEMO = ROOT / "demo"
@@ -49,28 +54,54 @@ def samples() -> dict[str, tuple[str, dict[str, bytes]]]:
     }
 
 
-def run(*args: str) -> int:
+def run(*args: str, env: dict | None = None) -> int:
     shown = " ".join(a if " " not in a else f'"{a}"' for a in args)
     print(f"\n$ mailbot {shown}", flush=True)
-    return subprocess.run([MAILBOT, *args], cwd=ROOT).returncode
+    return subprocess.run([MAILBOT, *args], cwd=ROOT, env=env).returncode
+
+
+def sample_mails() -> list[tuple[str, bytes]]:
+    """The sample submissions as the mails units send, from different clients, plus an auto-reply."""
+    clients = ["126", "qq", "foxmail", "outlook", "wps"]
+    out = []
+    for index, (unit, (what, files)) in enumerate(samples().items()):
+        sender = f"unit{index + 1}@{'qq.com' if clients[index] == 'qq' else '163.com'}"
+        raw = mails.client_mail(clients[index], sender=sender, sender_name=unit, subject=f"{unit}整改台账及整改报告",
+                                files=files, received=on_time(index))
+        out.append((f"{unit}（{what}）", raw))
+    out.append(("未说明单位的来信", mails.client_mail("163", sender="someone@163.com", subject="材料",
+                                                  body="见附件", files={}, received=on_time(6))))
+    out.append(("自动回复（不予回复）", mails.auto_reply("vacation")))
+    return out
+
+
+def on_time(hours: int) -> datetime:
+    return datetime(2021, 11, 24, 9, 0, tzinfo=timezone(timedelta(hours=8))) + timedelta(hours=hours)
 
 
 def main() -> None:
     shutil.rmtree(DEMO, ignore_errors=True)
-    made = samples()
-    for unit, (_, files) in made.items():
-        folder = DEMO / unit
-        folder.mkdir(parents=True)
-        for name, data in files.items():
-            (folder / name).write_bytes(data)
-    print(f"示例报送材料已生成在 {DEMO.relative_to(ROOT)}/（由 rules/campaigns/ 中的台账模板填写而成）")
-    run("rules", "check")
-    for unit, (what, files) in made.items():
-        print(f"\n—— {unit}：{what} ——", flush=True)
-        paths = [str((DEMO / unit / name).relative_to(ROOT)) for name in files]
-        code = run("check", *paths, "--unit", unit)
-        print(f"（退出码 {code}）")
-    print("\n下一步：mailbot check 任意台账和报告文件；加 --json 输出稳定的校验代码。")
+    inbox = DEMO / "var" / "mail" / "inbox"
+    for sub in ("tmp", "new", "cur"):
+        (inbox / sub).mkdir(parents=True)
+    mails_made = sample_mails()
+    for number, (_, raw) in enumerate(mails_made, start=1):
+        (inbox / "new" / f"{1637715600 + number}.demo{number}.mx").write_bytes(raw)
+    print(f"已在 {inbox.relative_to(ROOT)}/new 放入 {len(mails_made)} 封示例来信（台账和报告由 rules/campaigns/ 中的模板填写而成）：")
+    for what, _ in mails_made:
+        print(f"  · {what}")
+    env = {**os.environ, "MAILBOT_VAR_DIR": str(DEMO / "var")}
+    run("rules", "check", env=env)
+    run("run", "--once", env=env)
+    run("status", env=env)
+    outbox = DEMO / "var" / "mail" / "outbox" / "new"
+    replies = sorted(outbox.iterdir())
+    print(f"\n回执邮件在 {outbox.relative_to(ROOT)}/（共 {len(replies)} 封，.eml 格式，可用邮件客户端打开）。其中一封：\n")
+    message = email.message_from_bytes(replies[2].read_bytes(), policy=policy.default)
+    print(f"主题：{message['Subject']}\n收件人：{message['To']}\n")
+    print(message.get_body(("plain",)).get_content())
+    print("再次运行 `mailbot run --once` 不会重复回复；`mailbot show <回执编号>` 查看一次报送的详情；"
+          "`mailbot check 台账.xlsx 报告.pdf` 直接核对文件。")
 
 
 if __name__ == "__main__":
