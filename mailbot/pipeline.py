@@ -125,7 +125,8 @@ def _judge_and_record(raw: RawMail, message_id: int, rt: Runtime) -> Outcome:
     with rt.store.session() as session:
         dossier = _complete(current, unit.name, campaign, session, rt) if unit else current
         verdict = judge(dossier, campaign, rt.rules.roster, rt.rules.version, unit, identity, raw.received_at)
-        return _record(session, message_id, mail, raw, campaign, current, dossier, identity, verdict, rt)
+        sizes = {a.sha256: a.size for a in attachments}
+        return _record(session, message_id, mail, raw, campaign, current, dossier, identity, verdict, sizes, rt)
 
 
 def _complete(current: Dossier, unit: str, campaign: Campaign, session, rt: Runtime) -> Dossier:
@@ -148,17 +149,15 @@ def _complete(current: Dossier, unit: str, campaign: Campaign, session, rt: Runt
 
 
 def _record(session, message_id: int, mail: ParsedMail, raw: RawMail, campaign: Campaign, current: Dossier,
-            dossier: Dossier, identity: Identity, verdict: Verdict, rt: Runtime) -> Outcome:
+            dossier: Dossier, identity: Identity, verdict: Verdict, sizes: dict[str, int], rt: Runtime) -> Outcome:
     """Message, files, verdict, findings, rows, flags and the reply: one transaction."""
     record = session.get(MessageRecord, message_id)
     record.state, record.unit, record.campaign = "processed", verdict.summary.unit, campaign.id
     session.add(record)
-    for lf in current.ledgers:
-        session.add(AttachmentRecord(message_id=message_id, name=lf.name, sha256=lf.sha256, kind=lf.kind.value,
-                                     size=0, role="ledger"))
-    for rf in current.reports:
-        session.add(AttachmentRecord(message_id=message_id, name=rf.name, sha256=rf.sha256, kind=rf.kind.value,
-                                     size=0, role="report"))
+    for role, files in (("ledger", current.ledgers), ("report", current.reports)):
+        for f in files:
+            session.add(AttachmentRecord(message_id=message_id, name=f.name, sha256=f.sha256, kind=f.kind.value,
+                                         size=sizes.get(f.sha256, 0), role=role))
     for refused in current.refused:
         session.add(AttachmentRecord(message_id=message_id, name=refused.name, sha256="",
                                      kind=refused.kind.value if refused.kind else "", size=0, role="refused"))

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlmodel import select
 
-from mailbot.models import FlagRecord, LedgerRowRecord, MessageRecord, OutboxRecord, VerdictRecord
+from mailbot.models import AttachmentRecord, FlagRecord, LedgerRowRecord, MessageRecord, OutboxRecord, VerdictRecord
 from mailbot.rules_loader import load_rules
 from tests.builders import hostile, mails, reports
 from tests.builders.campaign import CAMPAIGN_ID, RULES, Filling, filled_ledger
@@ -41,6 +41,9 @@ def test_correct_submission_is_accepted_and_answered(office):
     [verdict] = rows(office, VerdictRecord)
     assert verdict.rules_version == load_rules(RULES).version and not verdict.late
     assert len(rows(office, LedgerRowRecord)) == 37
+    files = {a.name: (a.role, a.kind, a.size, a.sha256) for a in rows(office, AttachmentRecord)}
+    assert files["田坪乡整改台账.xlsx"] == ("ledger", "xlsx", len(LEDGER), hashlib.sha256(LEDGER).hexdigest())
+    assert files["田坪乡整改报告.pdf"][:3] == ("report", "pdf", len(REPORT))
 
 
 def test_running_twice_sends_nothing_twice(office):
