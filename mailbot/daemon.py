@@ -11,19 +11,37 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from mailbot import store as q
 from mailbot.archive import Archive
 from mailbot.maildir import MaildirInbox, MaildirOutbox
+from mailbot.mail_types import RawMail
 from mailbot.outbox import Transport, deliver_pending
 from mailbot.pipeline import Outcome, Runtime, process
 from mailbot.replies import Office, environment
 from mailbot.rules import Rules
-from mailbot.settings import Settings
+from mailbot.settings import ImapSettings, Settings, SmtpSettings
 from mailbot.store import Store
 
 log = logging.getLogger("mailbot")
+MAX_BACKOFF_SECONDS = 300.0
+
+
+class Inbox(Protocol):
+    name: str
+
+    def pending(self, done: set[str]) -> Iterator[RawMail]: ...
+
+    def wait(self, seconds: float, stopping: threading.Event) -> None: ...
+
+    def file(self, key: str, needs_attention: bool) -> None: ...
+
+    def drop(self) -> None: ...
+
+    def close(self) -> None: ...
 
 
 def build_runtime(settings: Settings, rules: Rules, store: Store | None = None) -> Runtime:
@@ -42,9 +60,10 @@ def build_runtime(settings: Settings, rules: Rules, store: Store | None = None) 
 @dataclass
 class Daemon:
     rt: Runtime
-    inbox: MaildirInbox
+    inbox: Inbox
     transport: Transport
     poll_interval: float
+    retry_base: float = 60.0
     stopping: threading.Event = field(default_factory=threading.Event)
     retried: set[str] = field(default_factory=set)  # failed keys already retried by this process
 
@@ -59,28 +78,58 @@ class Daemon:
             outcome = process(raw, self.rt)
             if outcome.state == "failed":
                 self.retried.add(raw.key)  # retried on the next start, not in a hot loop
+            elif outcome.state != "skipped":
+                self.inbox.file(raw.key, needs_attention=outcome.state == "processed" and outcome.verdict != "已受理")
             outcomes.append(outcome)
-            deliver_pending(self.rt.store, self.transport, self.rt.office.address)
-        deliver_pending(self.rt.store, self.transport, self.rt.office.address)
+            self.drain()
+        self.drain()
         return outcomes
+
+    def drain(self) -> None:
+        deliver_pending(self.rt.store, self.transport, self.rt.office.address, self.retry_base)
 
     def run_forever(self) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: self.stopping.set())
         log.info("mailbot running: inbox %s, polling every %s s", self.inbox.name, self.poll_interval)
+        backoff = 0.0
         while not self.stopping.is_set():
             try:
                 self.run_once()
-            except Exception:  # noqa: BLE001 - one bad poll must not stop the daemon
-                log.exception("poll failed; trying again after the interval")
-            self.stopping.wait(self.poll_interval)
+                backoff = 0.0
+                self.inbox.wait(self.poll_interval, self.stopping)
+            except Exception as exc:  # noqa: BLE001 - a dropped server or one bad poll must not stop the daemon
+                self.inbox.drop()
+                backoff = min(MAX_BACKOFF_SECONDS, backoff * 2 or 1.0)
+                log.warning("mailbox unavailable (%s: %s); retrying in %.0f s", type(exc).__name__, exc, backoff)
+                self.stopping.wait(backoff)
+        self.inbox.close()
+        self.transport.close()
         log.info("mailbot stopped")
 
 
+def build_inbox(settings: Settings) -> Inbox:
+    if isinstance(settings.inbox, ImapSettings):
+        from mailbot.imap import ImapInbox
+
+        return ImapInbox(settings.inbox, settings.inbox.read("inbox"))
+    return MaildirInbox(settings.inbox_path)
+
+
+def build_transport(settings: Settings) -> Transport:
+    if isinstance(settings.outbox, SmtpSettings):
+        from mailbot.smtp import SmtpTransport
+
+        return SmtpTransport(settings.outbox, settings.outbox.read("outbox"))
+    return MaildirOutbox(settings.outbox_path)
+
+
 def build_daemon(settings: Settings, rules: Rules) -> Daemon:
+    retry = settings.outbox.retry_base_seconds if isinstance(settings.outbox, SmtpSettings) else 60.0
     return Daemon(
         rt=build_runtime(settings, rules),
-        inbox=MaildirInbox(settings.inbox_path),
-        transport=MaildirOutbox(settings.outbox_path),
+        inbox=build_inbox(settings),
+        transport=build_transport(settings),
         poll_interval=settings.poll_interval_seconds,
+        retry_base=retry,
     )

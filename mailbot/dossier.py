@@ -18,6 +18,7 @@ class Refusal(str, Enum):
     UNSUPPORTED = "unsupported"  # a type this campaign does not accept (docx, images...)
     TOO_LARGE = "too_large"  # over a size limit, not read
     ARCHIVE = "archive"  # a zip that could not be unpacked safely
+    MAIL_TOO_LARGE = "mail_too_large"  # the whole mail was over the size limit: not downloaded
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ class RawMail:
     key: str  # Maildir file key or "<uidvalidity>:<uid>"
     data: bytes
     received_at: datetime  # aware, UTC; the server's receive time, never the Date header
+    too_large_bytes: int = 0  # when over the size limit: its size; ``data`` then holds the header only
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ Outbox files are named after the outbox row, so delivering twice is a no-op.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from email.parser import BytesHeaderParser
@@ -45,6 +46,18 @@ class MaildirInbox:
     def __init__(self, root: Path) -> None:
         self.root = ensure_maildir(Path(root))
         self.name = f"maildir:{self.root}"
+
+    def wait(self, seconds: float, stopping: threading.Event) -> None:
+        stopping.wait(seconds)
+
+    def file(self, key: str, needs_attention: bool) -> None:
+        """Maildir mail is never moved: the folder belongs to the staff."""
+
+    def drop(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
     def pending(self, done: set[str]) -> Iterator[RawMail]:
         """Messages whose key is not in ``done``, oldest first."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
 from mailbot import store as q
@@ -20,6 +20,7 @@ from mailbot.store import Store
 
 log = logging.getLogger("mailbot")
 MAX_ATTEMPTS = 20
+MAX_BACKOFF = timedelta(hours=1)
 
 
 class DeliveryError(Exception):
@@ -41,32 +42,39 @@ class Drained:
     failed: int = 0
 
 
-def deliver_pending(store: Store, transport: Transport, envelope_from: str) -> Drained:
+def deliver_pending(store: Store, transport: Transport, envelope_from: str, retry_base: float = 60.0) -> Drained:
+    """Send every due reply once; a temporary failure waits retry_base × 2^attempts (at most an hour)."""
     sent = retry = failed = 0
     with store.session() as session:
-        rows = q.pending_outbox(session)
+        rows = q.pending_outbox(session, datetime.now(timezone.utc))
     for row in rows:
         try:
             transport.deliver(row.id, envelope_from, row.to_address, row.raw)
         except DeliveryError as exc:
             permanent = exc.permanent or row.attempts + 1 >= MAX_ATTEMPTS
-            _mark(store, row.id, "failed" if permanent else "pending", str(exc), permanent)
+            delay = min(timedelta(seconds=retry_base * 2 ** row.attempts), MAX_BACKOFF)
+            _mark(store, row.id, "failed" if permanent else "pending", str(exc), permanent, delay)
             failed, retry = failed + permanent, retry + (not permanent)
             log.warning("reply %s to %s %s: %s", row.id, row.to_address, "failed" if permanent else "deferred", exc)
             continue
         _mark(store, row.id, "sent", "", False)
         sent += 1
         log.info("reply %s sent to %s: %s", row.id, row.to_address, row.subject)
+    if rows:
+        transport.close()
     return Drained(sent, retry, failed)
 
 
-def _mark(store: Store, outbox_id: int, state: str, error: str, flag: bool) -> None:
+def _mark(store: Store, outbox_id: int, state: str, error: str, flag: bool,
+          delay: timedelta = timedelta(0)) -> None:
     with store.session() as session:
         row = session.get(OutboxRecord, outbox_id)
         row.state, row.last_error = state, error[:500]
         row.attempts += 1
+        now = datetime.now(timezone.utc)
         if state == "sent":
-            row.sent_at = datetime.now(timezone.utc)
+            row.sent_at = now
+        row.next_attempt_at = now + delay if state == "pending" else None
         session.add(row)
         if flag:
             session.add(FlagRecord(message_id=row.message_id, kind="delivery_failed",

@@ -22,7 +22,7 @@ from jinja2 import Environment
 
 from mailbot import store as q
 from mailbot.archive import Archive
-from mailbot.dossier import Dossier, Identity
+from mailbot.dossier import Dossier, Identity, Refusal, RefusedFile
 from mailbot.findings import Verdict
 from mailbot.identify import identify
 from mailbot.intake import read_attachments, unpack_files
@@ -36,7 +36,7 @@ from mailbot.rules import Campaign, Rules
 from mailbot.screening import screen
 from mailbot.store import Store
 from parsers.sniff import make_attachment
-from parsers.types import Limits
+from parsers.types import Limits, ParseError, ParseErrorKind
 
 log = logging.getLogger("mailbot")
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -120,6 +120,9 @@ def _judge_and_record(raw: RawMail, message_id: int, rt: Runtime) -> Outcome:
     for attachment in attachments:
         rt.archive.put(attachment.data)
     current = read_attachments(attachments, rejected, campaign, rt.limits)
+    if raw.too_large_bytes:
+        size = ParseError(ParseErrorKind.TOO_LARGE, f"{raw.too_large_bytes / 1024 / 1024:.0f} MB")
+        current = Dossier(refused=(RefusedFile("（整封邮件）", None, Refusal.MAIL_TOO_LARGE, size),))
     identity = identify(mail, current, rt.rules.roster, rt.staff)
     unit = rt.rules.roster.get(identity.unit) if identity.unit else None
     with rt.store.session() as session:

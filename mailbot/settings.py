@@ -8,9 +8,10 @@ Environment variables override the file: ``MAILBOT_RULES_DIR``,
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,6 +47,64 @@ class MaildirSettings(BaseModel):
     path: Path | None = None  # default: <var_dir>/mail/inbox or /outbox
 
 
+NETEASE_HOSTS = ("126.com", "163.com", "yeah.net", "188.com")
+
+
+class Secret(BaseModel):
+    """Where a password or 授权码 comes from: an environment variable or a file, never this settings file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    password_env: str = ""  # name of the environment variable holding it
+    password_file: Path | None = None  # e.g. a systemd credential: /run/credentials/mailbot.service/imap
+
+    def read(self, what: str) -> str:
+        if self.password_file is not None:
+            try:
+                return self.password_file.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise SettingsError(f"{what}.password_file: cannot read {self.password_file}: {exc}") from exc
+        if self.password_env:
+            value = os.environ.get(self.password_env)
+            if value is None:
+                raise SettingsError(f"{what}.password_env: environment variable {self.password_env} is not set")
+            return value
+        raise SettingsError(f"{what}: set password_env or password_file")
+
+
+class ImapSettings(Secret):
+    kind: Literal["imap"]
+    host: str
+    port: int = 993
+    security: Literal["ssl", "starttls", "plain"] = "ssl"
+    username: str
+    folder: str = "INBOX"
+    send_id: Literal["auto", "always", "never"] = "auto"  # auto: for 126/163/yeah.net, when the server offers ID
+    idle: bool = True  # use IDLE when the server offers it
+    batch_bytes: int = Field(default=50 * 1024 * 1024, gt=0)  # fetch a backlog in batches of about this size
+    max_message_bytes: int = Field(default=30 * 1024 * 1024, gt=0)  # larger mail: headers only, sender told
+    processed_folder: str = ""  # move answered mail here ("" = leave it where it is)
+    attention_folder: str = ""  # move mail that needs a person here
+    ca_file: Path | None = None  # extra CA for a self-signed server certificate
+    timeout_seconds: float = Field(default=30, gt=0)
+
+    @property
+    def wants_id(self) -> bool:
+        return self.send_id == "always" or (self.send_id == "auto" and self.host.lower().endswith(NETEASE_HOSTS))
+
+
+class SmtpSettings(Secret):
+    kind: Literal["smtp"]
+    host: str
+    port: int = 465
+    security: Literal["ssl", "starttls", "plain"] = "ssl"
+    username: str  # NetEase requires MAIL FROM to equal this login
+    ca_file: Path | None = None
+    timeout_seconds: float = Field(default=30, gt=0)
+    max_per_minute: float = Field(default=20, gt=0)  # NetEase limits how much one account sends
+    retry_base_seconds: float = Field(default=60, gt=0)  # temporary failures wait 1, 2, 4 ... times this
+
+
 class OfficeSettings(BaseModel):
     """Who we are in the replies."""
 
@@ -64,8 +123,8 @@ class Settings(BaseSettings):
     var_dir: Path = Path("var")
     database_url: str = ""  # default: sqlite:///<var_dir>/mailbot.db
     archive_dir: Path | None = None  # default: <var_dir>/archive
-    inbox: MaildirSettings = MaildirSettings()
-    outbox: MaildirSettings = MaildirSettings()
+    inbox: Annotated[MaildirSettings | ImapSettings, Field(discriminator="kind")] = MaildirSettings()
+    outbox: Annotated[MaildirSettings | SmtpSettings, Field(discriminator="kind")] = MaildirSettings()
     office: OfficeSettings = OfficeSettings()
     poll_interval_seconds: float = Field(default=60, gt=0)
     replies_per_sender_per_hour: int = Field(default=10, ge=1)
@@ -87,11 +146,13 @@ class Settings(BaseSettings):
 
     @property
     def inbox_path(self) -> Path:
-        return self.inbox.path or self.var_dir / "mail" / "inbox"
+        path = self.inbox.path if isinstance(self.inbox, MaildirSettings) else None
+        return path or self.var_dir / "mail" / "inbox"
 
     @property
     def outbox_path(self) -> Path:
-        return self.outbox.path or self.var_dir / "mail" / "outbox"
+        path = self.outbox.path if isinstance(self.outbox, MaildirSettings) else None
+        return path or self.var_dir / "mail" / "outbox"
 
 
 class SettingsError(Exception):

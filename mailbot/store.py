@@ -80,8 +80,11 @@ def recent_reply_count(session: Session, address: str, now: datetime) -> int:
     return replies_since(session, address, now - timedelta(hours=1))
 
 
-def pending_outbox(session: Session) -> list[OutboxRecord]:
-    return list(session.exec(select(OutboxRecord).where(OutboxRecord.state == "pending").order_by(OutboxRecord.id)))
+def pending_outbox(session: Session, now: datetime) -> list[OutboxRecord]:
+    """Replies waiting to go out whose retry time (if any) has come."""
+    due = (OutboxRecord.next_attempt_at.is_(None)) | (OutboxRecord.next_attempt_at <= now)
+    return list(session.exec(select(OutboxRecord).where(OutboxRecord.state == "pending", due)
+                             .order_by(OutboxRecord.id)))
 
 
 def latest_verdicts(session: Session, campaign: str) -> dict[str, VerdictRecord]:

@@ -29,7 +29,7 @@ def test_environment_overrides_the_file(monkeypatch):
 @pytest.mark.parametrize("text,key", [
     ("poll_interval_seconds = -5\n", "poll_interval_seconds"),
     ("[limits]\nmax_pdf_page = 3\n", "limits.max_pdf_page"),
-    ("[inbox]\nkind = \"pop3\"\n", "inbox.kind"),
+    ("[inbox]\nkind = \"pop3\"\n", "inbox"),
 ])
 def test_bad_settings_name_the_key(tmp_path, text, key):
     path = tmp_path / "mailbot.toml"

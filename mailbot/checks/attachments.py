@@ -29,7 +29,12 @@ ARCHIVE = Issue(
     "压缩包《{name}》无法安全解压：{why}。",
     "请直接以附件形式发送台账和报告；如需打包，请勿加密，也不要在压缩包内再套压缩包。",
 )
-ISSUES = (DANGEROUS, UNSUPPORTED, TOO_LARGE, ARCHIVE)
+MAIL_TOO_LARGE = Issue(
+    "mail.too_large", "邮件过大",
+    "这封邮件大小约 {size}，超过本邮箱的接收上限，附件未予读取。",
+    "请压缩扫描件（如降低分辨率至 200 dpi）后重新发送，或将台账和报告分两封邮件发送。",
+)
+ISSUES = (DANGEROUS, UNSUPPORTED, TOO_LARGE, ARCHIVE, MAIL_TOO_LARGE)
 
 KIND_LABELS = {
     FileKind.DOCX: "Word 文档",
@@ -55,7 +60,10 @@ ARCHIVE_REASONS = {
 def check(ctx: CheckContext) -> Iterator[Finding | None]:
     for refused in ctx.dossier.refused:
         place = Place(file=refused.name)
-        if refused.reason is Refusal.DANGEROUS:
+        if refused.reason is Refusal.MAIL_TOO_LARGE:
+            size = refused.error.detail if refused.error else ""
+            yield ctx.finding(MAIL_TOO_LARGE, Place(), size=size)
+        elif refused.reason is Refusal.DANGEROUS:
             yield ctx.finding(DANGEROUS, place, name=refused.name)
         elif refused.reason is Refusal.TOO_LARGE:
             yield ctx.finding(TOO_LARGE, place, name=refused.name)
