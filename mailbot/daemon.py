@@ -89,8 +89,9 @@ class Daemon:
         deliver_pending(self.rt.store, self.transport, self.rt.office.address, self.retry_base)
 
     def run_forever(self) -> None:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: self.stopping.set())
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(sig, lambda *_: self.stopping.set())
         log.info("mailbot running: inbox %s, polling every %s s", self.inbox.name, self.poll_interval)
         backoff = 0.0
         while not self.stopping.is_set():

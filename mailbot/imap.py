@@ -126,6 +126,7 @@ class ImapInbox:
     def pending(self, done: set[str]) -> Iterator[RawMail]:
         box = self._ready()
         try:
+            box.client.noop()  # let the server sync our view: SEARCH alone may not show mail that just arrived
             uids = [int(u) for u in box.uids("ALL")]
         except CONNECTION_ERRORS:
             self.drop()

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from email.policy import SMTP  # CRLF line ends: what SMTP servers require
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
@@ -193,7 +194,7 @@ def _record(session, message_id: int, mail: ParsedMail, raw: RawMail, campaign: 
         ctx = context(verdict, mail, current, row.receipt, raw.received_at, rt.office, now)
         reply = build_reply(rt.templates, ctx, mail, rt.office, now)
         session.add(OutboxRecord(message_id=message_id, verdict_id=row.id, to_address=mail.from_address,
-                                 subject=ctx["subject"], rfc_message_id=reply["Message-ID"], raw=reply.as_bytes()))
+                                 subject=ctx["subject"], rfc_message_id=reply["Message-ID"], raw=reply.as_bytes(policy=SMTP)))
     session.commit()
     log.info("mail %s from %s: unit=%s receipt=%s verdict=%s%s", raw.key, mail.from_address, s.unit or "-",
              row.receipt, verdict.tag.value, "（逾期）" if verdict.late else "")

@@ -101,6 +101,8 @@ def build_reply(env: Environment, ctx: dict, mail: ParsedMail, office: Office, n
     msg["Auto-Submitted"] = "auto-replied"
     msg["X-Auto-Response-Suppress"] = "All"
     msg[LOOP_HEADER] = ctx["receipt"]
-    msg.set_content(env.get_template("reply.txt.j2").render(ctx), charset="utf-8")
-    msg.add_alternative(env.get_template("reply.html.j2").render(ctx), subtype="html", charset="utf-8")
+    # base64: SMTP refuses lines over 998 octets, and 8bit UTF-8 is mangled by some relays
+    msg.set_content(env.get_template("reply.txt.j2").render(ctx), charset="utf-8", cte="base64")
+    msg.add_alternative(env.get_template("reply.html.j2").render(ctx), subtype="html", charset="utf-8",
+                        cte="base64")
     return msg

@@ -1,0 +1,229 @@
+"""Real mail servers on 127.0.0.1 for the tests: Dovecot (IMAP) and aiosmtpd (SMTP with AUTH).
+
+Follows the verified recipe in shared/recipes: Dovecot runs in the foreground as
+our child with its own config in a world-readable temp folder (its mail
+processes run as nobody, so no parent may be 0700), the auth penalty is off,
+and any user ``t-<id>@fresh.test`` logs in with password ``secret`` into a new
+empty mailbox. ``capabilities`` replaces the advertised list, so the polling
+path that 126.com needs (no IDLE, no MOVE) is tested against a real server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import imaplib
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+NETEASE_LIKE = ("IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE SORT THREAD=REFERENCES MULTIAPPEND UNSELECT "
+                "CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 ESEARCH SEARCHRES WITHIN LIST-STATUS")
+PASSWORD = "secret"
+
+CONFIG = """
+protocols = imap
+listen = 127.0.0.1
+base_dir = {root}/run
+state_dir = {root}/state
+log_path = {root}/dovecot.log
+instance_name = mailbot-test-{port}
+default_internal_user = dovecot
+default_login_user = dovenull
+auth_mechanisms = plain login
+disable_plaintext_auth = no
+auth_failure_delay = 0
+ssl = yes
+ssl_cert = <{root}/cert.pem
+ssl_key = <{root}/key.pem
+passdb {{
+  driver = static
+  args = noauthenticate=y nodelay=y
+}}
+passdb {{
+  driver = static
+  args = password={password}
+  username_filter = *@fresh.test
+}}
+userdb {{
+  driver = static
+  args = uid=nobody gid=nogroup home={root}/mail/%d/%n
+}}
+mail_location = maildir:~/Maildir
+mail_fsync = never
+mail_max_userip_connections = 200
+namespace inbox {{
+  inbox = yes
+  separator = /
+}}
+imap_id_send = name * version *
+imap_id_log = *
+mailbox_idle_check_interval = 1 secs
+{capability}
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    address = 127.0.0.1
+    port = {tls_port}
+    ssl = yes
+  }}
+}}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_certificate(root: Path) -> None:
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(root / "key.pem"),
+                    "-out", str(root / "cert.pem"), "-days", "30", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"], check=True, capture_output=True)
+    (root / "key.pem").chmod(0o600)
+
+
+@dataclass
+class Dovecot:
+    capabilities: str | None = None
+    root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="mailbot-dovecot-")))
+    port: int = field(default_factory=free_port)
+    tls_port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+
+    def __post_init__(self) -> None:
+        self.root.chmod(0o755)
+        make_certificate(self.root)
+        (self.root / "mail").mkdir()
+        shutil.chown(self.root / "mail", "nobody", "nogroup")
+        capability = f"imap_capability = {self.capabilities}" if self.capabilities else ""
+        (self.root / "dovecot.conf").write_text(CONFIG.format(root=self.root, port=self.port, tls_port=self.tls_port,
+                                                              password=PASSWORD, capability=capability))
+
+    @property
+    def cert(self) -> Path:
+        return self.root / "cert.pem"
+
+    def start(self) -> None:
+        shutil.rmtree(self.root / "run", ignore_errors=True)  # a stale socket delays auth by 5 s
+        self.process = subprocess.Popen(["dovecot", "-c", str(self.root / "dovecot.conf"), "-F"])
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                client = imaplib.IMAP4("127.0.0.1", self.port, timeout=2)
+                client.login("probe@fresh.test", PASSWORD)
+                client.logout()
+                return
+            except (OSError, imaplib.IMAP4.error):
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"dovecot did not start; see {self.root / 'dovecot.log'}")
+                time.sleep(0.02)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=15)
+        self.process = None
+
+    def cleanup(self) -> None:
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def new_user(self) -> str:
+        return f"t-{uuid.uuid4().hex[:10]}@fresh.test"
+
+    def client(self, user: str) -> imaplib.IMAP4:
+        client = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
+        client.login(user, PASSWORD)
+        return client
+
+    def append(self, user: str, raw: bytes, when: dt.datetime | None = None, folder: str = "INBOX") -> int:
+        """APPEND as a delivering server would; returns the new UID. ``when`` becomes INTERNALDATE."""
+        when = when or dt.datetime.now(dt.timezone.utc)
+        client = self.client(user)
+        try:
+            typ, data = client.append(folder, None, imaplib.Time2Internaldate(when), raw)
+            assert typ == "OK", data
+            return int(re.search(rb"APPENDUID \d+ (\d+)", data[0]).group(1))
+        finally:
+            client.logout()
+
+    def doveadm(self, *args: str) -> str:
+        result = subprocess.run(["doveadm", "-c", str(self.root / "dovecot.conf"), *args], capture_output=True,
+                                text=True, check=True)
+        return result.stdout
+
+    def flags(self, user: str) -> list[str]:
+        return self.doveadm("fetch", "-u", user, "flags", "mailbox", "INBOX", "all").split("\n")
+
+    def set_uidvalidity(self, user: str, value: int) -> None:
+        self.doveadm("mailbox", "update", "-u", user, "--uid-validity", str(value), "INBOX")
+
+    def imap_settings(self, user: str, **extra) -> dict:
+        return {"kind": "imap", "host": "127.0.0.1", "port": self.port, "security": "plain", "username": user,
+                "password_env": "MAILBOT_TEST_IMAP_PASSWORD", "timeout_seconds": 10, **extra}
+
+
+class SmtpServer:
+    """aiosmtpd with AUTH on loopback; captures what it accepts; can refuse temporarily or be stopped."""
+
+    def __init__(self, user: str = "bot@example.test", password: str = PASSWORD) -> None:
+        import logging
+        import warnings
+
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
+        logging.getLogger("mail.log").setLevel(logging.ERROR)
+        self.user, self.password = user, password
+        self.port = free_port()
+        self.messages: list[dict] = []
+        self.refuse_with: str | None = None  # e.g. "451 4.3.0 try later"
+        server = self
+
+        class Handler:
+            async def handle_DATA(self, smtp, session, envelope):
+                if server.refuse_with:
+                    return server.refuse_with
+                server.messages.append({"mail_from": envelope.mail_from, "rcpt_tos": list(envelope.rcpt_tos),
+                                        "data": envelope.original_content,
+                                        "login": getattr(session.auth_data, "login", None)})
+                return "250 OK"
+
+        def authenticator(smtp, session, envelope, mechanism, auth_data):
+            good = isinstance(auth_data, LoginPassword) and \
+                (auth_data.login, auth_data.password) == (user.encode(), password.encode())
+            return AuthResult(success=good, handled=False, auth_data=auth_data)
+
+        self._make = lambda: Controller(Handler(), hostname="127.0.0.1", port=self.port, authenticator=authenticator,
+                                        auth_required=True, auth_require_tls=False)
+        self.controller = None
+
+    def start(self) -> None:
+        self.controller = self._make()
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+        self.controller = None
+
+    def settings(self, **extra) -> dict:
+        return {"kind": "smtp", "host": "127.0.0.1", "port": self.port, "security": "plain", "username": self.user,
+                "password_env": "MAILBOT_TEST_SMTP_PASSWORD", "timeout_seconds": 10, "max_per_minute": 6000,
+                "retry_base_seconds": 0.2, **extra}
