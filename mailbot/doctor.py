@@ -1,0 +1,98 @@
+"""`mailbot doctor`: try the configured mailbox and mail server and say, in plain words, what works.
+
+For the administrator setting up a 126.com account or the government mail
+server: each line is a check with ✓ or ✗ and, when it fails, what to do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formataddr, make_msgid
+
+from mailbot.settings import ImapSettings, Settings, SettingsError, SmtpSettings
+
+
+@dataclass(frozen=True)
+class Check:
+    ok: bool
+    text: str
+
+    def line(self) -> str:
+        return f"{'✓' if self.ok else '✗'} {self.text}"
+
+
+def check_inbox(settings: Settings) -> list[Check]:
+    inbox = settings.inbox
+    if not isinstance(inbox, ImapSettings):
+        path = settings.inbox_path
+        return [Check(True, f"收件箱：本地 Maildir {path}（{'已存在' if path.exists() else '首次运行时创建'}）")]
+    from mailbot.imap import ImapError, ImapInbox
+
+    try:
+        password = inbox.read("inbox")
+    except SettingsError as exc:
+        return [Check(False, f"收件箱密码（授权码）未设置：{exc}")]
+    box = ImapInbox(inbox, password)
+    out = []
+    try:
+        box.connect()
+    except ImapError as exc:
+        return [Check(False, str(exc))]
+    except OSError as exc:
+        return [Check(False, f"无法连接 {inbox.host}:{inbox.port}（{exc}）：请检查服务器地址、端口和加密方式（{inbox.security}）")]
+    try:
+        out.append(Check(True, f"登录 {inbox.host} 成功（{inbox.username}）"))
+        if inbox.wants_id:
+            sent = bool(box.server_id) or "ID" in box.capabilities
+            out.append(Check(sent, "已发送 IMAP ID（网易邮箱要求）" if sent else "服务器不支持 ID 命令"))
+        count = len(box.box.uids("ALL"))
+        out.append(Check(True, f"可以读取文件夹“{inbox.folder}”：{count} 封邮件，UIDVALIDITY {box.uidvalidity}"))
+        idle = "IDLE" in box.capabilities
+        out.append(Check(True, "服务器支持 IDLE：新邮件几秒内处理" if idle and inbox.idle
+                         else f"服务器不支持 IDLE（或已关闭）：每 {settings.poll_interval_seconds:g} 秒检查一次"))
+        for folder in filter(None, (inbox.processed_folder, inbox.attention_folder)):
+            exists = box.box.folder.exists(folder)
+            out.append(Check(True, f"文件夹“{folder}”{'已存在' if exists else '不存在，首次移动邮件时创建'}"))
+        if (inbox.processed_folder or inbox.attention_folder) and not {"MOVE", "UIDPLUS"} & set(box.capabilities):
+            out.append(Check(False, "服务器既不支持 MOVE 也不支持 UIDPLUS：为免误删他人邮件，邮件不会被移动"))
+    finally:
+        box.close()
+    return out
+
+
+def check_outbox(settings: Settings, send_to: str | None) -> list[Check]:
+    outbox = settings.outbox
+    if not isinstance(outbox, SmtpSettings):
+        return [Check(True, f"发件箱：回执写入本地 Maildir {settings.outbox_path}")]
+    from mailbot.outbox import DeliveryError
+    from mailbot.smtp import SmtpTransport
+
+    try:
+        transport = SmtpTransport(outbox, outbox.read("outbox"))
+    except SettingsError as exc:
+        return [Check(False, f"发件密码（授权码）未设置：{exc}")]
+    try:
+        transport.connection = transport.connect()
+    except Exception as exc:  # noqa: BLE001 - every failure is reported in words
+        return [Check(False, f"SMTP 登录 {outbox.host}:{outbox.port} 失败：{exc}")]
+    out = [Check(True, f"SMTP 登录 {outbox.host} 成功（{outbox.username}）")]
+    if outbox.username.lower() != settings.office.address.lower():
+        out.append(Check(False, f"发件账号 {outbox.username} 与回执落款地址 {settings.office.address} 不同："
+                                "网易邮箱要求两者一致"))
+    if send_to:
+        message = EmailMessage()
+        message["From"] = formataddr((settings.office.name, settings.office.address))
+        message["To"] = send_to
+        message["Subject"] = "mailbot 测试邮件"
+        message["Message-ID"] = make_msgid(domain=settings.office.address.rsplit("@", 1)[-1])
+        message["Auto-Submitted"] = "auto-generated"
+        message.set_content("这是一封测试邮件，说明回执可以正常发出。", charset="utf-8", cte="base64")
+        try:
+            transport.deliver(0, settings.office.address, send_to, message.as_bytes(policy=SMTP))
+            out.append(Check(True, f"测试邮件已发给 {send_to}"))
+        except DeliveryError as exc:
+            out.append(Check(False, f"测试邮件发送失败：{exc}"))
+    transport.close()
+    return out

@@ -1,0 +1,66 @@
+"""`mailbot doctor` against the real servers: what works is said, what fails is said in plain words."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.servers import PASSWORD
+
+MAILBOT = str(Path(sys.executable).with_name("mailbot"))
+
+
+def write_settings(path: Path, dovecot, smtp, user: str, idle=True) -> Path:
+    path.write_text(f"""
+[inbox]
+kind = "imap"
+host = "127.0.0.1"
+port = {dovecot.port}
+security = "plain"
+username = "{user}"
+password_env = "DOCTOR_IMAP_PW"
+send_id = "always"
+idle = {str(idle).lower()}
+processed_folder = "已处理"
+
+[outbox]
+kind = "smtp"
+host = "127.0.0.1"
+port = {smtp.port}
+security = "plain"
+username = "{smtp.user}"
+password_env = "DOCTOR_SMTP_PW"
+
+[office]
+address = "{smtp.user}"
+""", encoding="utf-8")
+    return path
+
+
+def doctor(settings: Path, *extra, password=PASSWORD):
+    env = {**os.environ, "DOCTOR_IMAP_PW": password, "DOCTOR_SMTP_PW": PASSWORD}
+    return subprocess.run([MAILBOT, "--settings", str(settings), "doctor", *extra], capture_output=True, text=True,
+                          env=env, timeout=60)
+
+
+def test_everything_works_and_a_test_message_is_sent(tmp_path, dovecot, smtp):
+    settings = write_settings(tmp_path / "mailbot.toml", dovecot, smtp, dovecot.new_user())
+    result = doctor(settings, "--send-test", "staff@office.test")
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "✓ 登录 127.0.0.1 成功" in out and "已发送 IMAP ID" in out and "服务器支持 IDLE" in out
+    assert "文件夹“已处理”不存在，首次移动邮件时创建" in out
+    assert "✓ SMTP 登录 127.0.0.1 成功" in out and "测试邮件已发给 staff@office.test" in out
+    assert smtp.messages[-1]["rcpt_tos"] == ["staff@office.test"]
+
+
+def test_wrong_authorisation_code_is_explained(tmp_path, dovecot, smtp):
+    settings = write_settings(tmp_path / "mailbot.toml", dovecot, smtp, "someone@example.test")
+    result = doctor(settings, password="wrong")
+    assert result.returncode == 1 and "用户名或密码（授权码）不正确" in result.stdout
+
+
+def test_polling_server_is_reported(tmp_path, dovecot_polling, smtp):
+    settings = write_settings(tmp_path / "mailbot.toml", dovecot_polling, smtp, dovecot_polling.new_user())
+    result = doctor(settings)
+    assert "服务器不支持 IDLE" in result.stdout
