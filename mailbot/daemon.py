@@ -9,9 +9,12 @@ reply (delivered on the next start) or a 'new' message (processed again).
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -20,7 +23,7 @@ from mailbot.archive import Archive
 from mailbot.maildir import MaildirInbox, MaildirOutbox
 from mailbot.mail_types import RawMail
 from mailbot.outbox import Transport, deliver_pending
-from mailbot.pipeline import Outcome, Runtime, process
+from mailbot.pipeline import Outcome, Runtime, prepare, process
 from mailbot.replies import Office, environment
 from mailbot.rules import Rules
 from mailbot.settings import ImapSettings, Settings, SmtpSettings
@@ -64,6 +67,7 @@ class Daemon:
     transport: Transport
     poll_interval: float
     retry_base: float = 60.0
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)  # mails parsed at once
     stopping: threading.Event = field(default_factory=threading.Event)
     retried: set[str] = field(default_factory=set)  # failed keys already retried by this process
 
@@ -71,19 +75,33 @@ class Daemon:
         """Every mail not yet done, each followed by delivery of its reply; then the outbox drained."""
         with self.rt.store.session() as session:
             done = q.done_keys(session, self.inbox.name) | self.retried
-        outcomes = []
-        for raw in self.inbox.pending(done):
-            if self.stopping.is_set():
-                break
-            outcome = process(raw, self.rt)
-            if outcome.state == "failed":
-                self.retried.add(raw.key)  # retried on the next start, not in a hot loop
-            elif outcome.state != "skipped":
-                self.inbox.file(raw.key, needs_attention=outcome.state == "processed" and outcome.verdict != "已受理")
-            outcomes.append(outcome)
-            self.drain()
+        outcomes: list[Outcome] = []
+        window: deque[tuple[RawMail, Future]] = deque()
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="prepare") as pool:
+            for raw in self.inbox.pending(done):
+                if self.stopping.is_set():
+                    break
+                window.append((raw, pool.submit(prepare, raw, self.rt)))
+                if len(window) > 2 * self.workers:  # bounded look-ahead: memory stays bounded
+                    outcomes.append(self._finish(*window.popleft()))
+            while window:
+                raw, future = window.popleft()
+                if self.stopping.is_set():
+                    future.cancel()
+                    continue
+                outcomes.append(self._finish(raw, future))
         self.drain()
         return outcomes
+
+    def _finish(self, raw: RawMail, future: Future) -> Outcome:
+        """Record one prepared mail (in arrival order), file it, and send its reply."""
+        outcome = process(raw, self.rt, future.result())
+        if outcome.state == "failed":
+            self.retried.add(raw.key)  # retried on the next start, not in a hot loop
+        elif outcome.state != "skipped":
+            self.inbox.file(raw.key, needs_attention=outcome.state == "processed" and outcome.verdict != "已受理")
+        self.drain()
+        return outcome
 
     def drain(self) -> None:
         deliver_pending(self.rt.store, self.transport, self.rt.office.address, self.retry_base)

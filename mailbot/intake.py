@@ -11,11 +11,10 @@ from collections.abc import Iterable
 
 from mailbot.dossier import Dossier, LedgerFile, Refusal, RefusedFile, ReportFile
 from mailbot.rules import Campaign
-from parsers.guard import check_zip
 from parsers.ledger import read_ledger
 from parsers.report import read_report
 from parsers.sandbox import run_limited
-from parsers.types import Attachment, FileKind, Ledger, Limits, ParseError, ParseErrorKind, Report
+from parsers.types import Attachment, FileKind, Limits, ParseError, ParseErrorKind, Report
 from parsers.unpack import Rejected, unpack
 
 LEDGER_KINDS = {FileKind.XLSX, FileKind.XLS, FileKind.CSV}
@@ -82,16 +81,9 @@ def _damaged(attachment: Attachment, file_type):
     return file_type(attachment.display_name, attachment.kind, attachment.sha256, None, error)
 
 
-def parse_ledger(data: bytes, kind: FileKind, limits: Limits) -> Ledger:
-    """Zip-bomb guard, then the reader. Runs inside the sandbox."""
-    if kind is FileKind.XLSX:
-        check_zip(data, limits)
-    return read_ledger(data, kind, limits)
-
-
 def _ledger_file(attachment: Attachment, limits: Limits) -> LedgerFile:
     try:
-        ledger = run_limited(parse_ledger, attachment.data, attachment.kind, limits, limits=limits)
+        ledger = run_limited(read_ledger, attachment.data, attachment.kind, limits, limits=limits)
         return LedgerFile(attachment.display_name, attachment.kind, attachment.sha256, ledger)
     except ParseError as error:
         return LedgerFile(attachment.display_name, attachment.kind, attachment.sha256, None, error)

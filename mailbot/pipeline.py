@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from email.policy import SMTP  # CRLF line ends: what SMTP servers require
 from zoneinfo import ZoneInfo
@@ -34,7 +34,7 @@ from mailbot.models import AttachmentRecord, FindingRecord, FlagRecord, LedgerRo
 from mailbot.judge import judge
 from mailbot.replies import Office, build_reply, context
 from mailbot.rules import Campaign, Rules
-from mailbot.screening import screen
+from mailbot.screening import Screen, screen
 from mailbot.store import Store
 from parsers.sniff import make_attachment
 from parsers.types import Limits, ParseError, ParseErrorKind
@@ -74,26 +74,61 @@ class Outcome:
     reason: str = ""
 
 
-def process(raw: RawMail, rt: Runtime) -> Outcome:
-    sha = rt.archive.put(raw.data)  # first, before anything can fail
+@dataclass(frozen=True)
+class Prepared:
+    """Everything about one mail that needs no database. The daemon prepares several mails at once."""
+
+    sha256: str
+    mail: ParsedMail | None = None
+    screen: Screen | None = None
+    current: Dossier | None = None  # this mail's own files, read or refused
+    sizes: dict[str, int] = field(default_factory=dict)  # attachment sha256 → bytes
+    error: Exception | None = None  # an unexpected failure, reported when the mail is recorded
+
+
+def prepare(raw: RawMail, rt: Runtime) -> Prepared:
+    """Archive the raw bytes (first: if that fails, nothing else happens), decode, screen, read the files."""
+    sha = rt.archive.put(raw.data)
+    try:
+        mail = parse_mail(raw.data)
+        verdict_screen = screen(mail, rt.own_addresses)
+        if not verdict_screen.answer:
+            return Prepared(sha, mail, verdict_screen)
+        attachments, rejected = unpack_files(((a.name, a.data) for a in mail.attachments), rt.limits)
+        for attachment in attachments:
+            rt.archive.put(attachment.data)
+        current = read_attachments(attachments, rejected, rt.rules.campaign(), rt.limits)
+        if raw.too_large_bytes:
+            size = ParseError(ParseErrorKind.TOO_LARGE, f"{raw.too_large_bytes / 1024 / 1024:.0f} MB")
+            current = Dossier(refused=(RefusedFile("（整封邮件）", None, Refusal.MAIL_TOO_LARGE, size),))
+        return Prepared(sha, mail, verdict_screen, current, {a.sha256: a.size for a in attachments})
+    except Exception as exc:  # noqa: BLE001 - recorded as a failed mail by process()
+        return Prepared(sha, error=exc)
+
+
+def process(raw: RawMail, rt: Runtime, prepared: Prepared | None = None) -> Outcome:
+    prepared = prepared or prepare(raw, rt)
     with rt.store.session() as session:
         record = q.message_by_key(session, raw.mailbox, raw.key)
         if record is not None and record.state in ("processed", "ignored", "duplicate"):
             return Outcome("skipped")
         if record is None:
-            record = MessageRecord(mailbox=raw.mailbox, key=raw.key, sha256=sha, received_at=raw.received_at)
+            record = MessageRecord(mailbox=raw.mailbox, key=raw.key, sha256=prepared.sha256,
+                                   received_at=raw.received_at)
             session.add(record)
             session.commit()
-        first = q.first_with_sha(session, sha, record.id)
+        first = q.first_with_sha(session, prepared.sha256, record.id)
         if first is not None:
             record.state, record.reason = "duplicate", f"与第 {first.id} 号邮件完全相同"
             session.add(record)
             session.commit()
             return Outcome("duplicate", reason=record.reason)
     try:
-        return _judge_and_record(raw, record.id, rt)
+        if prepared.error is not None:
+            raise prepared.error
+        return _judge_and_record(raw, record.id, prepared, rt)
     except Exception as exc:  # noqa: BLE001 - any bug must leave a trace, not a lost mail
-        log.exception("mail %s failed", raw.key)
+        log.error("mail %s failed: %s: %s", raw.key, type(exc).__name__, exc, exc_info=exc)
         with rt.store.session() as session:
             failed = session.get(MessageRecord, record.id)
             failed.state, failed.reason = "failed", f"处理出错：{type(exc).__name__}: {exc}"[:500]
@@ -103,34 +138,27 @@ def process(raw: RawMail, rt: Runtime) -> Outcome:
         return Outcome("failed", reason=str(exc))
 
 
-def _judge_and_record(raw: RawMail, message_id: int, rt: Runtime) -> Outcome:
-    mail = parse_mail(raw.data)
-    verdict_screen = screen(mail, rt.own_addresses)
+def _judge_and_record(raw: RawMail, message_id: int, prepared: Prepared, rt: Runtime) -> Outcome:
+    mail = prepared.mail
     with rt.store.session() as session:
         record = session.get(MessageRecord, message_id)
         record.message_id, record.from_address, record.subject = mail.message_id, mail.from_address, mail.subject[:500]
-        if not verdict_screen.answer:
-            record.state, record.reason = "ignored", verdict_screen.reason
+        if not prepared.screen.answer:
+            record.state, record.reason = "ignored", prepared.screen.reason
         session.add(record)
         session.commit()
-        if not verdict_screen.answer:
-            log.info("mail %s from %s ignored: %s", raw.key, mail.from_address or "-", verdict_screen.reason)
-            return Outcome("ignored", reason=verdict_screen.reason)
+        if not prepared.screen.answer:
+            log.info("mail %s from %s ignored: %s", raw.key, mail.from_address or "-", prepared.screen.reason)
+            return Outcome("ignored", reason=prepared.screen.reason)
     campaign = rt.rules.campaign()
-    attachments, rejected = unpack_files(((a.name, a.data) for a in mail.attachments), rt.limits)
-    for attachment in attachments:
-        rt.archive.put(attachment.data)
-    current = read_attachments(attachments, rejected, campaign, rt.limits)
-    if raw.too_large_bytes:
-        size = ParseError(ParseErrorKind.TOO_LARGE, f"{raw.too_large_bytes / 1024 / 1024:.0f} MB")
-        current = Dossier(refused=(RefusedFile("（整封邮件）", None, Refusal.MAIL_TOO_LARGE, size),))
+    current = prepared.current
     identity = identify(mail, current, rt.rules.roster, rt.staff)
     unit = rt.rules.roster.get(identity.unit) if identity.unit else None
     with rt.store.session() as session:
         dossier = _complete(current, unit.name, campaign, session, rt) if unit else current
         verdict = judge(dossier, campaign, rt.rules.roster, rt.rules.version, unit, identity, raw.received_at)
-        sizes = {a.sha256: a.size for a in attachments}
-        return _record(session, message_id, mail, raw, campaign, current, dossier, identity, verdict, sizes, rt)
+        return _record(session, message_id, mail, raw, campaign, current, dossier, identity, verdict,
+                       prepared.sizes, rt)
 
 
 def _complete(current: Dossier, unit: str, campaign: Campaign, session, rt: Runtime) -> Dossier:

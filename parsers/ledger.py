@@ -70,7 +70,10 @@ def parse_seq(text: str) -> int | None:
 def read_ledger(data: bytes, kind: FileKind, limits: Limits = Limits()) -> Ledger:
     """The ledger in ``data``. Raises ParseError (NO_TABLE when no sheet holds one)."""
     if kind is FileKind.XLSX:
+        from parsers.guard import check_zip
         from parsers.ledger_xlsx import read_sheets
+
+        check_zip(data, limits)  # declared and actual sizes, before openpyxl inflates anything
     elif kind is FileKind.XLS:
         from parsers.ledger_xls import read_sheets
     elif kind is FileKind.CSV:
