@@ -92,8 +92,7 @@ def run(obj: Context, once: bool) -> None:
         try:
             outcomes = daemon.run_once()
         finally:
-            daemon.inbox.close()
-            daemon.transport.close()
+            daemon.close()
         done = [o for o in outcomes if o.state != "skipped"]
         labels = {"processed": "已回执", "ignored": "不予回复", "duplicate": "重复邮件", "failed": "处理出错"}
         parts = [f"{labels[s]} {sum(1 for o in done if o.state == s)}" for s in labels if any(o.state == s for o in done)]

@@ -28,6 +28,7 @@ from mailbot.replies import Office, environment
 from mailbot.rules import Rules
 from mailbot.settings import ImapSettings, Settings, SmtpSettings
 from mailbot.store import Store
+from parsers.sandbox import Sandbox
 
 log = logging.getLogger("mailbot")
 MAX_BACKOFF_SECONDS = 300.0
@@ -57,6 +58,7 @@ def build_runtime(settings: Settings, rules: Rules, store: Store | None = None) 
         limits=settings.limits.to_limits(),
         templates=environment(),
         reply_cap_per_hour=settings.replies_per_sender_per_hour,
+        sandbox=Sandbox(settings.limits.to_limits(), os.cpu_count() or 1),
     )
 
 
@@ -122,9 +124,13 @@ class Daemon:
                 backoff = min(MAX_BACKOFF_SECONDS, backoff * 2 or 1.0)
                 log.warning("mailbox unavailable (%s: %s); retrying in %.0f s", type(exc).__name__, exc, backoff)
                 self.stopping.wait(backoff)
+        self.close()
+        log.info("mailbot stopped")
+
+    def close(self) -> None:
         self.inbox.close()
         self.transport.close()
-        log.info("mailbot stopped")
+        self.rt.sandbox.close()
 
 
 def build_inbox(settings: Settings) -> Inbox:

@@ -1,7 +1,7 @@
 """Turn received files into a dossier: unpack, sniff, route, parse in a sandbox.
 
-Parsing untrusted files happens in a forked, memory- and time-limited child
-(:func:`parsers.sandbox.run_limited`), so a hostile attachment ends as a typed
+Parsing untrusted files happens in memory- and time-limited worker processes
+(:class:`parsers.sandbox.Sandbox`), so a hostile attachment ends as a typed
 error on one file instead of a hang or an out-of-memory kill of the daemon.
 """
 
@@ -13,7 +13,7 @@ from mailbot.dossier import Dossier, LedgerFile, Refusal, RefusedFile, ReportFil
 from mailbot.rules import Campaign
 from parsers.ledger import read_ledger
 from parsers.report import read_report
-from parsers.sandbox import run_limited
+from parsers.sandbox import Sandbox
 from parsers.types import Attachment, FileKind, Limits, ParseError, ParseErrorKind, Report
 from parsers.unpack import Rejected, unpack
 
@@ -23,7 +23,8 @@ LEDGER_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".et", ".csv"}
 
 def read_files(files: Iterable[tuple[str, bytes]], campaign: Campaign, limits: Limits) -> Dossier:
     """Every file (name, bytes) read or refused; nothing is dropped silently."""
-    return read_attachments(*unpack_files(files, limits), campaign, limits)
+    with Sandbox(limits) as sandbox:
+        return read_attachments(*unpack_files(files, limits), campaign, sandbox)
 
 
 def unpack_files(files: Iterable[tuple[str, bytes]], limits: Limits) -> tuple[list[Attachment], list[Rejected]]:
@@ -38,7 +39,7 @@ def unpack_files(files: Iterable[tuple[str, bytes]], limits: Limits) -> tuple[li
 
 
 def read_attachments(attachments: Iterable[Attachment], rejected: Iterable[Rejected], campaign: Campaign,
-                     limits: Limits) -> Dossier:
+                     sandbox: Sandbox) -> Dossier:
     """Route each file to the ledger or report reader by its real type; refuse the rest with a reason."""
     ledgers: list[LedgerFile] = []
     reports: list[ReportFile] = []
@@ -51,12 +52,12 @@ def read_attachments(attachments: Iterable[Attachment], rejected: Iterable[Rejec
     for attachment in attachments:
         kind = attachment.kind
         if kind in LEDGER_KINDS and kind.value in ledger_types:
-            ledgers.append(_ledger_file(attachment, limits))
+            ledgers.append(_ledger_file(attachment, sandbox))
         elif kind is FileKind.OFFICE_ENCRYPTED:
             error = ParseError(ParseErrorKind.ENCRYPTED, "OLE EncryptedPackage")
             ledgers.append(LedgerFile(attachment.display_name, kind, attachment.sha256, None, error))
         elif kind is FileKind.PDF and kind.value in report_types:
-            reports.append(_report_file(attachment, limits))
+            reports.append(_report_file(attachment, sandbox))
         elif kind is FileKind.UNKNOWN and _suffix(attachment.name) in LEDGER_SUFFIXES:
             ledgers.append(_damaged(attachment, LedgerFile))
         elif kind is FileKind.UNKNOWN and _suffix(attachment.name) == ".pdf":
@@ -81,17 +82,17 @@ def _damaged(attachment: Attachment, file_type):
     return file_type(attachment.display_name, attachment.kind, attachment.sha256, None, error)
 
 
-def _ledger_file(attachment: Attachment, limits: Limits) -> LedgerFile:
+def _ledger_file(attachment: Attachment, sandbox: Sandbox) -> LedgerFile:
     try:
-        ledger = run_limited(read_ledger, attachment.data, attachment.kind, limits, limits=limits)
+        ledger = sandbox.run(read_ledger, attachment.data, attachment.kind, sandbox.limits)
         return LedgerFile(attachment.display_name, attachment.kind, attachment.sha256, ledger)
     except ParseError as error:
         return LedgerFile(attachment.display_name, attachment.kind, attachment.sha256, None, error)
 
 
-def _report_file(attachment: Attachment, limits: Limits) -> ReportFile:
+def _report_file(attachment: Attachment, sandbox: Sandbox) -> ReportFile:
     try:
-        report: Report = run_limited(read_report, attachment.data, limits, limits=limits)
+        report: Report = sandbox.run(read_report, attachment.data, sandbox.limits)
         return ReportFile(attachment.display_name, attachment.kind, attachment.sha256, report)
     except ParseError as error:
         return ReportFile(attachment.display_name, attachment.kind, attachment.sha256, None, error)

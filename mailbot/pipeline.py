@@ -36,6 +36,7 @@ from mailbot.replies import Office, build_reply, context
 from mailbot.rules import Campaign, Rules
 from mailbot.screening import Screen, screen
 from mailbot.store import Store
+from parsers.sandbox import Sandbox
 from parsers.sniff import make_attachment
 from parsers.types import Limits, ParseError, ParseErrorKind
 
@@ -54,6 +55,7 @@ class Runtime:
     limits: Limits
     templates: Environment
     reply_cap_per_hour: int
+    sandbox: Sandbox
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
 
     @property
@@ -97,7 +99,7 @@ def prepare(raw: RawMail, rt: Runtime) -> Prepared:
         attachments, rejected = unpack_files(((a.name, a.data) for a in mail.attachments), rt.limits)
         for attachment in attachments:
             rt.archive.put(attachment.data)
-        current = read_attachments(attachments, rejected, rt.rules.campaign(), rt.limits)
+        current = read_attachments(attachments, rejected, rt.rules.campaign(), rt.sandbox)
         if raw.too_large_bytes:
             size = ParseError(ParseErrorKind.TOO_LARGE, f"{raw.too_large_bytes / 1024 / 1024:.0f} MB")
             current = Dossier(refused=(RefusedFile("（整封邮件）", None, Refusal.MAIL_TOO_LARGE, size),))
@@ -172,7 +174,7 @@ def _complete(current: Dossier, unit: str, campaign: Campaign, session, rt: Runt
             continue
         attachment = make_attachment(previous.name.rsplit("/", 1)[-1], rt.archive.get(previous.sha256))
         attachment = replace(attachment, path=tuple(previous.name.split("/")[:-1]))
-        earlier = read_attachments([attachment], [], campaign, rt.limits)
+        earlier = read_attachments([attachment], [], campaign, rt.sandbox)
         if role == "ledger":
             ledgers = earlier.ledgers
         else:

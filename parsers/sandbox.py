@@ -1,76 +1,162 @@
-"""Run a parser on untrusted bytes in a child process with a memory cap and a deadline.
+"""Run parsers on untrusted bytes in child processes with a memory cap and a deadline.
 
 A hostile file may still find a way to make a library allocate or loop without
 end; in a child process that ends as a typed ParseError (OUT_OF_MEMORY,
 TIMEOUT) instead of killing or hanging the daemon.
 
-Children come from a forkserver, not a plain fork: the daemon parses several
-mails at once from threads, and forking a threaded process can copy a held
-lock into the child. The forkserver is single-threaded and has the readers
-imported already, so a child costs a few milliseconds.
+:class:`Sandbox` keeps a few warm worker processes (modules imported, pdfminer's
+CMaps and openpyxl's caches loaded): a parse costs its own time plus ~1 ms,
+where a fresh process per file cost 40-70 ms. A worker that times out is
+killed and replaced; one that ran out of memory exits and is replaced; every
+worker is recycled after ``MAX_TASKS`` files. Workers come from a forkserver,
+so threads in the daemon can use the pool safely (forking a threaded process
+can copy a held lock into the child).
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import pickle
+import queue
 import resource
 import signal
+import threading
 import traceback
 
 from parsers.types import Limits, ParseError, ParseErrorKind
 
+MAX_TASKS = 200
 _CONTEXT = multiprocessing.get_context("forkserver")
-_CONTEXT.set_forkserver_preload(["parsers.ledger", "parsers.ledger_xlsx", "parsers.ledger_xls", "parsers.ledger_csv",
-                                 "parsers.report", "parsers.guard"])
+# "__main__" too: otherwise every child re-imports the main module (multiprocessing.spawn.prepare).
+_CONTEXT.set_forkserver_preload(["__main__", "parsers.ledger", "parsers.ledger_xlsx", "parsers.ledger_xls",
+                                 "parsers.ledger_csv", "parsers.report", "parsers.guard"])
 
 
-def _child(conn, fn, args, kwargs, memory_mb: int) -> None:
-    limit = memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+def _call(fn, args, kwargs) -> tuple[str, object]:
     try:
-        result = ("ok", fn(*args, **kwargs))
+        return "ok", fn(*args, **kwargs)
     except ParseError as exc:
-        result = ("error", exc)
+        return "error", exc
     except MemoryError:
-        result = ("error", ParseError(ParseErrorKind.OUT_OF_MEMORY, "MemoryError"))
+        return "fatal", ParseError(ParseErrorKind.OUT_OF_MEMORY, "MemoryError")
     except RecursionError as exc:
-        result = ("error", ParseError(ParseErrorKind.UNREADABLE, f"RecursionError: {exc}"))
+        return "error", ParseError(ParseErrorKind.UNREADABLE, f"RecursionError: {exc}")
     except Exception as exc:  # noqa: BLE001 - any library failure on bad input is a typed error
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        result = ("error", ParseError(ParseErrorKind.UNREADABLE, detail[:500]))
-    try:
-        conn.send_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
-    except MemoryError:
-        conn.send_bytes(pickle.dumps(("error", ParseError(ParseErrorKind.OUT_OF_MEMORY, "result too large"))))
-    finally:
-        conn.close()
+        return "error", ParseError(ParseErrorKind.UNREADABLE, detail[:500])
 
 
-def run_limited(fn, *args, limits: Limits, **kwargs):
-    """``fn(*args, **kwargs)`` in a child; its result, or ParseError for any failure."""
-    receiver, sender = _CONTEXT.Pipe(duplex=False)
-    process = _CONTEXT.Process(target=_child, args=(sender, fn, args, kwargs, limits.parse_memory_mb), daemon=True)
-    process.start()
-    sender.close()
-    try:
-        if not receiver.poll(limits.parse_timeout_seconds):
-            process.kill()
-            raise ParseError(ParseErrorKind.TIMEOUT, f"no result within {limits.parse_timeout_seconds} s")
+def _worker(conn, memory_mb: int) -> None:
+    """Serve tasks until told to stop, after MAX_TASKS, or after running out of memory."""
+    limit = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the daemon, which stops us itself
+    for _ in range(MAX_TASKS):
         try:
-            status, value = pickle.loads(receiver.recv_bytes())
-        except EOFError:
-            process.join(5)
-            code = process.exitcode
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        status, value = _call(*task)
+        try:
+            conn.send((status, value))
+        except MemoryError:
+            conn.send(("fatal", ParseError(ParseErrorKind.OUT_OF_MEMORY, "result too large")))
+        if status == "fatal":
+            return
+
+
+class _Worker:
+    def __init__(self, memory_mb: int) -> None:
+        self.conn, child = _CONTEXT.Pipe()
+        self.process = _CONTEXT.Process(target=_worker, args=(child, memory_mb), daemon=True)
+        self.process.start()
+        child.close()
+        self.tasks = 0
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except (OSError, ValueError):
+            pass
+        self.process.join(2)
+        self.kill()
+
+
+class Sandbox:
+    """A pool of ``workers`` warm parser processes bound by ``limits``. Thread-safe."""
+
+    def __init__(self, limits: Limits, workers: int = 1) -> None:
+        self.limits = limits
+        self.size = max(1, workers)
+        self._free: queue.Queue[_Worker | None] = queue.Queue()
+        for _ in range(self.size):
+            self._free.put(None)  # a slot; its worker starts on first use
+        self._lock = threading.Lock()
+
+    def run(self, fn, *args, **kwargs):
+        """``fn(*args, **kwargs)`` in a worker: its result, or ParseError for any failure."""
+        worker = self._free.get()
+        try:
+            if worker is None or worker.tasks >= MAX_TASKS or not worker.process.is_alive():
+                if worker is not None:
+                    worker.kill()
+                worker = _Worker(self.limits.parse_memory_mb)
+            worker.tasks += 1
+            status, value = self._ask(worker, (fn, args, kwargs))
+        except BaseException:
+            if worker is not None:
+                worker.kill()
+            self._free.put(None)
+            raise
+        self._free.put(worker if status != "fatal" else _retire(worker))
+        if status == "ok":
+            return value
+        raise value
+
+    def _ask(self, worker: _Worker, task) -> tuple[str, object]:
+        try:
+            worker.conn.send(task)
+        except (OSError, ValueError) as exc:
+            raise ParseError(ParseErrorKind.UNREADABLE, f"parser process unavailable: {exc}") from exc
+        if not worker.conn.poll(self.limits.parse_timeout_seconds):
+            raise ParseError(ParseErrorKind.TIMEOUT, f"no result within {self.limits.parse_timeout_seconds} s")
+        try:
+            return worker.conn.recv()
+        except (EOFError, OSError):
+            worker.process.join(5)
+            code = worker.process.exitcode
             if code is not None and code < 0 and -code in (signal.SIGKILL, signal.SIGSEGV):
                 raise ParseError(ParseErrorKind.OUT_OF_MEMORY, f"parser killed by signal {-code}") from None
             raise ParseError(ParseErrorKind.UNREADABLE, f"parser exited with code {code}") from None
-    finally:
-        receiver.close()
-        process.join(5)
-        if process.is_alive():
-            process.kill()
-            process.join()
-    if status == "ok":
-        return value
-    raise value
+
+    def close(self) -> None:
+        for _ in range(self.size):
+            worker = self._free.get()
+            if worker is not None:
+                worker.stop()
+            self._free.put(None)
+
+    def __enter__(self) -> "Sandbox":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _retire(worker: _Worker) -> None:
+    """A worker that ran out of memory exits by itself; make sure, and free its slot."""
+    worker.kill()
+    return None
+
+
+def run_limited(fn, *args, limits: Limits, **kwargs):
+    """One call in a fresh sandbox: for one-off use (``mailbot check``); the daemon keeps a pool."""
+    with Sandbox(limits, 1) as sandbox:
+        return sandbox.run(fn, *args, **kwargs)

@@ -59,3 +59,25 @@ def test_other_exceptions_become_unreadable():
 
 def test_large_results_come_back_whole():
     assert run_limited(big_result, limits=Limits()) == b"x" * (20 * 1024 * 1024)
+
+
+def test_pool_survives_a_hang_and_an_out_of_memory_and_keeps_serving():
+    from parsers.sandbox import Sandbox
+
+    with Sandbox(Limits(parse_timeout_seconds=1, parse_memory_mb=256), workers=1) as pool:
+        with pytest.raises(ParseError) as hang:
+            pool.run(sleep_forever)
+        with pytest.raises(ParseError) as oom:
+            pool.run(eat_memory)
+        assert (hang.value.kind, oom.value.kind) == (ParseErrorKind.TIMEOUT, ParseErrorKind.OUT_OF_MEMORY)
+        assert pool.run(len, b"abc") == 3
+
+
+def test_pool_runs_tasks_from_several_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from parsers.sandbox import Sandbox
+
+    with Sandbox(Limits(), workers=2) as pool, ThreadPoolExecutor(4) as threads:
+        results = list(threads.map(lambda n: pool.run(len, b"x" * n), range(20)))
+    assert results == list(range(20))
