@@ -181,7 +181,8 @@ class Dovecot:
 class SmtpServer:
     """aiosmtpd with AUTH on loopback; captures what it accepts; can refuse temporarily or be stopped."""
 
-    def __init__(self, user: str = "bot@example.test", password: str = PASSWORD) -> None:
+    def __init__(self, user: str = "bot@example.test", password: str = PASSWORD, security: str = "plain",
+                 cert: Path | None = None) -> None:
         import logging
         import warnings
 
@@ -210,8 +211,17 @@ class SmtpServer:
                 (auth_data.login, auth_data.password) == (user.encode(), password.encode())
             return AuthResult(success=good, handled=False, auth_data=auth_data)
 
+        tls = {}
+        if security != "plain":
+            import ssl
+
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(str(cert), str(cert.with_name("key.pem")))
+            # implicit TLS: aiosmtpd 1.4 counts only STARTTLS as TLS, so AUTH needs auth_require_tls=False
+            tls = {"ssl_context": context} if security == "ssl" else {"tls_context": context, "require_starttls": True}
+        self.security = security
         self._make = lambda: Controller(Handler(), hostname="127.0.0.1", port=self.port, authenticator=authenticator,
-                                        auth_required=True, auth_require_tls=False)
+                                        auth_required=True, auth_require_tls=False, **tls)
         self.controller = None
 
     def start(self) -> None:
@@ -224,6 +234,6 @@ class SmtpServer:
         self.controller = None
 
     def settings(self, **extra) -> dict:
-        return {"kind": "smtp", "host": "127.0.0.1", "port": self.port, "security": "plain", "username": self.user,
+        return {"kind": "smtp", "host": "127.0.0.1", "port": self.port, "security": self.security, "username": self.user,
                 "password_env": "MAILBOT_TEST_SMTP_PASSWORD", "timeout_seconds": 10, "max_per_minute": 6000,
                 "retry_base_seconds": 0.2, **extra}

@@ -37,3 +37,27 @@ def test_bad_settings_name_the_key(tmp_path, text, key):
     with pytest.raises(SettingsError) as info:
         load_settings(path)
     assert f"{path}: {key}" in str(info.value)
+
+
+def test_netease_hosts_get_the_imap_id_by_default():
+    from mailbot.settings import ImapSettings
+
+    base = {"kind": "imap", "username": "x@126.com", "password_env": "X"}
+    assert ImapSettings(host="imap.126.com", **base).wants_id
+    assert ImapSettings(host="imap.163.com", **base).wants_id
+    assert not ImapSettings(host="mail.nx.gov.cn", **base).wants_id
+    assert ImapSettings(host="mail.nx.gov.cn", send_id="always", **base).wants_id
+
+
+def test_secrets_come_from_a_file_or_the_environment(tmp_path, monkeypatch):
+    from mailbot.settings import ImapSettings
+
+    secret = tmp_path / "imap"
+    secret.write_text("abcd1234\n", encoding="utf-8")
+    base = {"kind": "imap", "host": "imap.126.com", "username": "x@126.com"}
+    assert ImapSettings(password_file=secret, **base).read("inbox") == "abcd1234"
+    monkeypatch.setenv("IMAP_CODE", "efgh5678")
+    assert ImapSettings(password_env="IMAP_CODE", **base).read("inbox") == "efgh5678"
+    with pytest.raises(SettingsError) as info:
+        ImapSettings(password_env="NOT_SET_ANYWHERE", **base).read("inbox")
+    assert "NOT_SET_ANYWHERE" in str(info.value)
