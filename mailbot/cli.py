@@ -141,6 +141,74 @@ def doctor(obj: Context, send_to: str | None) -> None:
     sys.exit(0 if all(item.ok for item in checks) else 1)
 
 
+@main.command()
+@click.option("--send", is_flag=True, help="立即生成并发送日报给工作人员。")
+@click.option("--preview", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="把日报（HTML、文本）和汇总台账写到这个文件夹，供查看；不发送。")
+@click.pass_obj
+def digest(obj: Context, send: bool, preview: Path | None) -> None:
+    """每日汇总：报送进度、变化、需人工处理事项，附汇总台账。"""
+    from mailbot.staff import digest_recipients, preview_digest, queue_digest
+
+    if not send and preview is None:
+        raise click.UsageError("请指定 --send 或 --preview DIR")
+    daemon = build_daemon(obj.settings, obj.rules())
+    rt, now = daemon.rt, datetime.now(timezone.utc)
+    try:
+        campaign = _campaign(rt.rules, None)
+        if preview is not None:
+            for path in preview_digest(rt, campaign, preview, now):
+                click.echo(f"已写入 {path}")
+        if send:
+            count = queue_digest(rt, obj.settings, campaign, now)
+            if not count:
+                raise click.UsageError("没有收件人：请在 rules/units.toml 的 staff 或设置 [digest] recipients 中填写邮箱")
+            daemon.drain()
+            click.echo(f"日报已发送给：{'、'.join(digest_recipients(rt, obj.settings))}")
+    finally:
+        daemon.close()
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def export(obj: Context, file: Path) -> None:
+    """导出汇总台账（汇总台账、报送进度、问题整改情况三个工作表）。"""
+    from mailbot.daemon import build_runtime
+    from mailbot.staff import export_workbook
+
+    rt = build_runtime(obj.settings, obj.rules())
+    try:
+        click.echo(f"已导出 {export_workbook(rt, _campaign(rt.rules, None), file, datetime.now(timezone.utc))}")
+    finally:
+        rt.sandbox.close()
+
+
+@main.command()
+@click.option("--dry-run", is_flag=True, help="只列出现在会提醒哪些单位，不发送。")
+@click.pass_obj
+def remind(obj: Context, dry_run: bool) -> None:
+    """向尚未受理的单位发送截止前提醒（按设置中的提醒时间，每个时间点每单位一次）。"""
+    from mailbot.staff import reminders_due, send_reminders
+
+    daemon = build_daemon(obj.settings, obj.rules())
+    rt, now = daemon.rt, datetime.now(timezone.utc)
+    try:
+        campaign = _campaign(rt.rules, None)
+        due = reminders_due(rt, obj.settings, campaign, now)
+        if not due:
+            click.echo("现在没有需要发送的提醒。")
+        for r in due:
+            where = "、".join(r.addresses) if r.addresses else "（无邮箱：未登记且从未来信，无法提醒）"
+            click.echo(f"{r.unit}（{r.state}）→ {where}")
+        if not dry_run and due:
+            count = send_reminders(rt, obj.settings, campaign, now)
+            daemon.drain()
+            click.echo(f"已发送 {count} 封提醒。")
+    finally:
+        daemon.close()
+
+
 def _campaign(loaded: Rules, campaign_id: str | None):
     try:
         return loaded.campaign(campaign_id)

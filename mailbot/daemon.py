@@ -26,7 +26,9 @@ from mailbot.outbox import Transport, deliver_pending
 from mailbot.pipeline import Outcome, Runtime, prepare, process
 from mailbot.replies import Office, environment
 from mailbot.rules import Rules
+from mailbot.scheduler import build_scheduler
 from mailbot.settings import ImapSettings, Settings, SmtpSettings
+from mailbot.staff import queue_digest, send_reminders
 from mailbot.store import Store
 from parsers.sandbox import Sandbox
 
@@ -70,6 +72,7 @@ class Daemon:
     poll_interval: float
     retry_base: float = 60.0
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)  # mails parsed at once
+    scheduler: object | None = None  # schedule.Scheduler with the digest and reminder jobs
     stopping: threading.Event = field(default_factory=threading.Event)
     retried: set[str] = field(default_factory=set)  # failed keys already retried by this process
 
@@ -118,6 +121,8 @@ class Daemon:
             try:
                 self.run_once()
                 backoff = 0.0
+                if self.scheduler is not None:
+                    self.scheduler.run_pending()
                 self.inbox.wait(self.poll_interval, self.stopping)
             except Exception as exc:  # noqa: BLE001 - a dropped server or one bad poll must not stop the daemon
                 self.inbox.drop()
@@ -151,10 +156,23 @@ def build_transport(settings: Settings) -> Transport:
 
 def build_daemon(settings: Settings, rules: Rules) -> Daemon:
     retry = settings.outbox.retry_base_seconds if isinstance(settings.outbox, SmtpSettings) else 60.0
-    return Daemon(
+    daemon = Daemon(
         rt=build_runtime(settings, rules),
         inbox=build_inbox(settings),
         transport=build_transport(settings),
         poll_interval=settings.poll_interval_seconds,
         retry_base=retry,
     )
+    rt = daemon.rt
+
+    def digest() -> None:
+        if queue_digest(rt, settings, rt.rules.campaign(), rt.clock()):
+            daemon.drain()
+
+    def reminders() -> None:
+        if send_reminders(rt, settings, rt.rules.campaign(), rt.clock()):
+            daemon.drain()
+
+    daemon.scheduler = build_scheduler(settings.digest.time if settings.digest.enabled else None,
+                                       settings.timezone, digest, reminders)
+    return daemon

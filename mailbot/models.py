@@ -146,3 +146,28 @@ class FlagRecord(SQLModel, table=True):
     detail: str
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     resolved: bool = False
+
+
+class DigestRecord(SQLModel, table=True):
+    """When a digest went out: the next one reports what changed since."""
+
+    __tablename__ = "digests"
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign: str
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    recipients: str = ""
+
+
+class ReminderRecord(SQLModel, table=True):
+    """A reminder sent to a unit for one slot (e.g. 'the day before at 10:00'): never twice."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("campaign", "unit", "slot"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign: str
+    unit: str
+    slot: str
+    state: str  # 未报送 | 需补正 at the time
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -230,6 +230,9 @@ class Problem(Strict):
     seq: int
     problem: str
     owner_text: str
+    level1: str = ""
+    level2: str = ""
+    content: str = ""
     owners: tuple[str, ...] = ()  # named units (roster names)
     kinds: tuple[UnitKind, ...] = ()  # 各乡镇 → 乡镇, 各部门 → 部门
     example_measure: str = ""

@@ -189,7 +189,9 @@ def _problems(ledger: Ledger, spec, roster, template_name, problems) -> tuple[Pr
     if not ledger.rows:
         problems.append(RuleProblem(template_name, None, "", "模板中没有任何问题行"))
     out = []
+    level1 = ""
     for seq, row in sorted(ledger.rows.items()):
+        level1 = row.text("level1") or level1  # merged in the template: the label holds for the rows below
         owner_cell = row.cells.get("owner")
         owners, kinds, unknown = parse_owners(row.text("owner"), roster)
         for token in unknown:
@@ -203,6 +205,9 @@ def _problems(ledger: Ledger, spec, roster, template_name, problems) -> tuple[Pr
         out.append(Problem(
             seq=seq,
             problem=row.text("problem"),
+            level1=level1,
+            level2=row.text("level2"),
+            content=row.text("content"),
             owner_text=row.text("owner"),
             owners=owners,
             kinds=kinds,

@@ -116,6 +116,23 @@ class OfficeSettings(BaseModel):
     message_id_domain: str = ""  # default: the domain of ``address``
 
 
+class DigestSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    time: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")  # Asia/Shanghai
+    recipients: tuple[str, ...] = ()  # besides the staff addresses in rules/units.toml
+    enabled: bool = True
+
+
+class ReminderSettings(BaseModel):
+    """Remind units that are not accepted yet, ``days_before`` the deadline's last day at ``time``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    days_before: int = Field(default=1, ge=0, le=60)
+    time: str = Field(default="10:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MAILBOT_", env_nested_delimiter="__", extra="forbid")
 
@@ -128,6 +145,9 @@ class Settings(BaseSettings):
     office: OfficeSettings = OfficeSettings()
     poll_interval_seconds: float = Field(default=60, gt=0)
     replies_per_sender_per_hour: int = Field(default=10, ge=1)
+    timezone: str = "Asia/Shanghai"  # for the digest and reminder times
+    digest: DigestSettings = DigestSettings()
+    reminders: tuple[ReminderSettings, ...] = (ReminderSettings(),)
     limits: LimitSettings = LimitSettings()
 
     @classmethod

@@ -1,0 +1,166 @@
+"""The state of a campaign as office staff need it: counts, the roster, changes, what needs a person,
+and per problem how the units answered. Built from the database; the digest, the consolidated
+workbook and the reminders all read this one value.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from mailbot import store as q
+from mailbot.models import FlagRecord, LedgerRowRecord, MessageRecord, OutboxRecord, VerdictRecord
+from mailbot.rules import Campaign, Rules
+from mailbot.status import NOT_SUBMITTED, OVERDUE, UnitState, unit_states
+
+ACCEPTED, NEEDS_FIX = "已受理", "需补正"
+NO_ANSWER = "未填报"
+FLAG_LABELS = {
+    "unknown_unit": "无法确认单位的来信",
+    "unit_conflict": "单位不一致",
+    "unregistered_address": "未登记邮箱来信",
+    "delivery_failed": "回执无法送达",
+    "failed": "处理出错的邮件",
+    "reply_capped": "回复次数超限",
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    when: datetime
+    unit: str
+    tag: str
+    late: bool
+    receipt: str
+
+
+@dataclass(frozen=True)
+class Attention:
+    kind: str  # a FLAG_LABELS key
+    when: datetime
+    detail: str
+
+
+@dataclass(frozen=True)
+class ProblemProgress:
+    seq: int
+    problem: str
+    owners: str
+    expected: int
+    counts: dict[str, int]  # allowed status (and 未填报) → units
+
+
+@dataclass(frozen=True)
+class Progress:
+    campaign: Campaign
+    now: datetime
+    states: list[UnitState]
+    changes: list[Change]
+    attention: list[Attention]
+    problems: list[ProblemProgress]
+    rows: dict[str, dict[int, LedgerRowRecord]] = field(default_factory=dict)  # unit → seq → newest row
+    daily_accepted: list[tuple[str, int]] = field(default_factory=list)  # (date, units accepted by then)
+
+    def count(self, state: str) -> int:
+        return sum(1 for s in self.states if s.state == state)
+
+    @property
+    def missing(self) -> int:
+        return self.count(NOT_SUBMITTED) + self.count(OVERDUE)
+
+    @property
+    def late(self) -> int:
+        return sum(1 for s in self.states if s.late)
+
+    @property
+    def days_left(self) -> int:
+        """Whole days until the deadline's cutoff (negative once past)."""
+        zone = ZoneInfo(self.campaign.spec.deadline.timezone)
+        cutoff = self.campaign.cutoff_for(None).astimezone(zone).date()
+        return (cutoff - self.now.astimezone(zone).date()).days - (1 if self.campaign.spec.deadline.inclusive else 0)
+
+
+def build_progress(session: Session, rules: Rules, campaign: Campaign, now: datetime,
+                   since: datetime | None = None) -> Progress:
+    states = unit_states(session, rules, campaign, now)
+    latest = q.latest_verdicts(session, campaign.id)
+    rows: dict[str, dict[int, LedgerRowRecord]] = {}
+    for unit, verdict in latest.items():
+        found = session.exec(select(LedgerRowRecord).where(LedgerRowRecord.verdict_id == verdict.id)).all()
+        rows[unit] = {r.seq: r for r in found}
+    return Progress(
+        campaign=campaign,
+        now=now,
+        states=states,
+        changes=_changes(session, campaign, since),
+        attention=_attention(session, since),
+        problems=_problems(rules, campaign, rows),
+        rows=rows,
+        daily_accepted=_daily(session, campaign),
+    )
+
+
+def _changes(session: Session, campaign: Campaign, since: datetime | None) -> list[Change]:
+    query = select(VerdictRecord).where(VerdictRecord.campaign == campaign.id, VerdictRecord.unit.is_not(None))
+    if since is not None:
+        query = query.where(VerdictRecord.created_at > since)
+    return [Change(v.received_at, v.unit, v.tag, v.late, v.receipt)
+            for v in session.exec(query.order_by(VerdictRecord.id))]
+
+
+def _attention(session: Session, since: datetime | None) -> list[Attention]:
+    """Open flags (all unresolved ones, not only new: they need a person until resolved)."""
+    flags = session.exec(select(FlagRecord).where(FlagRecord.resolved == False)  # noqa: E712
+                         .order_by(FlagRecord.id)).all()
+    return [Attention(f.kind, f.created_at, f.detail) for f in flags]
+
+
+def _problems(rules: Rules, campaign: Campaign, rows: dict[str, dict[int, LedgerRowRecord]]) -> list[ProblemProgress]:
+    statuses = campaign.spec.statuses
+    out = []
+    for problem in campaign.problems:
+        owners = [u for u in rules.roster.units if problem.concerns(u)]
+        counts = Counter({s: 0 for s in (*statuses.allowed, NO_ANSWER)})
+        for unit in owners:
+            row = rows.get(unit.name, {}).get(problem.seq)
+            status = statuses.normalize(row.status)[0] if row and row.status else None
+            counts[status or NO_ANSWER] += 1
+        out.append(ProblemProgress(problem.seq, problem.problem, problem.owner_text, len(owners), dict(counts)))
+    return out
+
+
+def _daily(session: Session, campaign: Campaign) -> list[tuple[str, int]]:
+    """For each day with mail: how many units stood accepted at its end (progress over time)."""
+    zone = ZoneInfo(campaign.spec.deadline.timezone)
+    verdicts = session.exec(select(VerdictRecord).where(VerdictRecord.campaign == campaign.id,
+                                                        VerdictRecord.unit.is_not(None))
+                            .order_by(VerdictRecord.received_at)).all()
+    state: dict[str, str] = {}
+    days: dict[str, int] = {}
+    for v in verdicts:
+        state[v.unit] = v.tag
+        days[v.received_at.astimezone(zone).strftime("%m-%d")] = sum(1 for t in state.values() if t == ACCEPTED)
+    return list(days.items())
+
+
+def unit_addresses(session: Session, rules: Rules, unit: str) -> tuple[str, ...]:
+    """Where to write to a unit: its registered addresses, else the address it last mailed from."""
+    registered = rules.roster.get(unit).addresses if rules.roster.get(unit) else ()
+    if registered:
+        return tuple(registered)
+    last = session.exec(select(MessageRecord.from_address).where(MessageRecord.unit == unit)
+                        .order_by(MessageRecord.received_at.desc())).first()
+    return (last,) if last else ()
+
+
+def undelivered(session: Session) -> list[OutboxRecord]:
+    return list(session.exec(select(OutboxRecord).where(OutboxRecord.state == "failed")))
+
+
+def status_counts(verdict: VerdictRecord) -> dict[str, int]:
+    return json.loads(verdict.status_counts)

@@ -1,0 +1,99 @@
+"""Reminders before the deadline to units not yet accepted: each unit once per reminder slot.
+
+A slot is "``days_before`` days before the last day, at ``time``" in the office's zone. It is due
+from that moment until the unit's cutoff; units already accepted are never reminded; a unit
+with an extension is reminded against its own date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, formataddr, make_msgid
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from mailbot.models import OutboxRecord, ReminderRecord
+from mailbot.pipeline import Runtime
+from mailbot.progress import ACCEPTED, unit_addresses
+from mailbot.rules import Campaign
+from mailbot.settings import ReminderSettings
+from mailbot.status import unit_states
+
+
+@dataclass(frozen=True)
+class Reminder:
+    unit: str
+    state: str
+    addresses: tuple[str, ...]
+    slot: str
+    receipt: str = ""
+
+
+def slot_time(campaign: Campaign, cutoff: datetime, rule: ReminderSettings, zone: str) -> datetime:
+    tz = ZoneInfo(zone)
+    last_day = (cutoff.astimezone(tz) - timedelta(seconds=1)).date()
+    hour, minute = map(int, rule.time.split(":"))
+    return datetime.combine(last_day - timedelta(days=rule.days_before), time(hour, minute), tzinfo=tz)
+
+
+def due_reminders(session: Session, rt: Runtime, campaign: Campaign, rules_: tuple[ReminderSettings, ...],
+                  zone: str, now: datetime) -> list[Reminder]:
+    sent = {(r.unit, r.slot) for r in session.exec(select(ReminderRecord).where(ReminderRecord.campaign == campaign.id))}
+    out = []
+    for state in unit_states(session, rt.rules, campaign, now):
+        if state.state == ACCEPTED:
+            continue
+        unit = rt.rules.roster.get(state.unit)
+        cutoff = campaign.cutoff_for(unit)
+        for rule in rules_:
+            slot = f"{rule.days_before}d@{rule.time}"
+            if (state.unit, slot) in sent or not slot_time(campaign, cutoff, rule, zone) <= now < cutoff:
+                continue
+            label = "需补正" if state.state == "需补正" else "未报送"
+            out.append(Reminder(state.unit, label, unit_addresses(session, rt.rules, state.unit), slot, state.receipt))
+    return out
+
+
+def queue_reminders(rt: Runtime, campaign: Campaign, reminders: list[Reminder], zone: str, now: datetime) -> int:
+    """Reminder mails into the outbox and the slots recorded, in one transaction."""
+    queued = 0
+    with rt.store.session() as session:
+        for reminder in reminders:
+            session.add(ReminderRecord(campaign=campaign.id, unit=reminder.unit, slot=reminder.slot,
+                                       state=reminder.state))
+            for address in reminder.addresses:
+                message = _message(rt, campaign, reminder, address, zone, now)
+                session.add(OutboxRecord(to_address=address, subject=message["Subject"],
+                                         rfc_message_id=message["Message-ID"], raw=message.as_bytes(policy=SMTP)))
+                queued += 1
+        session.commit()
+    return queued
+
+
+def _message(rt: Runtime, campaign: Campaign, reminder: Reminder, address: str, zone: str,
+             now: datetime) -> EmailMessage:
+    tz = ZoneInfo(zone)
+    deadline = campaign.spec.deadline
+    shown = deadline.date if reminder.unit not in campaign.spec.extensions else campaign.spec.extensions[reminder.unit]
+    ctx = {
+        "unit": reminder.unit, "state": reminder.state, "receipt": reminder.receipt,
+        "now": now.astimezone(tz).strftime("%m月%d日 %H:%M"), "doc_number": campaign.spec.doc_number,
+        "title": campaign.spec.title, "deadline": f"{shown:%Y年%m月%d日}" + ("（含当日）" if deadline.inclusive else ""),
+        "contact": rt.office.phone, "office_name": rt.office.name, "today": now.astimezone(tz).strftime("%Y年%m月%d日"),
+    }
+    msg = EmailMessage()
+    msg["From"] = formataddr((rt.office.name, rt.office.address))
+    msg["To"] = address
+    tag = "【请补正】" if reminder.state == "需补正" else "【报送提醒】"
+    msg["Subject"] = f"{tag}{reminder.unit}：请于{ctx['deadline']}前报送整改台账和整改报告"
+    msg["Date"] = format_datetime(now)
+    msg["Message-ID"] = make_msgid(domain=rt.office.message_id_domain or rt.office.address.rsplit("@", 1)[-1])
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["X-Auto-Response-Suppress"] = "All"
+    msg["X-Mailbot-Loop"] = f"reminder-{reminder.slot}"
+    msg.set_content(rt.templates.get_template("reminder.txt.j2").render(ctx), charset="utf-8", cte="base64")
+    return msg

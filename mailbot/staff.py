@@ -1,0 +1,79 @@
+"""What office staff receive: the digest (with the consolidated workbook), exports and reminders.
+
+Plain functions over the runtime; the daemon's scheduler and the CLI both call them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.policy import SMTP
+from pathlib import Path
+
+from sqlmodel import select
+
+from mailbot.digest import context, digest_message, render, workbook_name
+from mailbot.models import DigestRecord, OutboxRecord
+from mailbot.pipeline import Runtime
+from mailbot.progress import Progress, build_progress
+from mailbot.reminders import Reminder, due_reminders, queue_reminders
+from mailbot.rules import Campaign
+from mailbot.settings import Settings
+from mailbot.workbook import consolidated_workbook
+
+
+def progress_for(rt: Runtime, campaign: Campaign, now: datetime, since_last_digest: bool = True) -> Progress:
+    with rt.store.session() as session:
+        since = None
+        if since_last_digest:
+            last = session.exec(select(DigestRecord).where(DigestRecord.campaign == campaign.id)
+                                .order_by(DigestRecord.id.desc())).first()
+            since = last.created_at if last else None
+        return build_progress(session, rt.rules, campaign, now, since)
+
+
+def digest_recipients(rt: Runtime, settings: Settings) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((*rt.rules.roster.staff, *(a.lower() for a in settings.digest.recipients))))
+
+
+def queue_digest(rt: Runtime, settings: Settings, campaign: Campaign, now: datetime) -> int:
+    """The digest into the outbox (one row per recipient) and remembered as sent, in one transaction."""
+    recipients = digest_recipients(rt, settings)
+    if not recipients:
+        return 0
+    progress = progress_for(rt, campaign, now)
+    message = digest_message(rt.templates, progress, consolidated_workbook(progress, rt.rules), rt.office,
+                             recipients, now)
+    raw = message.as_bytes(policy=SMTP)
+    with rt.store.session() as session:
+        for address in recipients:
+            session.add(OutboxRecord(to_address=address, subject=message["Subject"],
+                                     rfc_message_id=message["Message-ID"], raw=raw))
+        session.add(DigestRecord(campaign=campaign.id, created_at=now, recipients=", ".join(recipients)))
+        session.commit()
+    return len(recipients)
+
+
+def preview_digest(rt: Runtime, campaign: Campaign, folder: Path, now: datetime) -> list[Path]:
+    """digest.html, digest.txt and the workbook in ``folder``, for looking at; nothing is sent or recorded."""
+    progress = progress_for(rt, campaign, now)
+    text, html = render(rt.templates, context(progress))
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / "digest.html", folder / "digest.txt", folder / workbook_name(progress)]
+    paths[0].write_text(html, encoding="utf-8")
+    paths[1].write_text(text, encoding="utf-8")
+    paths[2].write_bytes(consolidated_workbook(progress, rt.rules))
+    return paths
+
+
+def export_workbook(rt: Runtime, campaign: Campaign, path: Path, now: datetime) -> Path:
+    path.write_bytes(consolidated_workbook(progress_for(rt, campaign, now, since_last_digest=False), rt.rules))
+    return path
+
+
+def reminders_due(rt: Runtime, settings: Settings, campaign: Campaign, now: datetime) -> list[Reminder]:
+    with rt.store.session() as session:
+        return due_reminders(session, rt, campaign, settings.reminders, settings.timezone, now)
+
+
+def send_reminders(rt: Runtime, settings: Settings, campaign: Campaign, now: datetime) -> int:
+    return queue_reminders(rt, campaign, reminders_due(rt, settings, campaign, now), settings.timezone, now)
