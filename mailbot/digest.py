@@ -32,7 +32,7 @@ def context(progress: Progress) -> dict:
     days = progress.days_left
     cutoff = progress.campaign.cutoff_for(None).astimezone(zone)
     deadline_line = (f"距截止还有 {days} 天（{progress.campaign.spec.deadline.date} 前）" if days > 0 else
-                     "今天是报送截止日" if days == 0 else f"已于 {cutoff:%m月%d日 %H:%M} 截止")
+                     "今天是报送截止日" if days == 0 else f"已于 {cutoff:%Y年%m月%d日 %H:%M} 截止")
     when = lambda moment: moment.astimezone(zone).strftime("%m-%d %H:%M") if moment else ""  # noqa: E731
     bar = [(ACCEPTED, accepted), (NEEDS_FIX, fixing), ("未报送", missing)]
     statuses = (*progress.campaign.spec.statuses.allowed, NO_ANSWER)
