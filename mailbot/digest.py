@@ -13,6 +13,8 @@ from mailbot.progress import ACCEPTED, FLAG_LABELS, NEEDS_FIX, NO_ANSWER, Progre
 from mailbot.replies import Office
 from mailbot.status import NOT_SUBMITTED, OVERDUE
 
+# the roster in the digest: what needs chasing first, roster order within each state (sorted() is stable)
+URGENCY = {NEEDS_FIX: 0, "无法确认单位": 1, OVERDUE: 2, NOT_SUBMITTED: 3, ACCEPTED: 4}
 XLSX = "application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 COLOURS = {ACCEPTED: "#1a7f37", NEEDS_FIX: "#cf222e", NOT_SUBMITTED: "#8c959f", OVERDUE: "#bf8700"}
 LIGHT = {ACCEPTED: "#dafbe1", NEEDS_FIX: "#ffebe9", NOT_SUBMITTED: "#f6f8fa", OVERDUE: "#fff8c5",
@@ -62,7 +64,7 @@ def context(progress: Progress) -> dict:
                       for a in progress.attention],
         "roster": [{"unit": s.unit, "state": s.state + ("（逾期）" if s.late and s.state != OVERDUE else ""),
                     "bg": LIGHT.get(s.state, "#ffffff"), "last": when(s.last_mail), "errors": s.open_findings or "",
-                    "receipt": s.receipt} for s in progress.states],
+                    "receipt": s.receipt} for s in sorted(progress.states, key=lambda s: URGENCY.get(s.state, 9))],
         "status_names": statuses,
         "problems": [{"seq": p.seq, "problem": p.problem if len(p.problem) <= 40 else p.problem[:39] + "…",
                       "expected": p.expected,

@@ -100,6 +100,8 @@ def main() -> None:
     message = email.message_from_bytes(replies[2].read_bytes(), policy=policy.default)
     print(f"主题：{message['Subject']}\n收件人：{message['To']}\n")
     print(message.get_body(("plain",)).get_content())
+    run("digest", "--preview", str((DEMO / "digest").relative_to(ROOT)), env=env)
+    print("（用浏览器打开 demo/digest/digest.html 查看日报，汇总台账为同一文件夹中的 .xlsx 文件。）\n")
     print("再次运行 `mailbot run --once` 不会重复回复；`mailbot show <回执编号>` 查看一次报送的详情；"
           "`mailbot check 台账.xlsx 报告.pdf` 直接核对文件。")
 
