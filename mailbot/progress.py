@@ -5,7 +5,6 @@ workbook and the reminders all read this one value.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from mailbot import store as q
-from mailbot.models import FlagRecord, LedgerRowRecord, MessageRecord, OutboxRecord, VerdictRecord
+from mailbot.models import FlagRecord, LedgerRowRecord, MessageRecord, VerdictRecord
 from mailbot.rules import Campaign, Rules
 from mailbot.status import NOT_SUBMITTED, OVERDUE, UnitState, unit_states
 
@@ -156,11 +155,3 @@ def unit_addresses(session: Session, rules: Rules, unit: str) -> tuple[str, ...]
     last = session.exec(select(MessageRecord.from_address).where(MessageRecord.unit == unit)
                         .order_by(MessageRecord.received_at.desc())).first()
     return (last,) if last else ()
-
-
-def undelivered(session: Session) -> list[OutboxRecord]:
-    return list(session.exec(select(OutboxRecord).where(OutboxRecord.state == "failed")))
-
-
-def status_counts(verdict: VerdictRecord) -> dict[str, int]:
-    return json.loads(verdict.status_counts)

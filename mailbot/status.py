@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from mailbot import store as q
-from mailbot.models import FindingRecord, MessageRecord, OutboxRecord, VerdictRecord
+from mailbot.models import FindingRecord, MessageRecord, OutboxRecord
 from mailbot.rules import Campaign, Rules
 
 NOT_SUBMITTED = "未报送"

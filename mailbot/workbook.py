@@ -7,7 +7,6 @@ a cell starting with = + - @ cannot run anything when the city opens the file.
 from __future__ import annotations
 
 import io
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
@@ -131,7 +130,3 @@ def _charts(ws, progress: Progress) -> None:
         line.set_categories(Reference(ws, min_col=col, min_row=start + 1, max_row=start + len(progress.daily_accepted)))
         line.height, line.width = 7, 12
         ws.add_chart(line, "J22")
-
-
-def stamp(now: datetime, zone: str) -> str:
-    return now.astimezone(ZoneInfo(zone)).strftime("%Y%m%d")

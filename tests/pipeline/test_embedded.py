@@ -6,10 +6,10 @@ from datetime import datetime, timedelta, timezone
 
 from sqlmodel import select
 
-from mailbot.models import AttachmentRecord, FlagRecord, LedgerRowRecord, MessageRecord, OutboxRecord, VerdictRecord
+from mailbot.models import AttachmentRecord, FlagRecord, LedgerRowRecord, MessageRecord, VerdictRecord
 from mailbot.rules_loader import load_rules
 from tests.builders import hostile, mails, reports
-from tests.builders.campaign import CAMPAIGN_ID, RULES, Filling, filled_ledger
+from tests.builders.campaign import RULES, Filling, filled_ledger
 from tests.pipeline.conftest import on_time, submission
 
 LEDGER = filled_ledger()

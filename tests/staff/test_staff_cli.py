@@ -1,0 +1,61 @@
+"""`mailbot export`, `mailbot digest --preview` and `mailbot remind --dry-run` as staff run them."""
+
+import os
+import shutil
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import openpyxl
+
+from tests.builders.campaign import CAMPAIGN_ID, RULES
+
+MAILBOT = str(Path(sys.executable).with_name("mailbot"))
+
+
+def run(rules: Path, var: Path, *args):
+    env = {**os.environ, "MAILBOT_VAR_DIR": str(var)}
+    return subprocess.run([MAILBOT, "--rules", str(rules), *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+def rules_due_tomorrow(tmp_path) -> Path:
+    """The campaign with its deadline tomorrow (Shanghai), so the day-before reminder is due from 10:00 today."""
+    target = tmp_path / "rules"
+    shutil.copytree(RULES, target)
+    toml = target / "campaigns" / CAMPAIGN_ID / "campaign.toml"
+    tomorrow = (datetime.now(timezone(timedelta(hours=8))) + timedelta(days=1)).date()
+    toml.write_text(toml.read_text(encoding="utf-8").replace("date = 2021-11-25", f"date = {tomorrow}"),
+                    encoding="utf-8")
+    units = target / "units.toml"
+    units.write_text(units.read_text(encoding="utf-8").replace(
+        'name = "田坪乡"\nkind = "乡镇"', 'name = "田坪乡"\nkind = "乡镇"\naddresses = ["tp@126.com"]'), encoding="utf-8")
+    return target
+
+
+def test_export_and_preview(tmp_path):
+    out = tmp_path / "汇总.xlsx"
+    result = run(RULES, tmp_path / "var", "export", str(out))
+    assert result.returncode == 0, result.stderr
+    assert openpyxl.load_workbook(out).sheetnames == ["汇总台账", "报送进度", "问题整改情况"]
+    result = run(RULES, tmp_path / "var", "digest", "--preview", str(tmp_path / "p"))
+    assert result.returncode == 0 and (tmp_path / "p" / "digest.html").exists()
+
+
+def test_remind_dry_run_lists_who_would_get_what(tmp_path):
+    rules = rules_due_tomorrow(tmp_path)
+    result = run(rules, tmp_path / "var", "remind", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    now = datetime.now(timezone(timedelta(hours=8)))
+    if now.hour < 10:
+        assert "现在没有需要发送的提醒" in result.stdout
+    else:
+        assert "田坪乡（未报送）→ tp@126.com" in result.stdout
+        assert "吉强镇（未报送）→ （无邮箱" in result.stdout
+    assert not (tmp_path / "var" / "mail" / "outbox" / "new").exists() or \
+        not any((tmp_path / "var" / "mail" / "outbox" / "new").iterdir())
+
+
+def test_digest_without_recipients_is_a_usage_error(tmp_path):
+    result = run(RULES, tmp_path / "var", "digest", "--send")
+    assert result.returncode == 2 and "没有收件人" in result.stderr
