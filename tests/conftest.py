@@ -28,3 +28,14 @@ def judge_files(rules):
         return judge(dossier, campaign, active.roster, active.version, chosen)
 
     return run
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server (aiosmtpd with AUTH) on 127.0.0.1 for this test."""
+    from tests.servers import SmtpServer
+
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()

@@ -237,3 +237,13 @@ class SmtpServer:
         return {"kind": "smtp", "host": "127.0.0.1", "port": self.port, "security": self.security, "username": self.user,
                 "password_env": "MAILBOT_TEST_SMTP_PASSWORD", "timeout_seconds": 10, "max_per_minute": 6000,
                 "retry_base_seconds": 0.2, **extra}
+
+
+def wait_for(predicate, timeout: float, step: float = 0.05) -> bool:
+    """Poll ``predicate`` until true or ``timeout`` seconds passed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return False

@@ -74,3 +74,36 @@ def shorten(text: str, limit: int = 24) -> str:
     """A problem's text cut for a message: enough to recognise the row."""
     text = " ".join((text or "").split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass(frozen=True)
+class FileIssues:
+    """The issues of one file role (ledger or report) for :func:`file_findings`."""
+
+    missing: Issue
+    multiple: Issue
+    encrypted: Issue
+    unreadable: Issue
+    reasons: dict  # ParseErrorKind → Chinese reason
+    by_kind: dict | None = None  # ParseErrorKind → a more specific Issue (e.g. NO_TABLE → not_template)
+
+
+def file_findings(ctx: CheckContext, files, issues: FileIssues):
+    """Missing, ambiguous, encrypted or unreadable files of one role: the same judgement for both roles."""
+    if not files:
+        yield ctx.finding(issues.missing)
+        return
+    if len(files) > 1:
+        yield ctx.finding(issues.multiple, count=len(files), names="、".join(f"《{f.name}》" for f in files))
+    for f in files:
+        if f.error is None:
+            continue
+        place = Place(file=f.name)
+        specific = (issues.by_kind or {}).get(f.error.kind)
+        if f.error.kind.value == "encrypted":
+            yield ctx.finding(issues.encrypted, place, name=f.name)
+        elif specific is not None:
+            yield ctx.finding(specific, place, name=f.name)
+        else:
+            why = issues.reasons.get(f.error.kind, "文件已损坏或格式无法识别")
+            yield ctx.finding(issues.unreadable, place, name=f.name, why=why)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mailbot.checks.base import CheckContext, Issue
-from mailbot.findings import Finding, Place
+from mailbot.checks.base import CheckContext, FileIssues, Issue, file_findings
+from mailbot.findings import Finding
 from parsers.types import ParseErrorKind
 
 MISSING = Issue(
@@ -45,21 +45,8 @@ REASONS = {
 }
 
 
+FILES = FileIssues(MISSING, MULTIPLE, ENCRYPTED, UNREADABLE, REASONS, {ParseErrorKind.NO_TABLE: NOT_TEMPLATE})
+
+
 def check(ctx: CheckContext) -> Iterator[Finding | None]:
-    ledgers = ctx.dossier.ledgers
-    if not ledgers:
-        yield ctx.finding(MISSING)
-        return
-    if len(ledgers) > 1:
-        names = "、".join(f"《{lf.name}》" for lf in ledgers)
-        yield ctx.finding(MULTIPLE, count=len(ledgers), names=names)
-    for lf in ledgers:
-        if lf.error is None:
-            continue
-        place = Place(file=lf.name)
-        if lf.error.kind is ParseErrorKind.ENCRYPTED:
-            yield ctx.finding(ENCRYPTED, place, name=lf.name)
-        elif lf.error.kind is ParseErrorKind.NO_TABLE:
-            yield ctx.finding(NOT_TEMPLATE, place, name=lf.name)
-        else:
-            yield ctx.finding(UNREADABLE, place, name=lf.name, why=REASONS.get(lf.error.kind, "文件已损坏或格式无法识别"))
+    return file_findings(ctx, ctx.dossier.ledgers, FILES)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mailbot.checks.base import CheckContext, Issue
-from mailbot.findings import Finding, Place
+from mailbot.checks.base import CheckContext, FileIssues, Issue, file_findings
+from mailbot.findings import Finding
 from parsers.types import ParseErrorKind
 
 MISSING = Issue(
@@ -39,19 +39,8 @@ REASONS = {
 }
 
 
+FILES = FileIssues(MISSING, MULTIPLE, ENCRYPTED, UNREADABLE, REASONS)
+
+
 def check(ctx: CheckContext) -> Iterator[Finding | None]:
-    reports = ctx.dossier.reports
-    if not reports:
-        yield ctx.finding(MISSING)
-        return
-    if len(reports) > 1:
-        names = "、".join(f"《{rf.name}》" for rf in reports)
-        yield ctx.finding(MULTIPLE, count=len(reports), names=names)
-    for rf in reports:
-        if rf.error is None:
-            continue
-        place = Place(file=rf.name)
-        if rf.error.kind is ParseErrorKind.ENCRYPTED:
-            yield ctx.finding(ENCRYPTED, place, name=rf.name)
-        else:
-            yield ctx.finding(UNREADABLE, place, name=rf.name, why=REASONS.get(rf.error.kind, "文件已损坏或格式无法识别"))
+    return file_findings(ctx, ctx.dossier.reports, FILES)

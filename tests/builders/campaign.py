@@ -124,3 +124,26 @@ def zipped(files: dict[str, bytes]) -> bytes:
         for name, data in files.items():
             zf.writestr(name, data)
     return buf.getvalue()
+
+
+def edited_rules(folder: Path, units: tuple[tuple[str, str], ...] = (),
+                 campaign: tuple[tuple[str, str], ...] = ()) -> Path:
+    """A copy of the shipped rules under ``folder`` with text replacements, as an administrator edits them."""
+    import shutil
+
+    target = folder / "rules"
+    shutil.copytree(RULES, target)
+    for path, edits in ((target / "units.toml", units), (target / "campaigns" / CAMPAIGN_ID / "campaign.toml", campaign)):
+        text = path.read_text(encoding="utf-8")
+        for old, new in edits:
+            assert old in text, f"{old!r} not in {path.name}"
+            text = text.replace(old, new)
+        path.write_text(text, encoding="utf-8")
+    return target
+
+
+def registered(unit: str, *addresses: str) -> tuple[str, str]:
+    """The units.toml edit that registers ``addresses`` for ``unit``."""
+    quoted = ", ".join(f'"{a}"' for a in addresses)
+    kind = "乡镇" if unit.endswith(("乡", "镇")) else "部门"
+    return f'name = "{unit}"\nkind = "{kind}"', f'name = "{unit}"\nkind = "{kind}"\naddresses = [{quoted}]'

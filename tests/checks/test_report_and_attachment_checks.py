@@ -1,13 +1,11 @@
 """Report findings, refused attachments, and severities tuned in campaign.toml."""
 
-import shutil
-
 import pytest
 
 from mailbot.findings import Severity, VerdictTag
 from mailbot.rules_loader import load_rules
 from tests.builders import hostile, reports
-from tests.builders.campaign import CAMPAIGN_ID, RULES, Filling, filled_ledger
+from tests.builders.campaign import Filling, edited_rules, filled_ledger
 from tests.checks.helpers import codes, errors, only
 
 LEDGER = filled_ledger()
@@ -90,14 +88,9 @@ def test_zip_bomb_attachment(judge_files):
 
 @pytest.fixture
 def tuned_rules(tmp_path):
-    target = tmp_path / "rules"
-    shutil.copytree(RULES, target)
-    toml = target / "campaigns" / CAMPAIGN_ID / "campaign.toml"
-    text = toml.read_text(encoding="utf-8")
-    text = text.replace('"ledger.problem_changed" = "warning"', '"ledger.problem_changed" = "error"')
-    text += '"report.no_text" = "off"\n"ledger.phone_malformed" = "warning"\n'
-    toml.write_text(text, encoding="utf-8")
-    return load_rules(target)
+    edits = (('"ledger.problem_changed" = "warning"',
+              '"ledger.problem_changed" = "error"\n"report.no_text" = "off"\n"ledger.phone_malformed" = "warning"'),)
+    return load_rules(edited_rules(tmp_path, campaign=edits))
 
 
 def test_severity_can_be_raised(judge_files, tuned_rules):

@@ -8,7 +8,7 @@ import pytest
 
 from mailbot.daemon import build_daemon
 from mailbot.settings import Settings
-from tests.servers import NETEASE_LIKE, PASSWORD, Dovecot, SmtpServer
+from tests.servers import NETEASE_LIKE, PASSWORD, Dovecot
 
 pytestmark = pytest.mark.skipif(shutil.which("dovecot") is None, reason="needs Debian's dovecot-imapd (.ci/run)")
 
@@ -32,14 +32,6 @@ def dovecot_polling():
     server = _server(NETEASE_LIKE)
     yield server
     server.cleanup()
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from mailbot.settings import ImapSettings
 from tests.builders import reports
 from tests.builders.campaign import Filling, filled_ledger
 from tests.pipeline.conftest import on_time, submission
-from tests.servers import PASSWORD
+from tests.servers import PASSWORD, wait_for
 
 from imap_tools.imap_utf7 import utf7_encode
 
@@ -31,15 +31,6 @@ def good(sender="tianping@126.com", received=None, **kw):
 
 def replies(smtp):
     return [email.message_from_bytes(m["data"], policy=policy.default) for m in smtp.messages]
-
-
-def wait_for(predicate, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_mail_in_dovecot_is_answered_through_smtp_once(dovecot, smtp, make_mailbot):

@@ -4,23 +4,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from tests.builders import reports
 from tests.builders.campaign import RULES, filled_ledger
 from tests.pipeline.conftest import submission
+from tests.servers import wait_for
 
 MAILBOT = str(Path(sys.executable).with_name("mailbot"))
-
-
-def wait_for(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_daemon_answers_new_mail_and_stops_on_sigterm(tmp_path):

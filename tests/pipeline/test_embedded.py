@@ -1,7 +1,6 @@
 """`mailbot run` on the embedded default: every mail archived, judged, recorded and answered once."""
 
 import hashlib
-import shutil
 from datetime import datetime, timedelta, timezone
 
 from sqlmodel import select
@@ -9,7 +8,7 @@ from sqlmodel import select
 from mailbot.models import AttachmentRecord, FlagRecord, LedgerRowRecord, MessageRecord, VerdictRecord
 from mailbot.rules_loader import load_rules
 from tests.builders import hostile, mails, reports
-from tests.builders.campaign import RULES, Filling, filled_ledger
+from tests.builders.campaign import RULES, Filling, edited_rules, filled_ledger, registered
 from tests.pipeline.conftest import on_time, submission
 
 LEDGER = filled_ledger()
@@ -134,12 +133,7 @@ def test_unregistered_sender_with_clear_files_is_accepted_with_note_and_flag(off
 
 
 def test_registered_address_identifies_the_unit(office, tmp_path):
-    target = tmp_path / "rules"
-    shutil.copytree(RULES, target)
-    units = target / "units.toml"
-    units.write_text(units.read_text(encoding="utf-8").replace(
-        'name = "田坪乡"\nkind = "乡镇"', 'name = "田坪乡"\nkind = "乡镇"\naddresses = ["tp@126.com"]'), encoding="utf-8")
-    office.daemon.rt.rules = load_rules(target)
+    office.daemon.rt.rules = load_rules(edited_rules(tmp_path, units=(registered("田坪乡", "tp@126.com"),)))
     ledger = filled_ledger(Filling(unit="田坪乡"))
     office.deliver(submission({"材料1.xlsx": ledger, "材料2.pdf": REPORT}, sender="tp@126.com", subject="材料"))
     [outcome] = office.daemon.run_once()
@@ -165,13 +159,8 @@ def test_no_evidence_asks_the_sender_to_name_the_unit(office):
 
 
 def test_mail_forwarded_by_staff_is_attributed_to_the_unit_inside(office, tmp_path):
-    target = tmp_path / "rules"
-    shutil.copytree(RULES, target)
-    units = target / "units.toml"
-    units.write_text(units.read_text(encoding="utf-8").replace("staff = []", 'staff = ["staff@office.test"]')
-                     .replace('name = "田坪乡"\nkind = "乡镇"', 'name = "田坪乡"\nkind = "乡镇"\naddresses = ["tp@126.com"]'),
-                     encoding="utf-8")
-    office.daemon.rt.rules = load_rules(target)
+    edits = (("staff = []", 'staff = ["staff@office.test"]'), registered("田坪乡", "tp@126.com"))
+    office.daemon.rt.rules = load_rules(edited_rules(tmp_path, units=edits))
     inner = submission({"台账.xlsx": LEDGER, "报告.pdf": REPORT}, sender="tp@126.com", subject="材料")
     office.deliver(mails.forwarded_as_attachment(inner, staff="staff@office.test"))
     [outcome] = office.daemon.run_once()

@@ -2,7 +2,6 @@
 
 import email
 import io
-import shutil
 from datetime import datetime, timedelta, timezone
 from email import policy
 
@@ -15,9 +14,9 @@ from mailbot.rules_loader import load_rules
 from mailbot.settings import Settings
 from mailbot.staff import preview_digest, reminders_due, send_reminders
 from tests.builders import mails, reports
-from tests.builders.campaign import RULES, Filling, filled_ledger
+from tests.builders.campaign import Filling, edited_rules, filled_ledger, registered
 from tests.pipeline.conftest import submission
-from tests.servers import PASSWORD, SmtpServer
+from tests.servers import PASSWORD
 
 CST = timezone(timedelta(hours=8))
 STAFF = "wangxq@office.test"
@@ -25,21 +24,8 @@ STAFF = "wangxq@office.test"
 
 @pytest.fixture
 def staff_rules(tmp_path):
-    target = tmp_path / "rules"
-    shutil.copytree(RULES, target)
-    units = target / "units.toml"
-    units.write_text(units.read_text(encoding="utf-8").replace("staff = []", f'staff = ["{STAFF}"]')
-                     .replace('name = "马建乡"\nkind = "乡镇"', 'name = "马建乡"\nkind = "乡镇"\naddresses = ["majian@163.com"]'),
-                     encoding="utf-8")
-    return load_rules(target)
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
+    edits = (("staff = []", f'staff = ["{STAFF}"]'), registered("马建乡", "majian@163.com"))
+    return load_rules(edited_rules(tmp_path, units=edits))
 
 
 def put(daemon, raw: bytes, name: str) -> None:

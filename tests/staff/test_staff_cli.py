@@ -1,7 +1,6 @@
 """`mailbot export`, `mailbot digest --preview` and `mailbot remind --dry-run` as staff run them."""
 
 import os
-import shutil
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -9,7 +8,7 @@ from pathlib import Path
 
 import openpyxl
 
-from tests.builders.campaign import CAMPAIGN_ID, RULES
+from tests.builders.campaign import RULES, edited_rules, registered
 
 MAILBOT = str(Path(sys.executable).with_name("mailbot"))
 
@@ -21,16 +20,9 @@ def run(rules: Path, var: Path, *args):
 
 def rules_due_tomorrow(tmp_path) -> Path:
     """The campaign with its deadline tomorrow (Shanghai), so the day-before reminder is due from 10:00 today."""
-    target = tmp_path / "rules"
-    shutil.copytree(RULES, target)
-    toml = target / "campaigns" / CAMPAIGN_ID / "campaign.toml"
     tomorrow = (datetime.now(timezone(timedelta(hours=8))) + timedelta(days=1)).date()
-    toml.write_text(toml.read_text(encoding="utf-8").replace("date = 2021-11-25", f"date = {tomorrow}"),
-                    encoding="utf-8")
-    units = target / "units.toml"
-    units.write_text(units.read_text(encoding="utf-8").replace(
-        'name = "田坪乡"\nkind = "乡镇"', 'name = "田坪乡"\nkind = "乡镇"\naddresses = ["tp@126.com"]'), encoding="utf-8")
-    return target
+    return edited_rules(tmp_path, units=(registered("田坪乡", "tp@126.com"),),
+                        campaign=(("date = 2021-11-25", f"date = {tomorrow}"),))
 
 
 def test_export_and_preview(tmp_path):
