@@ -12,6 +12,8 @@ import click
 
 from mailbot.checks import all_issues
 from mailbot.daemon import build_daemon
+from mailbot.logs import configure_logging
+from mailbot.schema import SchemaError, ensure_current
 from mailbot.status import format_receipt, format_states, unit_states
 from mailbot.store import Store
 from mailbot.intake import read_files
@@ -31,6 +33,16 @@ class Context:
         except SettingsError as exc:
             raise click.UsageError(f"设置有误：\n{exc}") from exc
         self.rules_dir = rules_dir or self.settings.rules_dir
+
+    def store(self) -> Store:
+        """The database, its schema checked (a new one is created at the newest version)."""
+        store = Store(self.settings.db_url)
+        try:
+            ensure_current(store.engine)
+        except SchemaError as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(2)
+        return store
 
     def rules(self) -> Rules:
         try:
@@ -86,7 +98,8 @@ def check(obj: Context, files: tuple[Path, ...], unit: str | None, campaign_id: 
 @click.pass_obj
 def run(obj: Context, once: bool) -> None:
     """收取并处理邮件、发送回执（守护进程，SIGTERM/Ctrl-C 安全退出）。"""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    configure_logging(obj.settings.log_format)
+    obj.store()  # refuses an out-of-date schema before anything runs
     daemon = build_daemon(obj.settings, obj.rules())
     if once:
         try:
@@ -108,7 +121,7 @@ def status(obj: Context, campaign_id: str | None) -> None:
     """名册中每个单位的报送状态。"""
     loaded = obj.rules()
     campaign = _campaign(loaded, campaign_id)
-    store = Store(obj.settings.db_url)
+    store = obj.store()
     with store.session() as session:
         states = unit_states(session, loaded, campaign, datetime.now(timezone.utc))
     click.echo(f"{campaign.spec.doc_number}《{campaign.spec.title}》")
@@ -120,7 +133,7 @@ def status(obj: Context, campaign_id: str | None) -> None:
 @click.pass_obj
 def show(obj: Context, receipt: str) -> None:
     """按回执编号查看一次报送的详情。"""
-    store = Store(obj.settings.db_url)
+    store = obj.store()
     with store.session() as session:
         text = format_receipt(session, receipt, "Asia/Shanghai")
     if text is None:
@@ -214,6 +227,31 @@ def _campaign(loaded: Rules, campaign_id: str | None):
         return loaded.campaign(campaign_id)
     except KeyError as exc:
         raise click.UsageError(exc.args[0]) from exc
+
+
+@main.group()
+def db() -> None:
+    """数据库结构（迁移）相关命令。"""
+
+
+@db.command("upgrade")
+@click.pass_obj
+def db_upgrade(obj: Context) -> None:
+    """把数据库结构升级到本程序需要的版本（升级前请先备份）。"""
+    from mailbot.schema import upgrade
+
+    before, after = upgrade(Store(obj.settings.db_url).engine)
+    click.echo(f"数据库结构：{before or '（新数据库）'} → {after}" if before != after else f"数据库结构已是最新（{after}）")
+
+
+@db.command("current")
+@click.pass_obj
+def db_current(obj: Context) -> None:
+    """显示数据库结构的当前版本和本程序需要的版本。"""
+    from mailbot.schema import current, head
+
+    engine = Store(obj.settings.db_url).engine
+    click.echo(f"当前：{current(engine) or '（未建立）'}　需要：{head(engine)}")
 
 
 @main.group()

@@ -27,6 +27,7 @@ from mailbot.pipeline import Outcome, Runtime, prepare, process
 from mailbot.replies import Office, environment
 from mailbot.rules import Rules
 from mailbot.scheduler import build_scheduler
+from mailbot.schema import ensure_current
 from mailbot.settings import ImapSettings, Settings, SmtpSettings
 from mailbot.staff import queue_digest, send_reminders
 from mailbot.store import Store
@@ -51,9 +52,12 @@ class Inbox(Protocol):
 
 
 def build_runtime(settings: Settings, rules: Rules, store: Store | None = None) -> Runtime:
+    """Everything the pipeline needs; refuses a database whose schema is out of date (SchemaError)."""
     office = settings.office
+    store = store or Store(settings.db_url)
+    ensure_current(store.engine)
     return Runtime(
-        store=store or Store(settings.db_url),
+        store=store,
         archive=Archive(settings.archive_path),
         rules=rules,
         office=Office(office.name, office.address.lower(), office.phone, office.message_id_domain),

@@ -43,40 +43,46 @@ class Drained:
 
 
 def deliver_pending(store: Store, transport: Transport, envelope_from: str, retry_base: float = 60.0) -> Drained:
-    """Send every due reply once; a temporary failure waits retry_base × 2^attempts (at most an hour)."""
+    """Send every due reply once; a temporary failure waits retry_base × 2^attempts (at most an hour).
+
+    Each reply is locked (FOR UPDATE SKIP LOCKED) while it is sent and marked, so several workers
+    on one PostgreSQL never send the same reply twice.
+    """
     sent = retry = failed = 0
     with store.session() as session:
-        rows = q.pending_outbox(session, datetime.now(timezone.utc))
-    for row in rows:
-        try:
-            transport.deliver(row.id, envelope_from, row.to_address, row.raw)
-        except DeliveryError as exc:
-            permanent = exc.permanent or row.attempts + 1 >= MAX_ATTEMPTS
-            delay = min(timedelta(seconds=retry_base * 2 ** row.attempts), MAX_BACKOFF)
-            _mark(store, row.id, "failed" if permanent else "pending", str(exc), permanent, delay)
-            failed, retry = failed + permanent, retry + (not permanent)
-            log.warning("reply %s to %s %s: %s", row.id, row.to_address, "failed" if permanent else "deferred", exc)
-            continue
-        _mark(store, row.id, "sent", "", False)
-        sent += 1
-        log.info("reply %s sent to %s: %s", row.id, row.to_address, row.subject)
-    if rows:
+        ids = [row.id for row in q.pending_outbox(session, datetime.now(timezone.utc))]
+    for outbox_id in ids:
+        with store.session() as session:
+            row = q.claim_outbox(session, outbox_id)
+            if row is None:
+                continue
+            try:
+                transport.deliver(row.id, envelope_from, row.to_address, row.raw)
+            except DeliveryError as exc:
+                permanent = exc.permanent or row.attempts + 1 >= MAX_ATTEMPTS
+                delay = min(timedelta(seconds=retry_base * 2 ** row.attempts), MAX_BACKOFF)
+                _mark(session, row, "failed" if permanent else "pending", str(exc), permanent, delay)
+                failed, retry = failed + permanent, retry + (not permanent)
+                log.warning("reply %s to %s %s: %s", row.id, row.to_address, "failed" if permanent else "deferred",
+                            exc)
+                continue
+            _mark(session, row, "sent", "", False)
+            sent += 1
+            log.info("reply %s sent to %s: %s", row.id, row.to_address, row.subject)
+    if ids:
         transport.close()
     return Drained(sent, retry, failed)
 
 
-def _mark(store: Store, outbox_id: int, state: str, error: str, flag: bool,
-          delay: timedelta = timedelta(0)) -> None:
-    with store.session() as session:
-        row = session.get(OutboxRecord, outbox_id)
-        row.state, row.last_error = state, error[:500]
-        row.attempts += 1
-        now = datetime.now(timezone.utc)
-        if state == "sent":
-            row.sent_at = now
-        row.next_attempt_at = now + delay if state == "pending" else None
-        session.add(row)
-        if flag:
-            session.add(FlagRecord(message_id=row.message_id, kind="delivery_failed",
-                                   detail=f"回执无法送达 {row.to_address}：{error[:200]}"))
-        session.commit()
+def _mark(session, row: OutboxRecord, state: str, error: str, flag: bool, delay: timedelta = timedelta(0)) -> None:
+    row.state, row.last_error = state, error[:500]
+    row.attempts += 1
+    now = datetime.now(timezone.utc)
+    if state == "sent":
+        row.sent_at = now
+    row.next_attempt_at = now + delay if state == "pending" else None
+    session.add(row)
+    if flag:
+        session.add(FlagRecord(message_id=row.message_id, kind="delivery_failed",
+                               detail=f"回执无法送达 {row.to_address}：{error[:200]}"))
+    session.commit()

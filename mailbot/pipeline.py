@@ -20,6 +20,7 @@ from email.policy import SMTP  # CRLF line ends: what SMTP servers require
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
+from sqlalchemy.exc import IntegrityError
 
 from mailbot import store as q
 from mailbot.archive import Archive
@@ -118,49 +119,53 @@ def process(raw: RawMail, rt: Runtime, prepared: Prepared | None = None) -> Outc
             record = MessageRecord(mailbox=raw.mailbox, key=raw.key, sha256=prepared.sha256,
                                    received_at=raw.received_at)
             session.add(record)
-            session.commit()
-        first = q.first_with_sha(session, prepared.sha256, record.id)
+            try:
+                session.commit()
+            except IntegrityError:  # another worker recorded it first: it is that worker's mail
+                return Outcome("skipped")
+        message_id = record.id
+    with rt.store.session() as session:
+        claimed = q.claim_message(session, message_id)  # FOR UPDATE SKIP LOCKED: one worker per mail
+        if claimed is None:
+            return Outcome("skipped")
+        first = q.first_with_sha(session, prepared.sha256, message_id)
         if first is not None:
-            record.state, record.reason = "duplicate", f"与第 {first.id} 号邮件完全相同"
-            session.add(record)
+            claimed.state, claimed.reason = "duplicate", f"与第 {first.id} 号邮件完全相同"
+            session.add(claimed)
             session.commit()
-            return Outcome("duplicate", reason=record.reason)
-    try:
-        if prepared.error is not None:
-            raise prepared.error
-        return _judge_and_record(raw, record.id, prepared, rt)
-    except Exception as exc:  # noqa: BLE001 - any bug must leave a trace, not a lost mail
-        log.error("mail %s failed: %s: %s", raw.key, type(exc).__name__, exc, exc_info=exc)
-        with rt.store.session() as session:
-            failed = session.get(MessageRecord, record.id)
+            return Outcome("duplicate", reason=claimed.reason)
+        try:
+            if prepared.error is not None:
+                raise prepared.error
+            return _judge_and_record(session, claimed, raw, prepared, rt)
+        except Exception as exc:  # noqa: BLE001 - any bug must leave a trace, not a lost mail
+            session.rollback()
+            log.error("mail %s failed: %s: %s", raw.key, type(exc).__name__, exc, exc_info=exc)
+            failed = session.get(MessageRecord, message_id)
             failed.state, failed.reason = "failed", f"处理出错：{type(exc).__name__}: {exc}"[:500]
             session.add(failed)
-            session.add(FlagRecord(message_id=record.id, kind="failed", detail=failed.reason))
+            session.add(FlagRecord(message_id=message_id, kind="failed", detail=failed.reason))
             session.commit()
-        return Outcome("failed", reason=str(exc))
+            return Outcome("failed", reason=str(exc))
 
 
-def _judge_and_record(raw: RawMail, message_id: int, prepared: Prepared, rt: Runtime) -> Outcome:
+def _judge_and_record(session, record: MessageRecord, raw: RawMail, prepared: Prepared, rt: Runtime) -> Outcome:
+    """Everything about one claimed mail, committed once: a crash leaves it 'new', to be done again."""
     mail = prepared.mail
-    with rt.store.session() as session:
-        record = session.get(MessageRecord, message_id)
-        record.message_id, record.from_address, record.subject = mail.message_id, mail.from_address, mail.subject[:500]
-        if not prepared.screen.answer:
-            record.state, record.reason = "ignored", prepared.screen.reason
+    record.message_id, record.from_address, record.subject = mail.message_id, mail.from_address, mail.subject[:500]
+    if not prepared.screen.answer:
+        record.state, record.reason = "ignored", prepared.screen.reason
         session.add(record)
         session.commit()
-        if not prepared.screen.answer:
-            log.info("mail %s from %s ignored: %s", raw.key, mail.from_address or "-", prepared.screen.reason)
-            return Outcome("ignored", reason=prepared.screen.reason)
+        log.info("mail %s from %s ignored: %s", raw.key, mail.from_address or "-", prepared.screen.reason)
+        return Outcome("ignored", reason=prepared.screen.reason)
     campaign = rt.rules.campaign()
     current = prepared.current
     identity = identify(mail, current, rt.rules.roster, rt.staff)
     unit = rt.rules.roster.get(identity.unit) if identity.unit else None
-    with rt.store.session() as session:
-        dossier = _complete(current, unit.name, campaign, session, rt) if unit else current
-        verdict = judge(dossier, campaign, rt.rules.roster, rt.rules.version, unit, identity, raw.received_at)
-        return _record(session, message_id, mail, raw, campaign, current, dossier, identity, verdict,
-                       prepared.sizes, rt)
+    dossier = _complete(current, unit.name, campaign, session, rt) if unit else current
+    verdict = judge(dossier, campaign, rt.rules.roster, rt.rules.version, unit, identity, raw.received_at)
+    return _record(session, record.id, mail, raw, campaign, current, dossier, identity, verdict, prepared.sizes, rt)
 
 
 def _complete(current: Dossier, unit: str, campaign: Campaign, session, rt: Runtime) -> Dossier:
@@ -227,7 +232,10 @@ def _record(session, message_id: int, mail: ParsedMail, raw: RawMail, campaign: 
                                  subject=ctx["subject"], rfc_message_id=reply["Message-ID"], raw=reply.as_bytes(policy=SMTP)))
     session.commit()
     log.info("mail %s from %s: unit=%s receipt=%s verdict=%s%s", raw.key, mail.from_address, s.unit or "-",
-             row.receipt, verdict.tag.value, "（逾期）" if verdict.late else "")
+             row.receipt, verdict.tag.value, "（逾期）" if verdict.late else "",
+             extra={"fields": {"mail": raw.key, "from": mail.from_address, "unit": s.unit, "receipt": row.receipt,
+                               "verdict": verdict.tag.value, "late": verdict.late,
+                               "rules_version": verdict.rules_version}})
     return Outcome("processed", receipt=row.receipt, verdict=verdict.tag.value, unit=s.unit)
 
 

@@ -146,6 +146,7 @@ class Settings(BaseSettings):
     poll_interval_seconds: float = Field(default=60, gt=0)
     replies_per_sender_per_hour: int = Field(default=10, ge=1)
     timezone: str = "Asia/Shanghai"  # for the digest and reminder times
+    log_format: Literal["text", "json"] = "text"  # json: one JSON object per line, for log collectors
     digest: DigestSettings = DigestSettings()
     reminders: tuple[ReminderSettings, ...] = (ReminderSettings(),)
     limits: LimitSettings = LimitSettings()

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import event, func
-from sqlmodel import Session, SQLModel, create_engine, select
+from sqlmodel import Session, create_engine, select
 
 from mailbot.models import AttachmentRecord, MessageRecord, OutboxRecord, VerdictRecord
 
@@ -24,7 +24,6 @@ class Store:
         self.engine = create_engine(url, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        SQLModel.metadata.create_all(self.engine)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -46,6 +45,22 @@ def _sqlite_pragmas(connection, _record) -> None:
 def message_by_key(session: Session, mailbox: str, key: str) -> MessageRecord | None:
     return session.exec(select(MessageRecord).where(MessageRecord.mailbox == mailbox,
                                                     MessageRecord.key == key)).first()
+
+
+def claim_message(session: Session, message_id: int) -> MessageRecord | None:
+    """Lock the mail for this worker until commit; None when another worker holds it or it is done.
+
+    PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED. SQLite ignores the clause; one worker per SQLite file.
+    """
+    return session.exec(select(MessageRecord).where(MessageRecord.id == message_id,
+                                                    MessageRecord.state.in_(("new", "failed")))
+                        .with_for_update(skip_locked=True)).first()
+
+
+def claim_outbox(session: Session, outbox_id: int) -> OutboxRecord | None:
+    """Lock a pending reply for sending; None when another worker is sending it or it went out."""
+    return session.exec(select(OutboxRecord).where(OutboxRecord.id == outbox_id, OutboxRecord.state == "pending")
+                        .with_for_update(skip_locked=True)).first()
 
 
 def done_keys(session: Session, mailbox: str) -> set[str]:
