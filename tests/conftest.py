@@ -12,6 +12,27 @@ from tests.builders.campaign import RULES
 
 
 @pytest.fixture(scope="session")
+def postgres():
+    """One throwaway PostgreSQL cluster per test session (per xdist worker)."""
+    from tests.servers import Postgres, postgres_bin
+
+    if postgres_bin() is None:
+        pytest.skip("needs Debian's postgresql (.ci/run installs it)")
+    cluster = Postgres()
+    cluster.start()
+    yield cluster
+    cluster.cleanup()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    """Each store test runs on both databases: a SQLite file and a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'mailbot.db'}"
+    return request.getfixturevalue("postgres").new_database()
+
+
+@pytest.fixture(scope="session")
 def rules():
     return load_rules(RULES)
 

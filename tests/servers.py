@@ -247,3 +247,65 @@ def wait_for(predicate, timeout: float, step: float = 0.05) -> bool:
             return True
         time.sleep(step)
     return False
+
+
+def postgres_bin() -> Path | None:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    return found[-1].parent if found else None
+
+
+@dataclass
+class Postgres:
+    """A throwaway PostgreSQL cluster on 127.0.0.1 (Debian's postgresql; run as user postgres when we are root)."""
+
+    root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="mailbot-pg-")))
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+
+    def _as_owner(self, *command: str) -> list[str]:
+        import os
+
+        return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else list(command)
+
+    def start(self) -> None:
+        import os
+
+        bin_dir = postgres_bin()
+        self.root.chmod(0o755)
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "postgres", "postgres")
+        data = self.root / "data"
+        subprocess.run(self._as_owner(str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
+                                      "--encoding=UTF8", "--no-sync"), check=True, capture_output=True)
+        self.process = subprocess.Popen(self._as_owner(
+            str(bin_dir / "postgres"), "-D", str(data), "-p", str(self.port), "-k", str(self.root),
+            "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
+            "-c", "full_page_writes=off", "-c", "max_connections=100"),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        import psycopg
+
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres").close()
+                return
+            except psycopg.OperationalError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("postgres did not start")
+                time.sleep(0.1)
+
+    def new_database(self) -> str:
+        """A fresh empty database; its SQLAlchemy URL."""
+        import psycopg
+
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
+                             autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
+
+    def cleanup(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+        shutil.rmtree(self.root, ignore_errors=True)

@@ -50,8 +50,8 @@ class Office:
 
 
 @pytest.fixture
-def office(tmp_path, rules) -> Office:
-    settings = Settings(var_dir=tmp_path / "var", rules_dir=Path("rules"))
+def office(tmp_path, rules, database_url) -> Office:
+    settings = Settings(var_dir=tmp_path / "var", rules_dir=Path("rules"), database_url=database_url)
     daemon = build_daemon(settings, rules)
     daemon.inbox.root.mkdir(parents=True, exist_ok=True)
     return Office(tmp_path, settings, daemon)

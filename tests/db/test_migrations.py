@@ -1,0 +1,66 @@
+"""Migrations upgrade an old database with data in it; the daemon refuses an out-of-date schema."""
+
+import os
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from mailbot.schema import current, head, upgrade
+from tests.builders.campaign import RULES
+
+MAILBOT = str(Path(sys.executable).with_name("mailbot"))
+OLD_REPLY = b"From: xjzfbxx@126.com\r\nTo: tianping@126.com\r\nSubject: old\r\n\r\nold reply\r\n"
+
+
+def mailbot(database_url: str, var: Path, *args):
+    env = {**os.environ, "MAILBOT_DATABASE_URL": database_url, "MAILBOT_VAR_DIR": str(var)}
+    return subprocess.run([MAILBOT, "--rules", str(RULES), *args], capture_output=True, text=True, env=env,
+                          timeout=120)
+
+
+def old_database_with_data(database_url: str) -> None:
+    """The schema of the first release (0001), holding one processed mail and a reply still to send."""
+    engine = create_engine(database_url)
+    upgrade(engine, "0001")
+    now = datetime(2021, 11, 24, 2, 0)
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO messages (mailbox, key, sha256, message_id, from_address, subject, received_at,"
+                       " state, reason, unit, campaign, created_at) VALUES ('maildir:x', 'k1', 'abc', '<m@x>',"
+                       " 'tianping@126.com', '田坪乡台账', :t, 'processed', '', '田坪乡', 'xzbh-2021-56', :t)"), {"t": now})
+        c.execute(text("INSERT INTO verdicts (receipt, message_id, unit, campaign, tag, late, rules_version,"
+                       " rows_expected, rows_answered, status_counts, identity_note, received_at, created_at)"
+                       " VALUES ('20211124-00001', 1, '田坪乡', 'xzbh-2021-56', '已受理', false, 'old', 14, 14,"
+                       " '{}', 'registered', :t, :t)"), {"t": now})
+        c.execute(text("INSERT INTO outbox (message_id, verdict_id, to_address, subject, rfc_message_id, raw, state,"
+                       " attempts, last_error, created_at) VALUES (1, 1, 'tianping@126.com', 'old', '<r@x>', :raw,"
+                       " 'pending', 0, '', :t)"), {"raw": OLD_REPLY, "t": now})
+    engine.dispose()
+
+
+def test_upgrade_keeps_the_data_and_the_daemon_then_runs(database_url, tmp_path):
+    old_database_with_data(database_url)
+    refused = mailbot(database_url, tmp_path / "var", "run", "--once")
+    assert refused.returncode == 2 and "mailbot db upgrade" in refused.stderr
+    upgraded = mailbot(database_url, tmp_path / "var", "db", "upgrade")
+    assert upgraded.returncode == 0 and "0001 → 0002" in upgraded.stdout
+    engine = create_engine(database_url)
+    assert current(engine) == head(engine)
+    shown = mailbot(database_url, tmp_path / "var", "show", "20211124-00001")
+    assert shown.returncode == 0 and "田坪乡 — 已受理" in shown.stdout
+    ran = mailbot(database_url, tmp_path / "var", "run", "--once")
+    assert ran.returncode == 0, ran.stderr
+    delivered = list((tmp_path / "var" / "mail" / "outbox" / "new").iterdir())
+    assert [p.read_bytes() for p in delivered] == [OLD_REPLY]  # the pending reply of the old release went out
+    engine.dispose()
+
+
+def test_a_new_database_is_created_at_the_newest_schema(database_url, tmp_path):
+    result = mailbot(database_url, tmp_path / "var", "status")
+    assert result.returncode == 0
+    engine = create_engine(database_url)
+    assert current(engine) == head(engine)
+    assert "已是最新" in mailbot(database_url, tmp_path / "var", "db", "upgrade").stdout
+    engine.dispose()
