@@ -62,7 +62,7 @@ def build_runtime(settings: Settings, rules: Rules, store: Store | None = None) 
         rules=rules,
         office=Office(office.name, office.address.lower(), office.phone, office.message_id_domain),
         limits=settings.limits.to_limits(),
-        templates=environment(),
+        templates=environment(settings.templates_dir) if settings.templates_dir else environment(),
         reply_cap_per_hour=settings.replies_per_sender_per_hour,
         sandbox=Sandbox(settings.limits.to_limits(), os.cpu_count() or 1),
     )

@@ -139,6 +139,8 @@ class Settings(BaseSettings):
     rules_dir: Path = Path("rules")
     var_dir: Path = Path("var")
     database_url: str = ""  # default: sqlite:///<var_dir>/mailbot.db
+    database_url_file: Path | None = None  # read the URL (with its password) from this file instead
+    templates_dir: Path | None = None  # default: the outbox_templates/ folder shipped with mailbot
     archive_dir: Path | None = None  # default: <var_dir>/archive
     inbox: Annotated[MaildirSettings | ImapSettings, Field(discriminator="kind")] = MaildirSettings()
     outbox: Annotated[MaildirSettings | SmtpSettings, Field(discriminator="kind")] = MaildirSettings()
@@ -159,6 +161,11 @@ class Settings(BaseSettings):
 
     @property
     def db_url(self) -> str:
+        if self.database_url_file is not None:
+            try:
+                return self.database_url_file.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise SettingsError(f"database_url_file: cannot read {self.database_url_file}: {exc}") from exc
         return self.database_url or f"sqlite:///{self.var_dir / 'mailbot.db'}"
 
     @property

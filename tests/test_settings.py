@@ -61,3 +61,12 @@ def test_secrets_come_from_a_file_or_the_environment(tmp_path, monkeypatch):
     with pytest.raises(SettingsError) as info:
         ImapSettings(password_env="NOT_SET_ANYWHERE", **base).read("inbox")
     assert "NOT_SET_ANYWHERE" in str(info.value)
+
+
+def test_database_url_from_a_file_and_templates_folder(tmp_path, monkeypatch):
+    url_file = tmp_path / "db_url"
+    url_file.write_text("postgresql+psycopg://mailbot:secret@db/mailbot\n", encoding="utf-8")
+    monkeypatch.setenv("MAILBOT_DATABASE_URL_FILE", str(url_file))
+    monkeypatch.setenv("MAILBOT_TEMPLATES_DIR", str(tmp_path))
+    settings = load_settings(None)
+    assert settings.db_url == "postgresql+psycopg://mailbot:secret@db/mailbot" and settings.templates_dir == tmp_path

@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-import mailbot.models  # noqa: F401 - registers every table on SQLModel.metadata
+import mailbot.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from sqlmodel import SQLModel
 
 config = context.config

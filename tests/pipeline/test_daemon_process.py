@@ -32,3 +32,18 @@ def test_daemon_answers_new_mail_and_stops_on_sigterm(tmp_path):
     log = daemon.stderr.read()
     assert code == 0
     assert "verdict=已受理" in log and "mailbot stopped" in log
+
+
+def test_json_logs_one_line_per_mail_with_receipt_and_verdict(tmp_path):
+    import json
+
+    var = tmp_path / "var"
+    (var / "mail" / "inbox" / "new").mkdir(parents=True)
+    raw = submission({"台账.xlsx": filled_ledger(), "报告.pdf": reports.text_report()})
+    (var / "mail" / "inbox" / "new" / "1.mx").write_bytes(raw)
+    env = {**os.environ, "MAILBOT_VAR_DIR": str(var), "MAILBOT_LOG_FORMAT": "json"}
+    result = subprocess.run([MAILBOT, "--rules", str(RULES), "run", "--once"], env=env, capture_output=True,
+                            text=True, timeout=120)
+    entries = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    [mail] = [e for e in entries if "verdict" in e]
+    assert mail["verdict"] == "已受理" and mail["unit"] == "田坪乡" and mail["receipt"].startswith("20211124-")
