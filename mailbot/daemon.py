@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from mailbot import store as q
@@ -29,7 +30,8 @@ from mailbot.rules import Rules
 from mailbot.scheduler import build_scheduler
 from mailbot.schema import ensure_current
 from mailbot.settings import ImapSettings, Settings, SmtpSettings
-from mailbot.staff import queue_digest, send_reminders
+from mailbot.rules_loader import RulesError, load_rules, rules_version
+from mailbot.staff import queue_digest, queue_rules_alert, send_reminders
 from mailbot.store import Store
 from parsers.sandbox import Sandbox
 
@@ -77,6 +79,8 @@ class Daemon:
     retry_base: float = 60.0
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)  # mails parsed at once
     scheduler: object | None = None  # schedule.Scheduler with the digest and reminder jobs
+    rules_dir: Path | None = None  # watched: edited rules are loaded without a restart
+    refused_versions: set[str] = field(default_factory=set)  # broken edits already reported
     stopping: threading.Event = field(default_factory=threading.Event)
     retried: set[str] = field(default_factory=set)  # failed keys already retried by this process
 
@@ -112,6 +116,26 @@ class Daemon:
         self.drain()
         return outcome
 
+    def reload_rules(self) -> bool:
+        """Load edited rules; a broken edit is refused (logged, mailed to staff) and the last good rules stay."""
+        if self.rules_dir is None:
+            return False
+        version = rules_version(self.rules_dir)
+        if version == self.rt.rules.version or version in self.refused_versions:
+            return False
+        try:
+            rules = load_rules(self.rules_dir, self.rt.limits)
+        except (RulesError, OSError) as exc:
+            self.refused_versions.add(version)
+            problems = [str(p) for p in getattr(exc, "problems", ())] or [str(exc)]
+            log.error("rules edit refused, still using version %s: %s", self.rt.rules.version, "; ".join(problems))
+            if queue_rules_alert(self.rt, problems):
+                self.drain()
+            return False
+        log.info("rules reloaded: version %s → %s", self.rt.rules.version, rules.version)
+        self.rt.rules = rules
+        return True
+
     def drain(self) -> None:
         deliver_pending(self.rt.store, self.transport, self.rt.office.address, self.retry_base)
 
@@ -123,6 +147,7 @@ class Daemon:
         backoff = 0.0
         while not self.stopping.is_set():
             try:
+                self.reload_rules()
                 self.run_once()
                 backoff = 0.0
                 if self.scheduler is not None:
@@ -168,6 +193,7 @@ def build_daemon(settings: Settings, rules: Rules) -> Daemon:
         retry_base=retry,
     )
     rt = daemon.rt
+    daemon.rules_dir = settings.rules_dir
 
     def digest() -> None:
         if queue_digest(rt, settings, rt.rules.campaign(), rt.clock()):

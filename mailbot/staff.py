@@ -6,7 +6,9 @@ Plain functions over the runtime; the daemon's scheduler and the CLI both call t
 from __future__ import annotations
 
 from datetime import datetime
+from email.message import EmailMessage
 from email.policy import SMTP
+from email.utils import formataddr, make_msgid
 from pathlib import Path
 
 from sqlmodel import select
@@ -77,3 +79,26 @@ def reminders_due(rt: Runtime, settings: Settings, campaign: Campaign, now: date
 
 def send_reminders(rt: Runtime, settings: Settings, campaign: Campaign, now: datetime) -> int:
     return queue_reminders(rt, campaign, reminders_due(rt, settings, campaign, now), settings.timezone, now)
+
+
+def queue_rules_alert(rt: Runtime, problems: list[str]) -> int:
+    """Tell the staff that an edit of rules/ was refused and which rules are still in force."""
+    staff = rt.rules.roster.staff
+    if not staff:
+        return 0
+    message = EmailMessage()
+    message["From"] = formataddr((rt.office.name, rt.office.address))
+    message["To"] = ", ".join(staff)
+    message["Subject"] = "【规则修改未生效】rules/ 中的修改有误，系统仍按原规则运行"
+    message["Message-ID"] = make_msgid(domain=rt.office.message_id_domain or rt.office.address.rsplit("@", 1)[-1])
+    message["Auto-Submitted"] = "auto-generated"
+    lines = "\n".join(f"  · {p}" for p in problems)
+    message.set_content(f"对 rules/ 的最近一次修改有以下错误，未予采用；系统仍按版本 {rt.rules.version} 的规则运行：\n\n"
+                        f"{lines}\n\n请改正后保存，系统会自动重新加载；可先运行 `mailbot rules check` 检查。",
+                        charset="utf-8", cte="base64")
+    with rt.store.session() as session:
+        for address in staff:
+            session.add(OutboxRecord(to_address=address, subject=message["Subject"],
+                                     rfc_message_id=message["Message-ID"], raw=message.as_bytes(policy=SMTP)))
+        session.commit()
+    return len(staff)
