@@ -292,6 +292,35 @@ def rules_check(obj: Context) -> None:
             click.echo(f"  注意：序号 {_ranges(nobody)} 没有对应的责任单位")
 
 
+@rules.command("replay")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="只重审此日期（含）以后收到的报送。")
+@click.option("--unit", help="只重审这个单位。")
+@click.option("--apply", is_flag=True, help="记录新的结论，并向结论有变化的单位发送更正回执。")
+@click.pass_obj
+def rules_replay(obj: Context, since, unit: str | None, apply: bool) -> None:
+    """按现在的规则重新审核已收到的材料，列出每个单位结论和问题的变化。默认不发送任何邮件。"""
+    from mailbot.replay import replay
+
+    loaded = obj.rules()
+    if unit and loaded.roster.get(unit) is None:
+        raise click.UsageError(f"名册中没有单位「{unit}」")
+    daemon = build_daemon(obj.settings, loaded)
+    try:
+        name = loaded.roster.get(unit).name if unit else None
+        changes = replay(daemon.rt, _campaign(loaded, None), since.date() if since else None, name, apply)
+        changed = [c for c in changes if c.changed]
+        click.echo(f"按规则版本 {loaded.version} 重审 {len(changes)} 个单位的最新报送，{len(changed)} 个有变化：")
+        for change in changed:
+            click.echo(change.describe())
+        if apply and changed:
+            daemon.drain()
+            click.echo(f"已记录新结论并发出 {len(changed)} 封更正回执。")
+        elif changed:
+            click.echo("（未发送任何邮件；确认无误后加 --apply 发送更正回执。）")
+    finally:
+        daemon.close()
+
+
 @rules.command("checks")
 @click.pass_obj
 def rules_checks(obj: Context) -> None:

@@ -188,16 +188,21 @@ def _complete(current: Dossier, unit: str, campaign: Campaign, session, rt: Runt
 
 
 def _record(session, message_id: int, mail: ParsedMail, raw: RawMail, campaign: Campaign, current: Dossier,
-            dossier: Dossier, identity: Identity, verdict: Verdict, sizes: dict[str, int], rt: Runtime) -> Outcome:
-    """Message, files, verdict, findings, rows, flags and the reply: one transaction."""
+            dossier: Dossier, identity: Identity, verdict: Verdict, sizes: dict[str, int] | None, rt: Runtime) -> Outcome:
+    """Message, files, verdict, findings, rows, flags and the reply: one transaction.
+
+    ``sizes`` None: a re-judgement of a mail already recorded (rules replay): files and flags are not
+    recorded again, only the new verdict, its findings and its corrected reply.
+    """
     record = session.get(MessageRecord, message_id)
     record.state, record.unit, record.campaign = "processed", verdict.summary.unit, campaign.id
     session.add(record)
-    for role, files in (("ledger", current.ledgers), ("report", current.reports)):
+    replay = sizes is None
+    for role, files in (() if replay else (("ledger", current.ledgers), ("report", current.reports))):
         for f in files:
             session.add(AttachmentRecord(message_id=message_id, name=f.name, sha256=f.sha256, kind=f.kind.value,
-                                         size=sizes.get(f.sha256, 0), role=role))
-    for refused in current.refused:
+                                         size=(sizes or {}).get(f.sha256, 0), role=role))
+    for refused in (() if replay else current.refused):
         session.add(AttachmentRecord(message_id=message_id, name=refused.name, sha256="",
                                      kind=refused.kind.value if refused.kind else "", size=0, role="refused"))
     s = verdict.summary
@@ -219,14 +224,14 @@ def _record(session, message_id: int, mail: ParsedMail, raw: RawMail, campaign: 
         for seq, lrow in sorted(dossier.ledger.ledger.rows.items()):
             session.add(LedgerRowRecord(verdict_id=row.id, seq=seq, measure=lrow.text("measure"),
                                         status=lrow.text("status"), remark=lrow.text("remark")))
-    for kind, detail in _flags(identity, mail):
+    for kind, detail in (() if replay else _flags(identity, mail)):
         session.add(FlagRecord(message_id=message_id, kind=kind, detail=detail))
     now = rt.clock()
     if q.recent_reply_count(session, mail.from_address, now) >= rt.reply_cap_per_hour:
         session.add(FlagRecord(message_id=message_id, kind="reply_capped",
                                detail=f"一小时内已向 {mail.from_address} 回复 {rt.reply_cap_per_hour} 封，本次不再回复"))
     else:
-        ctx = context(verdict, mail, current, row.receipt, raw.received_at, rt.office, now)
+        ctx = context(verdict, mail, current, row.receipt, raw.received_at, rt.office, now, corrected=replay)
         reply = build_reply(rt.templates, ctx, mail, rt.office, now)
         session.add(OutboxRecord(message_id=message_id, verdict_id=row.id, to_address=mail.from_address,
                                  subject=ctx["subject"], rfc_message_id=reply["Message-ID"], raw=reply.as_bytes(policy=SMTP)))

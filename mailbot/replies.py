@@ -41,10 +41,11 @@ def environment(templates: Path = TEMPLATES) -> Environment:
                        trim_blocks=True, lstrip_blocks=True)
 
 
-def reply_subject(verdict: Verdict, receipt: str) -> str:
+def reply_subject(verdict: Verdict, receipt: str, corrected: bool = False) -> str:
     late = "（逾期）" if verdict.late else ""
     unit = verdict.summary.unit or ""
-    return f"【{verdict.tag.value}】{late}{unit}整改材料回执（编号 {receipt}）"
+    kind = "更正回执" if corrected else "回执"
+    return f"【{verdict.tag.value}】{late}{unit}整改材料{kind}（编号 {receipt}）"
 
 
 def _finding_view(f: Finding) -> dict:
@@ -53,7 +54,7 @@ def _finding_view(f: Finding) -> dict:
 
 
 def context(verdict: Verdict, mail: ParsedMail, dossier: Dossier, receipt: str, received_at: datetime,
-            office: Office, now: datetime) -> dict:
+            office: Office, now: datetime, corrected: bool = False) -> dict:
     received_local = received_at.astimezone(ZONE).strftime("%Y年%m月%d日 %H:%M")
     files = []
     for lf in dossier.ledgers:
@@ -69,9 +70,12 @@ def context(verdict: Verdict, mail: ParsedMail, dossier: Dossier, receipt: str, 
     summary = verdict.summary
     subject = mail.subject.strip() or "（无主题）"
     return {
-        "subject": reply_subject(verdict, receipt),
+        "subject": reply_subject(verdict, receipt, corrected),
+        "corrected": corrected,
         "greeting": summary.unit or "您好",
-        "received_line": f"贵单位于 {received_local} 发来的邮件（主题：“{subject}”）已收到。",
+        "received_line": (f"贵单位于 {received_local} 发来的邮件（主题：“{subject}”）已按修订后的审核规则重新核对，"
+                          "本回执取代此前的回执。" if corrected else
+                          f"贵单位于 {received_local} 发来的邮件（主题：“{subject}”）已收到。"),
         "received_local": received_local,
         "receipt": receipt,
         "tag": verdict.tag.value,

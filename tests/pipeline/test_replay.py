@@ -1,0 +1,51 @@
+"""Replay shows what a rule edit changes on stored mail, and sends corrected replies only when asked."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.builders import reports
+from tests.builders.campaign import Filling, edited_rules, filled_ledger
+from tests.pipeline.conftest import on_time, submission
+
+MAILBOT = str(Path(sys.executable).with_name("mailbot"))
+
+
+def test_replay_after_making_a_warning_an_error(tmp_path):
+    rules_dir = edited_rules(tmp_path)
+    var = tmp_path / "var"
+    inbox = var / "mail" / "inbox" / "new"
+    inbox.mkdir(parents=True)
+    (inbox / "1.mx").write_bytes(submission({"台账.xlsx": filled_ledger(Filling(problem={10: "改写过的问题"})),
+                                             "报告.pdf": reports.text_report()}))
+    (inbox / "2.mx").write_bytes(submission({"台账.xlsx": filled_ledger(Filling(unit="兴隆镇")),
+                                             "报告.pdf": reports.text_report(unit="兴隆镇")},
+                                            sender="xl@163.com", subject="兴隆镇材料", received=on_time(1)))
+    env = {**os.environ, "MAILBOT_VAR_DIR": str(var)}
+
+    def mailbot(*args):
+        return subprocess.run([MAILBOT, "--rules", str(rules_dir), *args], env=env, capture_output=True, text=True,
+                              timeout=120)
+
+    assert mailbot("run", "--once").returncode == 0
+    outbox = var / "mail" / "outbox" / "new"
+    assert len(list(outbox.iterdir())) == 2
+    toml = rules_dir / "campaigns" / "xzbh-2021-56" / "campaign.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('"ledger.problem_changed" = "warning"',
+                                                             '"ledger.problem_changed" = "error"'), encoding="utf-8")
+    dry = mailbot("rules", "replay")
+    assert dry.returncode == 0, dry.stderr
+    assert "重审 2 个单位的最新报送，1 个有变化" in dry.stdout
+    assert "田坪乡（回执 20211124-00001）：已受理 → 需补正" in dry.stdout
+    assert "+ ledger.problem_changed（error）" in dry.stdout and "- ledger.problem_changed（warning）" in dry.stdout
+    assert "兴隆镇" not in dry.stdout and len(list(outbox.iterdir())) == 2  # nothing sent
+    only = mailbot("rules", "replay", "--unit", "兴隆镇")
+    assert "0 个有变化" in only.stdout
+    applied = mailbot("rules", "replay", "--apply")
+    assert "已记录新结论并发出 1 封更正回执" in applied.stdout
+    assert len(list(outbox.iterdir())) == 3
+    status = mailbot("status")
+    assert "田坪乡" in status.stdout and "需补正" in status.stdout.split("田坪乡")[1].splitlines()[0]
+    again = mailbot("rules", "replay")
+    assert "0 个有变化" in again.stdout
