@@ -9,17 +9,18 @@ from pathlib import Path
 
 import click
 
+from mailbot import store as q
 from mailbot.checks import all_issues
 from mailbot.daemon import build_daemon
-from mailbot.logs import configure_logging
-from mailbot.schema import SchemaError, ensure_current
-from mailbot.status import format_receipt, format_states, unit_states
-from mailbot.store import Store
 from mailbot.intake import read_files
 from mailbot.judge import judge, unit_from_ledger
+from mailbot.logs import configure_logging
 from mailbot.rules import Rules, UnitKind
 from mailbot.rules_loader import RulesError, load_rules
+from mailbot.schema import SchemaError, ensure_current
 from mailbot.settings import Settings, SettingsError, load_settings
+from mailbot.status import format_receipt, format_states, unit_states
+from mailbot.store import Store
 from mailbot.verdict_text import format_verdict
 
 
@@ -219,6 +220,29 @@ def remind(obj: Context, dry_run: bool) -> None:
             click.echo(f"已发送 {count} 封提醒。")
     finally:
         daemon.close()
+
+
+@main.command()
+@click.argument("receipt")
+@click.option("--accept", "decision", flag_value="已受理", help="人工认定为已受理。")
+@click.option("--reject", "decision", flag_value="需补正", help="人工认定为需补正。")
+@click.option("--by", "who", required=True, help="作出决定的人（姓名）。")
+@click.option("--comment", default="", help="理由，如“纸质版已盖章报送”。")
+@click.pass_obj
+def override(obj: Context, receipt: str, decision: str | None, who: str, comment: str) -> None:
+    """人工改定一次报送的结论（记录何人、何时、何故）；不发送邮件。"""
+    from mailbot.models import OverrideRecord
+
+    if decision is None:
+        raise click.UsageError("请指定 --accept 或 --reject")
+    store = obj.store()
+    with store.session() as session:
+        verdict = q.verdict_by_receipt(session, receipt)
+        if verdict is None:
+            raise click.UsageError(f"没有回执编号为 {receipt} 的记录")
+        session.add(OverrideRecord(verdict_id=verdict.id, tag=decision, by=who, comment=comment))
+        session.commit()
+    click.echo(f"已记录：{verdict.unit} 回执 {receipt} 由 {who} 人工认定为“{decision}”。")
 
 
 def _campaign(loaded: Rules, campaign_id: str | None):

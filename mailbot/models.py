@@ -171,3 +171,16 @@ class ReminderRecord(SQLModel, table=True):
     slot: str
     state: str  # 未报送 | 需补正 at the time
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class OverrideRecord(SQLModel, table=True):
+    """A person's decision on a dossier, over the machine's verdict: who, when, why."""
+
+    __tablename__ = "overrides"
+
+    id: int | None = Field(default=None, primary_key=True)
+    verdict_id: int = Field(foreign_key="verdicts.id", index=True)
+    tag: str  # 已受理 | 需补正
+    by: str
+    comment: str = ""
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from mailbot import store as q
-from mailbot.models import FindingRecord, MessageRecord, OutboxRecord
+from mailbot.models import FindingRecord, MessageRecord, OutboxRecord, OverrideRecord
 from mailbot.rules import Campaign, Rules
 
 NOT_SUBMITTED = "未报送"
@@ -27,6 +27,7 @@ class UnitState:
     open_findings: int  # errors in the newest verdict
     receipt: str = ""
     status_counts: dict | None = None
+    override: str = ""  # "王雪倩：纸质版已盖章，准予受理" when a person decided over the verdict
 
 
 def unit_states(session: Session, rules: Rules, campaign: Campaign, now: datetime) -> list[UnitState]:
@@ -40,8 +41,12 @@ def unit_states(session: Session, rules: Rules, campaign: Campaign, now: datetim
             continue
         errors = session.exec(select(FindingRecord).where(FindingRecord.verdict_id == verdict.id,
                                                           FindingRecord.severity == "error")).all()
-        states.append(UnitState(unit.name, unit.kind.value, verdict.tag, verdict.late, verdict.received_at,
-                                len(errors), verdict.receipt, json.loads(verdict.status_counts)))
+        override = q.override_of(session, verdict.id)
+        tag = override.tag if override else verdict.tag
+        note = f"{override.by}：{override.comment}" if override else ""
+        states.append(UnitState(unit.name, unit.kind.value, tag, verdict.late, verdict.received_at,
+                                0 if override else len(errors), verdict.receipt, json.loads(verdict.status_counts),
+                                note))
     return states
 
 
@@ -56,7 +61,7 @@ def format_states(states: list[UnitState], zone: str) -> str:
     lines = [f"{_pad('单位', width)}  {_pad('状态', 9)}  最后来信     未改正  回执编号"]
     for s in states:
         when = s.last_mail.astimezone(tz).strftime("%m-%d %H:%M") if s.last_mail else "—".ljust(11)
-        state = s.state + ("（逾期）" if s.late and s.state != OVERDUE else "")
+        state = s.state + ("（人工）" if s.override else "") + ("（逾期）" if s.late and s.state != OVERDUE else "")
         errors = str(s.open_findings) if s.open_findings else ""
         lines.append(f"{_pad(s.unit, width)}  {_pad(state, 9)}  {when:<11}  {errors:<6}  {s.receipt}")
     counts: dict[str, int] = {}
@@ -88,6 +93,8 @@ def format_receipt(session: Session, receipt: str, zone: str) -> str | None:
     for f in findings:
         place = "".join(filter(None, [f.file, f" {f.sheet}!{f.cell}" if f.cell else "", f" 序号{f.seq}" if f.seq else ""]))
         lines.append(f"  {'✗' if f.severity == 'error' else '!'} [{f.code}] {place}：{f.message}")
+    for o in session.exec(select(OverrideRecord).where(OverrideRecord.verdict_id == verdict.id)):
+        lines.append(f"人工决定：{o.tag}（{o.by}，{o.created_at.astimezone(tz):%Y-%m-%d %H:%M}）{o.comment}")
     for r in replies:
         lines.append(f"回复：{r.subject} → {r.to_address}（{ {'pending': '待发送', 'sent': '已发送', 'failed': '发送失败'}[r.state]}）")
     return "\n".join(lines)

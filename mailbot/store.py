@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import event, func
 from sqlmodel import Session, create_engine, select
 
-from mailbot.models import AttachmentRecord, MessageRecord, OutboxRecord, VerdictRecord
+from mailbot.models import AttachmentRecord, MessageRecord, OutboxRecord, OverrideRecord, VerdictRecord
 
 
 class Store:
@@ -108,6 +108,12 @@ def latest_verdicts(session: Session, campaign: str) -> dict[str, VerdictRecord]
                                                     VerdictRecord.unit.is_not(None))
                         .order_by(VerdictRecord.id))
     return {row.unit: row for row in rows}
+
+
+def override_of(session: Session, verdict_id: int) -> OverrideRecord | None:
+    """The newest manual decision on a verdict, if any."""
+    return session.exec(select(OverrideRecord).where(OverrideRecord.verdict_id == verdict_id)
+                        .order_by(OverrideRecord.id.desc())).first()
 
 
 def verdict_by_receipt(session: Session, receipt: str) -> VerdictRecord | None:

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from tests.builders import reports
-from tests.builders.campaign import Filling, edited_rules, filled_ledger
+from tests.builders.campaign import RULES, Filling, edited_rules, filled_ledger
 from tests.pipeline.conftest import on_time, submission
 
 MAILBOT = str(Path(sys.executable).with_name("mailbot"))
@@ -49,3 +49,24 @@ def test_replay_after_making_a_warning_an_error(tmp_path):
     assert "田坪乡" in status.stdout and "需补正" in status.stdout.split("田坪乡")[1].splitlines()[0]
     again = mailbot("rules", "replay")
     assert "0 个有变化" in again.stdout
+
+
+def test_manual_override_is_recorded_with_who_and_why(tmp_path):
+    var = tmp_path / "var"
+    inbox = var / "mail" / "inbox" / "new"
+    inbox.mkdir(parents=True)
+    (inbox / "1.mx").write_bytes(submission({"台账.xlsx": filled_ledger()}))  # no report: 需补正
+    env = {**os.environ, "MAILBOT_VAR_DIR": str(var)}
+
+    def mailbot(*args):
+        return subprocess.run([MAILBOT, "--rules", str(RULES), *args], env=env, capture_output=True, text=True,
+                              timeout=120)
+
+    assert mailbot("run", "--once").returncode == 0
+    assert mailbot("override", "20211124-00001", "--by", "王雪倩").returncode == 2  # no decision given
+    done = mailbot("override", "20211124-00001", "--accept", "--by", "王雪倩", "--comment", "纸质版报告已盖章送达")
+    assert done.returncode == 0 and "人工认定为“已受理”" in done.stdout
+    status = mailbot("status").stdout
+    line = next(x for x in status.splitlines() if x.startswith("田坪乡"))
+    assert "已受理（人工）" in line
+    assert "人工决定：已受理（王雪倩" in mailbot("show", "20211124-00001").stdout
