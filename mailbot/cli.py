@@ -158,8 +158,9 @@ def doctor(obj: Context, send_to: str | None) -> None:
 @click.option("--send", is_flag=True, help="立即生成并发送日报给工作人员。")
 @click.option("--preview", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
               help="把日报（HTML、文本）和汇总台账写到这个文件夹，供查看；不发送。")
+@click.option("--campaign", "campaign_id", help="报送任务编号（有多个任务时必填）。")
 @click.pass_obj
-def digest(obj: Context, send: bool, preview: Path | None) -> None:
+def digest(obj: Context, send: bool, preview: Path | None, campaign_id: str | None) -> None:
     """每日汇总：报送进度、变化、需人工处理事项，附汇总台账。"""
     from mailbot.staff import digest_recipients, preview_digest, queue_digest
 
@@ -168,7 +169,7 @@ def digest(obj: Context, send: bool, preview: Path | None) -> None:
     daemon = build_daemon(obj.settings, obj.rules())
     rt, now = daemon.rt, datetime.now(timezone.utc)
     try:
-        campaign = _campaign(rt.rules, None)
+        campaign = _campaign(rt.rules, campaign_id)
         if preview is not None:
             for path in preview_digest(rt, campaign, preview, now):
                 click.echo(f"已写入 {path}")
@@ -184,30 +185,32 @@ def digest(obj: Context, send: bool, preview: Path | None) -> None:
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--campaign", "campaign_id", help="报送任务编号（有多个任务时必填）。")
 @click.pass_obj
-def export(obj: Context, file: Path) -> None:
+def export(obj: Context, file: Path, campaign_id: str | None) -> None:
     """导出汇总台账（汇总台账、报送进度、问题整改情况三个工作表）。"""
     from mailbot.daemon import build_runtime
     from mailbot.staff import export_workbook
 
     rt = build_runtime(obj.settings, obj.rules())
     try:
-        click.echo(f"已导出 {export_workbook(rt, _campaign(rt.rules, None), file, datetime.now(timezone.utc))}")
+        click.echo(f"已导出 {export_workbook(rt, _campaign(rt.rules, campaign_id), file, datetime.now(timezone.utc))}")
     finally:
         rt.sandbox.close()
 
 
 @main.command()
 @click.option("--dry-run", is_flag=True, help="只列出现在会提醒哪些单位，不发送。")
+@click.option("--campaign", "campaign_id", help="报送任务编号（有多个任务时必填）。")
 @click.pass_obj
-def remind(obj: Context, dry_run: bool) -> None:
+def remind(obj: Context, dry_run: bool, campaign_id: str | None) -> None:
     """向尚未受理的单位发送截止前提醒（按设置中的提醒时间，每个时间点每单位一次）。"""
     from mailbot.staff import reminders_due, send_reminders
 
     daemon = build_daemon(obj.settings, obj.rules())
     rt, now = daemon.rt, datetime.now(timezone.utc)
     try:
-        campaign = _campaign(rt.rules, None)
+        campaign = _campaign(rt.rules, campaign_id)
         due = reminders_due(rt, obj.settings, campaign, now)
         if not due:
             click.echo("现在没有需要发送的提醒。")
@@ -250,6 +253,40 @@ def _campaign(loaded: Rules, campaign_id: str | None):
         return loaded.campaign(campaign_id)
     except KeyError as exc:
         raise click.UsageError(exc.args[0]) from exc
+
+
+@main.group()
+def campaign() -> None:
+    """报送任务相关命令。"""
+
+
+@campaign.command("new")
+@click.argument("campaign_id")
+@click.option("--template", "workbook", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="随通知下发的台账模板（.xlsx）。")
+@click.option("--title", required=True, help="通知标题。")
+@click.option("--deadline", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="截止日期，如 2022-06-30。")
+@click.option("--doc-number", default="", help="文号，如 西政办函〔2022〕12号。")
+@click.option("--keyword", "keywords", multiple=True, help="邮件主题中用于识别本任务的词，可多次指定。")
+@click.option("--like", "base", help="参照哪个已有任务的设置（默认最新的一个）。")
+@click.pass_obj
+def campaign_new(obj: Context, campaign_id: str, workbook: Path, title: str, deadline, doc_number: str,
+                 keywords: tuple[str, ...], base: str | None) -> None:
+    """新建报送任务：复制模板、生成 campaign.toml，并检查全部规则。"""
+    from mailbot.campaign_new import new_campaign
+
+    try:
+        loaded = new_campaign(obj.rules_dir, campaign_id, workbook, title, deadline.date(), doc_number, keywords, base)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    except RulesError as exc:
+        click.echo("新任务未建立，规则检查发现以下问题：", err=True)
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(2)
+    created = loaded.campaigns[campaign_id]
+    click.echo(f"已建立任务 {campaign_id}：{len(created.problems)} 个问题，截止 {created.spec.deadline.date}；"
+               f"请检查 {obj.rules_dir}/campaigns/{campaign_id}/campaign.toml 中的各项设置。")
 
 
 @main.group()
@@ -320,8 +357,9 @@ def rules_check(obj: Context) -> None:
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="只重审此日期（含）以后收到的报送。")
 @click.option("--unit", help="只重审这个单位。")
 @click.option("--apply", is_flag=True, help="记录新的结论，并向结论有变化的单位发送更正回执。")
+@click.option("--campaign", "campaign_id", help="报送任务编号（有多个任务时必填）。")
 @click.pass_obj
-def rules_replay(obj: Context, since, unit: str | None, apply: bool) -> None:
+def rules_replay(obj: Context, since, unit: str | None, apply: bool, campaign_id: str | None) -> None:
     """按现在的规则重新审核已收到的材料，列出每个单位结论和问题的变化。默认不发送任何邮件。"""
     from mailbot.replay import replay
 
@@ -331,7 +369,7 @@ def rules_replay(obj: Context, since, unit: str | None, apply: bool) -> None:
     daemon = build_daemon(obj.settings, loaded)
     try:
         name = loaded.roster.get(unit).name if unit else None
-        changes = replay(daemon.rt, _campaign(loaded, None), since.date() if since else None, name, apply)
+        changes = replay(daemon.rt, _campaign(loaded, campaign_id), since.date() if since else None, name, apply)
         changed = [c for c in changes if c.changed]
         click.echo(f"按规则版本 {loaded.version} 重审 {len(changes)} 个单位的最新报送，{len(changed)} 个有变化：")
         for change in changed:

@@ -195,12 +195,12 @@ def build_daemon(settings: Settings, rules: Rules) -> Daemon:
     rt = daemon.rt
     daemon.rules_dir = settings.rules_dir
 
-    def digest() -> None:
-        if queue_digest(rt, settings, rt.rules.campaign(), rt.clock()):
+    def digest() -> None:  # one digest per campaign
+        if sum(queue_digest(rt, settings, c, rt.clock()) for c in rt.rules.campaigns.values()):
             daemon.drain()
 
     def reminders() -> None:
-        if send_reminders(rt, settings, rt.rules.campaign(), rt.clock()):
+        if sum(send_reminders(rt, settings, c, rt.clock()) for c in rt.rules.campaigns.values()):
             daemon.drain()
 
     daemon.scheduler = build_scheduler(settings.digest.time if settings.digest.enabled else None,

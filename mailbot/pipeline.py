@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from mailbot import store as q
 from mailbot.archive import Archive
+from mailbot.campaigns import match_campaign, reading_campaign
 from mailbot.dossier import Dossier, Identity, Refusal, RefusedFile
 from mailbot.findings import Verdict
 from mailbot.identify import identify
@@ -100,7 +101,7 @@ def prepare(raw: RawMail, rt: Runtime) -> Prepared:
         attachments, rejected = unpack_files(((a.name, a.data) for a in mail.attachments), rt.limits)
         for attachment in attachments:
             rt.archive.put(attachment.data)
-        current = read_attachments(attachments, rejected, rt.rules.campaign(), rt.sandbox)
+        current = read_attachments(attachments, rejected, reading_campaign(rt.rules), rt.sandbox)
         if raw.too_large_bytes:
             size = ParseError(ParseErrorKind.TOO_LARGE, f"{raw.too_large_bytes / 1024 / 1024:.0f} MB")
             current = Dossier(refused=(RefusedFile("（整封邮件）", None, Refusal.MAIL_TOO_LARGE, size),))
@@ -159,8 +160,8 @@ def _judge_and_record(session, record: MessageRecord, raw: RawMail, prepared: Pr
         session.commit()
         log.info("mail %s from %s ignored: %s", raw.key, mail.from_address or "-", prepared.screen.reason)
         return Outcome("ignored", reason=prepared.screen.reason)
-    campaign = rt.rules.campaign()
     current = prepared.current
+    campaign = match_campaign(rt.rules, mail, current, raw.received_at)
     identity = identify(mail, current, rt.rules.roster, rt.staff)
     unit = rt.rules.roster.get(identity.unit) if identity.unit else None
     dossier = _complete(current, unit.name, campaign, session, rt) if unit else current

@@ -1,0 +1,95 @@
+"""Several campaigns open at once: `mailbot campaign new`, and each mail judged by its own campaign."""
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+
+from mailbot.daemon import build_daemon
+from mailbot.rules_loader import load_rules
+from mailbot.settings import Settings
+from tests.builders import reports
+from tests.builders.campaign import TEMPLATE, edited_rules, filled_ledger
+from tests.pipeline.conftest import on_time, submission
+
+MAILBOT = str(Path(sys.executable).with_name("mailbot"))
+SECOND = "xzbh-2022-12"
+
+
+def second_template(owner: str = "各乡镇、各部门(单位)") -> bytes:
+    """Another round's workbook: another title, five problems."""
+    wb = openpyxl.load_workbook(TEMPLATE)
+    ws = wb["台账"]
+    ws["A2"] = "2022 年政务公开第二季度检查问题台账"
+    ws.delete_rows(12, 37)  # keep 序号 1-5
+    for seq in range(1, 6):
+        ws.cell(row=6 + seq, column=5, value=f"2022 年第二季度问题 {seq}")
+        ws.cell(row=6 + seq, column=6, value=owner)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def fill(template: bytes, unit: str, seqs) -> bytes:
+    wb = openpyxl.load_workbook(io.BytesIO(template))
+    ws = wb["台账"]
+    ws["B3"], ws["B4"], ws["B5"] = unit, "李明", "13909541234"
+    for seq in seqs:
+        ws.cell(row=6 + seq, column=7, value="已整改")
+        ws.cell(row=6 + seq, column=8, value="完成整改")
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def mailbot(rules_dir, var, *args):
+    env = {**os.environ, "MAILBOT_VAR_DIR": str(var)}
+    return subprocess.run([MAILBOT, "--rules", str(rules_dir), *args], env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_new_campaign_and_mail_matched_to_its_round(tmp_path):
+    rules_dir = edited_rules(tmp_path)
+    workbook = tmp_path / "第二季度台账.xlsx"
+    workbook.write_bytes(second_template())
+    made = mailbot(rules_dir, tmp_path / "var", "campaign", "new", SECOND, "--template", str(workbook),
+                   "--title", "关于做好 2022 年第二季度政务公开问题整改的通知", "--deadline", "2022-06-30",
+                   "--doc-number", "西政办函〔2022〕12号", "--keyword", "第二季度")
+    assert made.returncode == 0, made.stderr
+    assert "已建立任务 xzbh-2022-12：5 个问题，截止 2022-06-30" in made.stdout
+    rules = load_rules(rules_dir)
+    assert set(rules.campaigns) == {"xzbh-2021-56", SECOND}
+    assert rules.campaigns[SECOND].spec.extensions == {}
+
+    settings = Settings(var_dir=tmp_path / "var", rules_dir=rules_dir)
+    daemon = build_daemon(settings, rules)
+    inbox = daemon.inbox.root / "new"
+    (inbox / "1.mx").write_bytes(submission({"第二季度台账.xlsx": fill(second_template(), "田坪乡", range(1, 6)),
+                                             "报告.pdf": reports.text_report()}, subject="田坪乡第二季度整改材料"))
+    (inbox / "2.mx").write_bytes(submission({"台账.xlsx": filled_ledger(), "报告.pdf": reports.text_report()},
+                                            received=on_time(1)))
+    outcomes = daemon.run_once()
+    assert [o.verdict for o in outcomes] == ["已受理", "已受理"]
+    from sqlmodel import select
+
+    from mailbot.models import VerdictRecord
+    with daemon.rt.store.session() as session:
+        rounds = [(v.campaign, v.rows_expected) for v in session.exec(select(VerdictRecord).order_by(VerdictRecord.id))]
+    assert rounds == [(SECOND, 5), ("xzbh-2021-56", 14)]
+    daemon.close()
+    status = mailbot(rules_dir, tmp_path / "var", "status")
+    assert status.returncode == 2 and "--campaign" in status.stderr
+    assert "田坪乡" in mailbot(rules_dir, tmp_path / "var", "status", "--campaign", SECOND).stdout
+
+
+def test_a_broken_workbook_leaves_no_folder(tmp_path):
+    rules_dir = edited_rules(tmp_path)
+    workbook = tmp_path / "坏模板.xlsx"
+    workbook.write_bytes(second_template(owner="发改局"))
+    made = mailbot(rules_dir, tmp_path / "var", "campaign", "new", SECOND, "--template", str(workbook),
+                   "--title", "T", "--deadline", "2022-06-30")
+    assert made.returncode == 2 and "「发改局」不在名册中" in made.stderr
+    assert not (rules_dir / "campaigns" / SECOND).exists()
