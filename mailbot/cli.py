@@ -248,6 +248,37 @@ def override(obj: Context, receipt: str, decision: str | None, who: str, comment
     click.echo(f"已记录：{verdict.unit} 回执 {receipt} 由 {who} 人工认定为“{decision}”。")
 
 
+@main.command()
+@click.option("--resolve", "resolve_ids", type=int, multiple=True, metavar="ID", help="把这条事项标为已处理（可多次指定）。")
+@click.option("--all", "show_all", is_flag=True, help="也列出已处理的事项。")
+@click.pass_obj
+def flags(obj: Context, resolve_ids: tuple[int, ...], show_all: bool) -> None:
+    """需要人工处理的事项（日报中同样列出）；处理后用 --resolve 标记。"""
+    from sqlmodel import select
+
+    from mailbot.models import FlagRecord
+    from mailbot.progress import FLAG_LABELS
+
+    store = obj.store()
+    with store.session() as session:
+        for flag_id in resolve_ids:
+            flag = session.get(FlagRecord, flag_id)
+            if flag is None:
+                raise click.UsageError(f"没有编号为 {flag_id} 的事项")
+            flag.resolved = True
+            session.add(flag)
+        session.commit()
+        query = select(FlagRecord).order_by(FlagRecord.id)
+        if not show_all:
+            query = query.where(FlagRecord.resolved == False)  # noqa: E712
+        rows = session.exec(query).all()
+    for flag in rows:
+        mark = "（已处理）" if flag.resolved else ""
+        click.echo(f"{flag.id:>5}  {FLAG_LABELS.get(flag.kind, flag.kind)}{mark}：{flag.detail}")
+    if not rows:
+        click.echo("没有待处理的事项。")
+
+
 def _campaign(loaded: Rules, campaign_id: str | None):
     try:
         return loaded.campaign(campaign_id)

@@ -70,3 +70,22 @@ def test_manual_override_is_recorded_with_who_and_why(tmp_path):
     line = next(x for x in status.splitlines() if x.startswith("田坪乡"))
     assert "已受理（人工）" in line
     assert "人工决定：已受理（王雪倩" in mailbot("show", "20211124-00001").stdout
+
+
+def test_flags_are_listed_and_resolved(tmp_path):
+    var = tmp_path / "var"
+    inbox = var / "mail" / "inbox" / "new"
+    inbox.mkdir(parents=True)
+    (inbox / "1.mx").write_bytes(submission({"台账.xlsx": filled_ledger()}, sender="someone@163.com"))
+    env = {**os.environ, "MAILBOT_VAR_DIR": str(var)}
+
+    def mailbot(*args):
+        return subprocess.run([MAILBOT, "--rules", str(RULES), *args], env=env, capture_output=True, text=True,
+                              timeout=120)
+
+    mailbot("run", "--once")
+    listed = mailbot("flags").stdout
+    assert "未登记邮箱来信：someone@163.com 未登记" in listed
+    flag_id = listed.split()[0]
+    assert "没有待处理的事项" in mailbot("flags", "--resolve", flag_id).stdout
+    assert "（已处理）" in mailbot("flags", "--all").stdout
