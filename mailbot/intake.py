@@ -47,7 +47,10 @@ def read_attachments(attachments: Iterable[Attachment], rejected: Iterable[Rejec
     ledger_types = set(campaign.spec.ledger.types)
     report_types = set(campaign.spec.report.types)
     for item in rejected:
-        reason = Refusal.ARCHIVE if item.path or item.kind is FileKind.ZIP else Refusal.TOO_LARGE
+        if item.kind is None and item.error.kind is ParseErrorKind.TOO_LARGE:
+            reason = Refusal.TOO_LARGE  # one file over the size limit, inside an archive or not
+        else:
+            reason = Refusal.ARCHIVE if item.path or item.kind is FileKind.ZIP else Refusal.TOO_LARGE
         refused.append(RefusedFile(item.display_name, item.kind, reason, item.error))
     for attachment in attachments:
         kind = attachment.kind

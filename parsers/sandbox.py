@@ -5,30 +5,59 @@ end; in a child process that ends as a typed ParseError (OUT_OF_MEMORY,
 TIMEOUT) instead of killing or hanging the daemon.
 
 :class:`Sandbox` keeps a few warm worker processes (modules imported, pdfminer's
-CMaps and openpyxl's caches loaded): a parse costs its own time plus ~1 ms,
-where a fresh process per file cost 40-70 ms. A worker that times out is
-killed and replaced; one that ran out of memory exits and is replaced; every
-worker is recycled after ``MAX_TASKS`` files. Workers come from a forkserver,
-so threads in the daemon can use the pool safely (forking a threaded process
-can copy a held lock into the child).
+CMaps and openpyxl's caches loaded). A worker that times out is killed and
+replaced; one that ran out of memory exits and is replaced; every worker is
+recycled after ``MAX_TASKS`` files. Workers come from a forkserver, not a
+plain fork, so threads in the daemon can use the pool safely (forking a
+threaded process can copy a held lock into the child).
+
+Measured (Python 3.11, the ``mailbot`` app imported as under its console script):
+a call on a warm worker costs 0.1 ms plus ~1-2 ms per MB of arguments and
+result (a 25 MB file: ~45 ms); a fresh worker (:func:`run_limited`, or after a
+kill) ~10 ms; the forkserver's own start, once per daemon, ~0.7 s.
 """
 
 from __future__ import annotations
 
+import ast
 import multiprocessing
 import queue
 import resource
 import signal
+import sys
 import threading
 import traceback
+from pathlib import Path
 
 from parsers.types import Limits, ParseError, ParseErrorKind
 
 MAX_TASKS = 200
 _CONTEXT = multiprocessing.get_context("forkserver")
-# "__main__" too: otherwise every child re-imports the main module (multiprocessing.spawn.prepare).
-_CONTEXT.set_forkserver_preload(["__main__", "parsers.ledger", "parsers.ledger_xlsx", "parsers.ledger_xls",
-                                 "parsers.ledger_csv", "parsers.report", "parsers.guard"])
+PRELOAD = ("parsers.ledger", "parsers.ledger_xlsx", "parsers.ledger_xls", "parsers.ledger_csv", "parsers.report",
+           "parsers.guard", "parsers.sandbox")
+
+
+def main_script_imports() -> list[str]:
+    """The modules the main script imports at its top level.
+
+    Every new worker re-runs the main script (multiprocessing.spawn.prepare), and
+    Python 3.11's forkserver cannot preload it: ``set_forkserver_preload(["__main__"])``
+    looks for a 'main_path' key that the preparation data calls 'init_main_from_path'.
+    Preloading what the script imports makes that re-run cheap: a new worker under
+    the ``mailbot`` console script took ~530 ms (it re-imported the whole app), ~10 ms now.
+    """
+    path = getattr(sys.modules.get("__main__"), "__file__", None)
+    try:
+        tree = ast.parse(Path(path).read_bytes()) if path else ast.Module(body=[], type_ignores=[])
+    except (OSError, SyntaxError, ValueError):
+        return []
+    names = []
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.append(node.module)
+    return names
 
 
 def _call(fn, args, kwargs) -> tuple[str, object]:
@@ -59,15 +88,19 @@ def _worker(conn, memory_mb: int) -> None:
             return
         status, value = _call(*task)
         try:
-            conn.send((status, value))
+            conn.send((status, value))  # pickled whole before writing: a failure leaves the pipe clean
         except MemoryError:
-            conn.send(("fatal", ParseError(ParseErrorKind.OUT_OF_MEMORY, "result too large")))
+            status = "fatal"
+            conn.send((status, ParseError(ParseErrorKind.OUT_OF_MEMORY, "result too large")))
+        except Exception as exc:  # noqa: BLE001 - e.g. a result that cannot be pickled
+            conn.send(("error", ParseError(ParseErrorKind.UNREADABLE, f"result not returnable: {exc!r}"[:500])))
         if status == "fatal":
             return
 
 
 class _Worker:
     def __init__(self, memory_mb: int) -> None:
+        _CONTEXT.set_forkserver_preload([*PRELOAD, *main_script_imports()])  # no effect once the server runs
         self.conn, child = _CONTEXT.Pipe()
         self.process = _CONTEXT.Process(target=_worker, args=(child, memory_mb), daemon=True)
         self.process.start()

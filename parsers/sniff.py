@@ -3,20 +3,44 @@
 An .xlsx renamed .xls is read as xlsx; an executable renamed 报告.pdf is
 refused. Office zips are told apart by their parts, OLE files by their stream
 names (an encrypted .xlsx is an OLE file holding an ``EncryptedPackage``).
+The name only breaks a tie that the bytes leave open (a one-column .csv).
 """
 
 from __future__ import annotations
 
+import codecs
+import csv
 import hashlib
 import io
+import re
+import struct
 import zipfile
+from collections import Counter
+from itertools import islice
 
+from parsers.guard import MAX_OOXML_MEMBERS, directory_records
 from parsers.types import Attachment, FileKind
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-EXECUTABLE_MAGIC = (b"MZ", b"\x7fELF", b"\xca\xfe\xba\xbe", b"\xfe\xed\xfa", b"\xcf\xfa\xed\xfe", b"#!")
-IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*")
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a file, or an empty archive
+EXECUTABLE_MAGIC = (
+    b"MZ",  # Windows PE / DOS
+    b"\x7fELF",
+    b"\xca\xfe\xba\xbe",  # Mach-O universal (and Java classes)
+    b"\xfe\xed\xfa",  # Mach-O big-endian
+    b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe",  # Mach-O little-endian, 32 and 64 bit
+    b"#!",  # scripts
+)
+IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*")
+HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif")  # phone photos
+PDF_WINDOW = 1024  # readers accept junk before %PDF- within the first kilobyte
 TEXT_SAMPLE = 64 * 1024
+TEXT_ENCODINGS = ("utf-8-sig", "gb18030")  # GB18030 also covers GBK/GB2312 files from Excel
+CSV_DELIMITERS = (",", "\t", ";")  # the ones parsers.ledger_csv reads
+CSV_SAMPLE_RECORDS = 50
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+OLE_ENTRY = 128  # directory entries are 128 bytes, 128-aligned in the file
+MAX_OLE_HITS = 1000  # occurrences of a stream name looked at before giving up
 
 
 def sha256(data: bytes) -> str:
@@ -28,70 +52,110 @@ def make_attachment(name: str, data: bytes, path: tuple[str, ...] = ()) -> Attac
 
 
 def detect(data: bytes, name: str = "") -> FileKind:
-    # container magic first: a zip storing a PDF uncompressed has %PDF- in its first kilobyte
-    if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
+    # containers first: a zip storing a PDF uncompressed has %PDF- in its first kilobyte
+    if data.startswith(ZIP_MAGIC):
         return _zip_kind(data)
     if data.startswith(OLE_MAGIC):
         return _ole_kind(data)
-    if b"%PDF-" in data[:1024]:
-        return FileKind.PDF
+    # before PDF: a PE/PDF polyglot is still a program someone can run
     if data.startswith(EXECUTABLE_MAGIC):
         return FileKind.EXECUTABLE
-    if data.startswith(IMAGE_MAGIC):
+    if b"%PDF-" in data[:PDF_WINDOW]:
+        return FileKind.PDF
+    if _is_image(data):
         return FileKind.IMAGE
-    return _text_kind(data[:TEXT_SAMPLE], name)
+    return _text_kind(data, name)
 
 
 def _zip_kind(data: bytes) -> FileKind:
+    if directory_records(data) > MAX_OOXML_MEMBERS:
+        return FileKind.ZIP  # no office file has that many parts; the guard refuses it unread
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            names = set(zf.namelist())
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+            names = {name.lower() for name in zf.namelist()}
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, struct.error, NotImplementedError):
         return FileKind.UNKNOWN
     if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
-        return FileKind.XLSX
+        return FileKind.XLSX  # .xlsb too: the ledger reader then says why it cannot read it
     if "word/document.xml" in names:
         return FileKind.DOCX
     return FileKind.ZIP
 
 
 def _ole_kind(data: bytes) -> FileKind:
-    """Stream names sit in the OLE directory as UTF-16LE; looking for them avoids a full OLE parser."""
-    def has(stream: str) -> bool:
-        return stream.encode("utf-16-le") in data
-
-    if has("EncryptedPackage"):
+    if _has_stream(data, "EncryptedPackage"):
         return FileKind.OFFICE_ENCRYPTED
-    if has("Workbook") or has("Book"):
-        return FileKind.XLS
-    if has("WordDocument"):
+    if _has_stream(data, "Workbook") or _has_stream(data, "Book"):
+        return FileKind.XLS  # also WPS .et
+    if _has_stream(data, "WordDocument"):
         return FileKind.DOC
     return FileKind.UNKNOWN
 
 
-def _text_kind(sample: bytes, name: str) -> FileKind:
-    text = None
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = sample.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            # a multi-byte character cut at the sample's end is not a reason to give up
-            try:
-                text = sample[:-4].decode(encoding) if len(sample) == TEXT_SAMPLE else None
-            except UnicodeDecodeError:
-                text = None
-            if text is not None:
-                break
-    if not text or any(ord(ch) < 32 and ch not in "\t\r\n" for ch in text):
+def _has_stream(data: bytes, stream: str) -> bool:
+    """A directory entry named ``stream``, found without an OLE parser.
+
+    Only a 128-aligned match with the matching name-length field and a stream
+    type counts, so document text that mentions "Workbook" in UTF-16 does not.
+    """
+    needle = stream.encode("utf-16-le") + b"\0\0"
+    length = len(needle)
+    at = data.find(needle, 512)  # the 512-byte header holds no directory entry
+    for _ in range(MAX_OLE_HITS):
+        if at < 0:
+            return False
+        if at % OLE_ENTRY == 0 and at + OLE_ENTRY <= len(data):
+            name_length, entry_type = struct.unpack_from("<HB", data, at + 64)
+            if name_length == length and entry_type == 2:
+                return True
+        at = data.find(needle, at + 1)
+    return False
+
+
+def _is_image(data: bytes) -> bool:
+    if data.startswith(IMAGE_MAGIC):
+        return True
+    if data.startswith(b"BM") and data[6:10] == b"\0\0\0\0":  # BMP; "BM" alone starts text too
+        return True
+    if data.startswith(b"RIFF") and data[8:12] == b"WEBP":
+        return True
+    return data[4:8] == b"ftyp" and data[8:12] in HEIF_BRANDS
+
+
+def _text_kind(data: bytes, name: str) -> FileKind:
+    complete = len(data) <= TEXT_SAMPLE
+    text = _decode(data[:TEXT_SAMPLE], complete)
+    if text is None or not text.strip() or CONTROL.search(text):
         return FileKind.UNKNOWN
-    lines = [line for line in text.splitlines() if line.strip()][:50]
-    for delimiter in (",", "\t", ";"):
-        counts = [line.count(delimiter) for line in lines]
-        if counts and max(counts) >= 2:
-            common = max(set(counts), key=counts.count)
-            if common >= 2 and counts.count(common) >= max(1, len(counts) * 0.6):
-                return FileKind.CSV
-    if name.lower().endswith(".csv") and lines:
+    if not complete:
+        text = text[: text.rfind("\n") + 1] or text  # the last line may be cut off
+    csv_name = name.lower().endswith((".csv", ".tsv"))
+    if any(_delimited(text, delimiter, csv_name) for delimiter in CSV_DELIMITERS) or csv_name:
         return FileKind.CSV
     return FileKind.TEXT
+
+
+def _decode(sample: bytes, complete: bool) -> str | None:
+    """The sample as text; a multi-byte character cut at the sample's end is not an error."""
+    for encoding in TEXT_ENCODINGS:
+        try:
+            return codecs.getincrementaldecoder(encoding)().decode(sample, final=complete)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _delimited(text: str, delimiter: str, csv_name: bool) -> bool:
+    """Most records have the same number (at least 3) of fields.
+
+    Records, not lines: Excel quotes multi-line cells (整改措施 often has several lines).
+    """
+    try:
+        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+        widths = [len(r) for r in islice(reader, CSV_SAMPLE_RECORDS) if any(f.strip() for f in r)]
+    except csv.Error:
+        return False
+    if not widths or (len(widths) < 2 and not csv_name):
+        return False  # one line with two commas is a sentence more often than a table
+    width, count = Counter(widths).most_common(1)[0]
+    return width >= 3 and count * 2 > len(widths)

@@ -1,61 +1,103 @@
-"""Hostile and odd attachments, built in memory: bombs, executables, encrypted and GBK-named files."""
+"""Hostile and odd attachments, built in memory: bombs, executables, encrypted and GBK-named files.
+
+Bombs are assembled from precompressed blocks: after a full flush, deflating
+another megabyte of zeros gives the same bytes, so a 1 GB bomb costs one
+megabyte of compression (and a CRC pass) instead of seconds of zlib.
+"""
 
 from __future__ import annotations
 
+import bz2
 import io
 import struct
 import zipfile
+import zlib
+from functools import lru_cache
 
-ZEROS = b"\0" * (1024 * 1024)
+MB = 1024 * 1024
+ZEROS = b"\0" * MB
+STORED, DEFLATED, BZIP2 = zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2
 
+
+# --- a zip writer that writes whatever the headers should claim -------------------------------
+
+def raw_member(name: str, data: bytes, method: int = DEFLATED) -> tuple[str, bytes, int, int, int]:
+    """(name, compressed bytes, crc, size, method) for :func:`raw_zip`, from plain content."""
+    if method == DEFLATED:
+        packer = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+        packed = packer.compress(data) + packer.flush()
+    elif method == BZIP2:
+        packed = bz2.compress(data)
+    else:
+        packed = data
+    return name, packed, zlib.crc32(data), len(data), method
+
+
+def raw_zip(members: list[tuple[str, bytes, int, int, int]], *, declared_size: int | None = None) -> bytes:
+    """A zip of already compressed members; ``declared_size`` replaces every member's real size
+    in both the local header and the central directory (a lying archive)."""
+    out, central = bytearray(), bytearray()
+    for name, packed, crc, size, method in members:
+        raw_name = name.encode("utf-8")
+        size = size if declared_size is None else declared_size
+        fields = (20, 0x800, method, 0, 0x21, crc, len(packed), size, len(raw_name))
+        central += b"PK\x01\x02" + struct.pack("<HHHHHHIIIHHHHHII", 20, *fields, 0, 0, 0, 0, 0, len(out))
+        central += raw_name
+        out += b"PK\x03\x04" + struct.pack("<HHHHHIIIHH", *fields, 0) + raw_name + packed
+    count = min(len(members), 0xFFFF)  # zipfile reads records until the directory size, not the count
+    end = struct.pack("<HHHHIIH", 0, 0, count, count, len(central), len(out), 0)
+    return bytes(out + central + b"PK\x05\x06" + end)
+
+
+@lru_cache(maxsize=8)
+def _repeated_member(name: str, megabytes: int, block: bytes, head: bytes = b"", tail: bytes = b""):
+    """``head + block * megabytes + tail`` deflated, without deflating every block."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    first = packer.compress(head) + packer.flush(zlib.Z_FULL_FLUSH)
+    one = packer.compress(block) + packer.flush(zlib.Z_FULL_FLUSH)  # the same bytes every time
+    last = packer.compress(tail) + packer.flush()
+    crc = zlib.crc32(head)
+    for _ in range(megabytes):
+        crc = zlib.crc32(block, crc)
+    crc = zlib.crc32(tail, crc)
+    return name, first + one * megabytes + last, crc, len(head) + len(block) * megabytes + len(tail), DEFLATED
+
+
+# --- bombs ---------------------------------------------------------------------------------------
 
 def zip_bomb(megabytes: int = 1024, name: str = "zeros.bin") -> bytes:
-    """One member of ``megabytes`` MB of zeros, deflated to about a thousandth of that."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
-        with zf.open(name, "w", force_zip64=True) as member:
-            for _ in range(megabytes):
-                member.write(ZEROS)
-    return out.getvalue()
+    """One member of ``megabytes`` MB of zeros, deflated to about a thousandth of that (1 GB -> 1 MB)."""
+    return raw_zip([_repeated_member(name, megabytes, ZEROS)])
 
 
-def lying_zip_bomb(megabytes: int = 200) -> bytes:
-    """A bomb whose directory claims each member inflates to 1 KB: only real inflation finds out."""
-    data = bytearray(zip_bomb(megabytes))
-    # patch the uncompressed size in the central directory (and the zip64 extra field if present)
-    index = data.find(b"PK\x01\x02")
-    while index >= 0:
-        struct.pack_into("<I", data, index + 24, 1024)
-        extra_len = struct.unpack_from("<H", data, index + 30)[0]
-        name_len = struct.unpack_from("<H", data, index + 28)[0]
-        extra = index + 46 + name_len
-        end = extra + extra_len
-        while extra < end:
-            tag, size = struct.unpack_from("<HH", data, extra)
-            if tag == 1 and size >= 8:
-                struct.pack_into("<Q", data, extra + 4, 1024)
-            extra += 4 + size
-        index = data.find(b"PK\x01\x02", index + 4)
-    return bytes(data)
+def lying_zip_bomb(megabytes: int = 200, declared: int = 1024) -> bytes:
+    """A bomb whose local header and central directory both claim ``declared`` bytes:
+    no declared size or ratio gives it away, only really inflating it does."""
+    return raw_zip([_repeated_member("zeros.bin", megabytes, ZEROS)], declared_size=declared)
+
+
+def lying_bzip2_bomb(megabytes: int = 100, declared: int = 1024) -> bytes:
+    """The same lie in bzip2: ~150 bytes that zipfile inflates in one unbounded call."""
+    packer = bz2.BZ2Compressor(9)
+    packed = b"".join(packer.compress(ZEROS) for _ in range(megabytes)) + packer.flush()
+    crc = 0
+    for _ in range(megabytes):
+        crc = zlib.crc32(ZEROS, crc)
+    return raw_zip([("zeros.bin", packed, crc, megabytes * MB, BZIP2)], declared_size=declared)
 
 
 def xlsx_bomb(valid_xlsx: bytes, megabytes: int = 500) -> bytes:
     """A real workbook whose sheet1.xml is padded with ``megabytes`` MB of spaces (deflates to ~nothing)."""
-    src = zipfile.ZipFile(io.BytesIO(valid_xlsx))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    members = []
+    with zipfile.ZipFile(io.BytesIO(valid_xlsx)) as src:
         for info in src.infolist():
+            content = src.read(info)
             if info.filename == "xl/worksheets/sheet1.xml":
-                content = src.read(info)
-                with dst.open(info.filename, "w", force_zip64=True) as member:
-                    head, _, tail = content.partition(b"<sheetData>")
-                    member.write(head)
-                    for _ in range(megabytes):
-                        member.write(b" " * (1024 * 1024))
-                    member.write(b"<sheetData>" + tail)
+                head, _, tail = content.partition(b"<sheetData>")
+                members.append(_repeated_member(info.filename, megabytes, b" " * MB, head, b"<sheetData>" + tail))
             else:
-                dst.writestr(info, src.read(info))
-    return out.getvalue()
+                members.append(raw_member(info.filename, content))
+    return raw_zip(members)
 
 
 BILLION_LAUGHS = (
@@ -79,6 +121,8 @@ def xml_bomb_xlsx(valid_xlsx: bytes) -> bytes:
             dst.writestr(info, content)
     return out.getvalue()
 
+
+# --- odd archives --------------------------------------------------------------------------------
 
 def nested_zip(depth: int, inner_name: str = "台账.xlsx", inner: bytes = b"PK") -> bytes:
     """``inner`` wrapped in ``depth`` levels of zip."""
@@ -115,6 +159,28 @@ def gbk_named_zip(members: dict[str, bytes]) -> bytes:
     return data
 
 
+def encrypted_zip(members: dict[str, bytes]) -> bytes:
+    """Members flagged as (ZipCrypto) encrypted, as a password-protected 360压缩/WinRAR zip looks."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for name, content in members.items():
+            zf.writestr(name, content)
+    data = bytearray(out.getvalue())
+    for signature, flag_offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = data.find(signature)
+        while at >= 0:
+            data[at + flag_offset] |= 1
+            at = data.find(signature, at + 4)
+    return bytes(data)
+
+
+def truncated(data: bytes) -> bytes:
+    """Cut in half, as an interrupted upload leaves it."""
+    return data[: len(data) // 2]
+
+
+# --- programs, OLE files, other types ------------------------------------------------------------
+
 def pe_executable() -> bytes:
     """The start of a Windows PE file: what a 'report.pdf.exe' renamed 报告.pdf really is."""
     stub = bytearray(b"MZ" + b"\x90\x00" * 29 + b"\x80\x00\x00\x00")
@@ -133,6 +199,38 @@ def encrypted_xlsx(valid_xlsx: bytes, password: str = "123456") -> bytes:
     out = io.BytesIO()
     OOXMLFile(io.BytesIO(valid_xlsx)).encrypt(password, out)
     return out.getvalue()
+
+
+def ole_file(streams: dict[str, bytes]) -> bytes:
+    """A minimal valid OLE2 (CFB v3) file holding up to three streams, e.g. {"WordDocument": ...}.
+
+    Streams are padded to 4096 bytes so they live in ordinary sectors (no mini stream).
+    Layout: sector 0 FAT, sector 1 directory, then the streams.
+    """
+    assert len(streams) <= 3, "one directory sector holds the root and three streams"
+    end, free, fat_sector, none = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFF
+    bodies = [data.ljust(max(4096, -(-len(data) // 512) * 512), b"\0") for data in streams.values()]
+    fat, entries, next_sector = [fat_sector, end], [], 2
+    entries.append(_ole_entry("Root Entry", 5, end, 0, child=1 if streams else none))
+    for number, (name, body) in enumerate(zip(streams, bodies), start=1):
+        count = len(body) // 512
+        fat += [next_sector + i + 1 for i in range(count - 1)] + [end]
+        right = number + 1 if number < len(streams) else none
+        entries.append(_ole_entry(name, 2, next_sector, len(body), right=right))
+        next_sector += count
+    entries += [_ole_entry("", 0, 0, 0)] * (4 - len(entries))
+    header = struct.pack("<8s16sHHHHH6sIIIIIIIII", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"", 0x3E, 3, 0xFFFE,
+                         9, 6, b"", 0, 1, 1, 0, 4096, end, 0, end, 0)
+    header += struct.pack("<109I", 0, *[free] * 108)
+    fat_bytes = struct.pack(f"<{len(fat)}I", *fat) + struct.pack("<I", free) * (128 - len(fat))
+    return header + fat_bytes + b"".join(entries) + b"".join(bodies)
+
+
+def _ole_entry(name: str, kind: int, start: int, size: int, *, right: int = 0xFFFFFFFF,
+               child: int = 0xFFFFFFFF) -> bytes:
+    raw = name.encode("utf-16-le") + b"\0\0" if name else b""
+    return struct.pack("<64sHBBIII16sIQQIQ", raw, len(raw), kind, 1, 0xFFFFFFFF, right, child, b"", 0, 0, 0,
+                       start, size)
 
 
 def docx(text: str = "整改报告") -> bytes:

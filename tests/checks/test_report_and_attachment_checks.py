@@ -112,3 +112,14 @@ def test_oversized_attachment_is_not_read(judge_files):
                           limits=Limits(max_file_bytes=len(LEDGER) + 1))
     finding = only(verdict, "attachment.too_large")
     assert finding.place.file == "报告.pdf" and "report.missing" in errors(verdict)
+
+
+def test_oversized_file_inside_a_zip_is_too_large_not_a_bad_archive(judge_files):
+    from parsers.types import Limits
+    from tests.builders.campaign import zipped
+
+    big = reports.text_report() + b"%" + b" " * 300_000  # a long PDF that compresses well
+    archive = zipped({"台账.xlsx": LEDGER, "扫描件.pdf": big})
+    verdict = judge_files({"材料.zip": archive}, limits=Limits(max_file_bytes=len(archive) + 1))
+    finding = only(verdict, "attachment.too_large")
+    assert finding.place.file == "材料.zip/扫描件.pdf" and "attachment.archive" not in codes(verdict)

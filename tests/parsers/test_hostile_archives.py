@@ -86,7 +86,7 @@ def test_gbk_member_names_without_utf8_flag_are_recovered():
     result = unpack("田坪乡材料.zip", data, LIMITS)
     assert {f.name for f in result.files} == {"整改报告.pdf", "整改台账.xlsx"}
     assert {f.kind for f in result.files} == {FileKind.XLSX, FileKind.PDF}
-    assert all(f.path == ("田坪乡材料.zip",) for f in result.files)
+    assert all(f.path == ("田坪乡材料.zip", "田坪乡") for f in result.files)  # the folder inside the zip shows too
 
 
 def test_member_name_keeps_utf8_flagged_names():

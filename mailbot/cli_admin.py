@@ -1,0 +1,164 @@
+"""Commands for administrators: rules (check, list, replay), campaigns, database migrations."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from mailbot.checks import all_issues
+from mailbot.cli_context import Context, campaign_of
+from mailbot.daemon import build_daemon
+from mailbot.rules import UnitKind
+from mailbot.rules_loader import RulesError
+from mailbot.store import Store
+
+
+@click.group()
+def campaign() -> None:
+    """报送任务相关命令。"""
+
+
+@campaign.command("new")
+@click.argument("campaign_id")
+@click.option("--template", "workbook", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="随通知下发的台账模板（.xlsx）。")
+@click.option("--title", required=True, help="通知标题。")
+@click.option("--deadline", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="截止日期，如 2022-06-30。")
+@click.option("--doc-number", default="", help="文号，如 西政办函〔2022〕12号。")
+@click.option("--keyword", "keywords", multiple=True, help="邮件主题中用于识别本任务的词，可多次指定。")
+@click.option("--like", "base", help="参照哪个已有任务的设置（默认最新的一个）。")
+@click.pass_obj
+def campaign_new(obj: Context, campaign_id: str, workbook: Path, title: str, deadline, doc_number: str,
+                 keywords: tuple[str, ...], base: str | None) -> None:
+    """新建报送任务：复制模板、生成 campaign.toml，并检查全部规则。"""
+    from mailbot.campaign_new import new_campaign
+
+    try:
+        loaded = new_campaign(obj.rules_dir, campaign_id, workbook, title, deadline.date(), doc_number, keywords, base)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    except RulesError as exc:
+        click.echo("新任务未建立，规则检查发现以下问题：", err=True)
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(2)
+    created = loaded.campaigns[campaign_id]
+    click.echo(f"已建立任务 {campaign_id}：{len(created.problems)} 个问题，截止 {created.spec.deadline.date}；"
+               f"请检查 {obj.rules_dir}/campaigns/{campaign_id}/campaign.toml 中的各项设置。")
+
+
+@click.group()
+def db() -> None:
+    """数据库结构（迁移）相关命令。"""
+
+
+@db.command("upgrade")
+@click.pass_obj
+def db_upgrade(obj: Context) -> None:
+    """把数据库结构升级到本程序需要的版本（升级前请先备份）。"""
+    from mailbot.schema import upgrade
+
+    before, after = upgrade(Store(obj.settings.db_url).engine)
+    click.echo(f"数据库结构：{before or '（新数据库）'} → {after}" if before != after else f"数据库结构已是最新（{after}）")
+
+
+@db.command("current")
+@click.pass_obj
+def db_current(obj: Context) -> None:
+    """显示数据库结构的当前版本和本程序需要的版本。"""
+    from mailbot.schema import current, head
+
+    engine = Store(obj.settings.db_url).engine
+    click.echo(f"当前：{current(engine) or '（未建立）'}　需要：{head(engine)}")
+
+
+@click.group()
+def rules() -> None:
+    """规则（名册、报送任务）相关命令。"""
+
+
+@rules.command("check")
+@click.pass_obj
+def rules_check(obj: Context) -> None:
+    """检查 rules/ 下全部文件，并打印摘要。"""
+    loaded = obj.rules()
+    roster = loaded.roster
+    towns, depts = len(roster.of_kind(UnitKind.TOWNSHIP)), len(roster.of_kind(UnitKind.DEPARTMENT))
+    click.echo(f"规则无误（版本 {loaded.version}）")
+    registered = sum(1 for u in roster.units if u.addresses)
+    click.echo(f"名册：{len(roster.units)} 个单位（乡镇 {towns}，部门 {depts}），"
+               f"{registered} 个已登记邮箱；工作人员邮箱 {len(roster.staff)} 个")
+    for campaign in loaded.campaigns.values():
+        spec = campaign.spec
+        d = spec.deadline
+        rule = "含当日" if d.inclusive else "不含当日"
+        cutoff = d.cutoff().strftime("%Y-%m-%d %H:%M")
+        click.echo(f"\n任务 {campaign.id}：{spec.doc_number}《{spec.title}》")
+        grace = f"，宽限 {d.grace_hours:g} 小时" if d.grace_hours else ""
+        click.echo(f"  截止：{d.date} 前（{rule}{grace}），即 {cutoff}（{d.timezone}）之前收到为按时")
+        for name, day in spec.extensions.items():
+            click.echo(f"  延期：{name} 至 {day}")
+        click.echo(f"  问题：{len(campaign.problems)} 个（来自 {spec.ledger.template}）")
+        nobody = [p.seq for p in campaign.problems if not any(p.concerns(u) for u in roster.units)]
+        groups: dict[tuple[int, ...], list[str]] = {}
+        for unit in roster.units:
+            groups.setdefault(tuple(p.seq for p in campaign.problems_for(unit)), []).append(unit.name)
+        for seqs, names in groups.items():
+            who = f"{names[0]} 等 {len(names)} 个单位" if len(names) > 3 else "、".join(names)
+            each = "各 " if len(names) > 1 else ""
+            click.echo(f"    {who}：{each}{len(seqs)} 项（序号 {_ranges(list(seqs))}）")
+        if nobody:
+            click.echo(f"  注意：序号 {_ranges(nobody)} 没有对应的责任单位")
+
+
+@rules.command("replay")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="只重审此日期（含）以后收到的报送。")
+@click.option("--unit", help="只重审这个单位。")
+@click.option("--apply", is_flag=True, help="记录新的结论，并向结论有变化的单位发送更正回执。")
+@click.option("--campaign", "campaign_id", help="报送任务编号（有多个任务时必填）。")
+@click.pass_obj
+def rules_replay(obj: Context, since, unit: str | None, apply: bool, campaign_id: str | None) -> None:
+    """按现在的规则重新审核已收到的材料，列出每个单位结论和问题的变化。默认不发送任何邮件。"""
+    from mailbot.replay import replay
+
+    loaded = obj.rules()
+    if unit and loaded.roster.get(unit) is None:
+        raise click.UsageError(f"名册中没有单位「{unit}」")
+    daemon = build_daemon(obj.settings, loaded)
+    try:
+        name = loaded.roster.get(unit).name if unit else None
+        changes = replay(daemon.rt, campaign_of(loaded, campaign_id), since.date() if since else None, name, apply)
+        changed = [c for c in changes if c.changed]
+        click.echo(f"按规则版本 {loaded.version} 重审 {len(changes)} 个单位的最新报送，{len(changed)} 个有变化：")
+        for change in changed:
+            click.echo(change.describe())
+        if apply and changed:
+            daemon.drain()
+            click.echo(f"已记录新结论并发出 {len(changed)} 封更正回执。")
+        elif changed:
+            click.echo("（未发送任何邮件；确认无误后加 --apply 发送更正回执。）")
+    finally:
+        daemon.close()
+
+
+@rules.command("checks")
+@click.pass_obj
+def rules_checks(obj: Context) -> None:
+    """列出全部校验项、默认严重程度及当前任务中的设置。"""
+    loaded = obj.rules()
+    for issue in all_issues():
+        current = " ".join(f"{c.id}={c.severity(issue.code, issue.default).value}" for c in loaded.campaigns.values())
+        click.echo(f"{issue.code:28} {issue.default.value:8} {current:30} {issue.title}")
+
+
+def _ranges(numbers: list[int]) -> str:
+    """[1,2,3,5] → '1-3, 5'."""
+    out: list[str] = []
+    for n in sorted(numbers):
+        if out and out[-1].split("-")[-1] == str(n - 1):
+            out[-1] = out[-1].split("-")[0] + f"-{n}"
+        else:
+            out.append(str(n))
+    return ", ".join(out) or "无"

@@ -1,0 +1,137 @@
+"""Commands for office staff: the digest, the consolidated workbook, reminders, overrides, flags."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from mailbot import store as q
+from mailbot.cli_context import Context, campaign_of
+from mailbot.daemon import build_daemon
+
+
+@click.command()
+@click.option("--send", is_flag=True, help="立即生成并发送日报给工作人员。")
+@click.option("--preview", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="把日报（HTML、文本）和汇总台账写到这个文件夹，供查看；不发送。")
+@click.option("--campaign", "campaign_id", help="报送任务编号（有多个任务时必填）。")
+@click.pass_obj
+def digest(obj: Context, send: bool, preview: Path | None, campaign_id: str | None) -> None:
+    """每日汇总：报送进度、变化、需人工处理事项，附汇总台账。"""
+    from mailbot.staff import digest_recipients, preview_digest, queue_digest
+
+    if not send and preview is None:
+        raise click.UsageError("请指定 --send 或 --preview DIR")
+    daemon = build_daemon(obj.settings, obj.rules())
+    rt, now = daemon.rt, datetime.now(timezone.utc)
+    try:
+        campaign = campaign_of(rt.rules, campaign_id)
+        if preview is not None:
+            for path in preview_digest(rt, campaign, preview, now):
+                click.echo(f"已写入 {path}")
+        if send:
+            count = queue_digest(rt, obj.settings, campaign, now)
+            if not count:
+                raise click.UsageError("没有收件人：请在 rules/units.toml 的 staff 或设置 [digest] recipients 中填写邮箱")
+            daemon.drain()
+            click.echo(f"日报已发送给：{'、'.join(digest_recipients(rt, obj.settings))}")
+    finally:
+        daemon.close()
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--campaign", "campaign_id", help="报送任务编号（有多个任务时必填）。")
+@click.pass_obj
+def export(obj: Context, file: Path, campaign_id: str | None) -> None:
+    """导出汇总台账（汇总台账、报送进度、问题整改情况三个工作表）。"""
+    from mailbot.daemon import build_runtime
+    from mailbot.staff import export_workbook
+
+    rt = build_runtime(obj.settings, obj.rules())
+    try:
+        click.echo(f"已导出 {export_workbook(rt, campaign_of(rt.rules, campaign_id), file, datetime.now(timezone.utc))}")
+    finally:
+        rt.sandbox.close()
+
+
+@click.command()
+@click.option("--dry-run", is_flag=True, help="只列出现在会提醒哪些单位，不发送。")
+@click.option("--campaign", "campaign_id", help="报送任务编号（有多个任务时必填）。")
+@click.pass_obj
+def remind(obj: Context, dry_run: bool, campaign_id: str | None) -> None:
+    """向尚未受理的单位发送截止前提醒（按设置中的提醒时间，每个时间点每单位一次）。"""
+    from mailbot.staff import reminders_due, send_reminders
+
+    daemon = build_daemon(obj.settings, obj.rules())
+    rt, now = daemon.rt, datetime.now(timezone.utc)
+    try:
+        campaign = campaign_of(rt.rules, campaign_id)
+        due = reminders_due(rt, obj.settings, campaign, now)
+        if not due:
+            click.echo("现在没有需要发送的提醒。")
+        for r in due:
+            where = "、".join(r.addresses) if r.addresses else "（无邮箱：未登记且从未来信，无法提醒）"
+            click.echo(f"{r.unit}（{r.state}）→ {where}")
+        if not dry_run and due:
+            count = send_reminders(rt, obj.settings, campaign, now)
+            daemon.drain()
+            click.echo(f"已发送 {count} 封提醒。")
+    finally:
+        daemon.close()
+
+
+@click.command()
+@click.argument("receipt")
+@click.option("--accept", "decision", flag_value="已受理", help="人工认定为已受理。")
+@click.option("--reject", "decision", flag_value="需补正", help="人工认定为需补正。")
+@click.option("--by", "who", required=True, help="作出决定的人（姓名）。")
+@click.option("--comment", default="", help="理由，如“纸质版已盖章报送”。")
+@click.pass_obj
+def override(obj: Context, receipt: str, decision: str | None, who: str, comment: str) -> None:
+    """人工改定一次报送的结论（记录何人、何时、何故）；不发送邮件。"""
+    from mailbot.models import OverrideRecord
+
+    if decision is None:
+        raise click.UsageError("请指定 --accept 或 --reject")
+    store = obj.store()
+    with store.session() as session:
+        verdict = q.verdict_by_receipt(session, receipt)
+        if verdict is None:
+            raise click.UsageError(f"没有回执编号为 {receipt} 的记录")
+        session.add(OverrideRecord(verdict_id=verdict.id, tag=decision, by=who, comment=comment))
+        session.commit()
+    click.echo(f"已记录：{verdict.unit} 回执 {receipt} 由 {who} 人工认定为“{decision}”。")
+
+
+@click.command()
+@click.option("--resolve", "resolve_ids", type=int, multiple=True, metavar="ID", help="把这条事项标为已处理（可多次指定）。")
+@click.option("--all", "show_all", is_flag=True, help="也列出已处理的事项。")
+@click.pass_obj
+def flags(obj: Context, resolve_ids: tuple[int, ...], show_all: bool) -> None:
+    """需要人工处理的事项（日报中同样列出）；处理后用 --resolve 标记。"""
+    from sqlmodel import select
+
+    from mailbot.models import FlagRecord
+    from mailbot.progress import FLAG_LABELS
+
+    store = obj.store()
+    with store.session() as session:
+        for flag_id in resolve_ids:
+            flag = session.get(FlagRecord, flag_id)
+            if flag is None:
+                raise click.UsageError(f"没有编号为 {flag_id} 的事项")
+            flag.resolved = True
+            session.add(flag)
+        session.commit()
+        query = select(FlagRecord).order_by(FlagRecord.id)
+        if not show_all:
+            query = query.where(FlagRecord.resolved == False)  # noqa: E712
+        rows = session.exec(query).all()
+    for flag in rows:
+        mark = "（已处理）" if flag.resolved else ""
+        click.echo(f"{flag.id:>5}  {FLAG_LABELS.get(flag.kind, flag.kind)}{mark}：{flag.detail}")
+    if not rows:
+        click.echo("没有待处理的事项。")
