@@ -19,7 +19,7 @@ class RawMail:
 
 @dataclass(frozen=True)
 class MailAttachment:
-    name: str  # decoded file name ("" when the part had none)
+    name: str  # decoded file name; a nameless part is called "附件N.ext" by its position and type
     data: bytes
     content_type: str
 

@@ -3,7 +3,8 @@
 The stdlib decodes ``gb2312`` literally (GBK-only characters such as 喆 then
 vanish), refuses a GBK character split across two encoded words, and gives raw
 8-bit header bytes back as surrogate escapes. These functions never raise and
-never drop characters silently: what cannot be decoded becomes U+FFFD.
+never drop characters silently: undecodable text stays visible (U+FFFD, Latin-1
+or the literal encoded word) and each ``*_checked`` variant says what went wrong.
 """
 
 from __future__ import annotations
@@ -13,97 +14,140 @@ import binascii
 import quopri
 import re
 
+Decoded = tuple[str, tuple[str, ...]]  # (text, problems in English)
+
 # The gb2312 label lies: senders label GBK (and GB18030) text as gb2312. GB18030 is a superset of all.
 CHARSET_ALIASES = {
     "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030", "gb_2312-80": "gb18030",
-    "euc-cn": "gb18030", "x-euc-cn": "gb18030", "csgb2312": "gb18030", "chinese": "gb18030", "ms936": "gb18030",
-    "utf8": "utf-8", "unicode-1-1-utf-8": "utf-8", "ascii": "utf-8", "us-ascii": "utf-8",
+    "gb_2312": "gb18030", "euc-cn": "gb18030", "x-euc-cn": "gb18030", "csgb2312": "gb18030", "chinese": "gb18030",
+    "ms936": "gb18030", "windows-936": "gb18030", "gb18030-2000": "gb18030",
+    "utf8": "utf-8", "unicode-1-1-utf-8": "utf-8", "ascii": "utf-8", "us-ascii": "utf-8", "": "utf-8",
 }
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
+_SURROGATES = re.compile("[\udc80-\udcff]")
 
 
 def charset_of(label: str | None) -> str:
-    label = (label or "").strip().strip('"').lower().split("*", 1)[0]
-    return CHARSET_ALIASES.get(label, label or "utf-8")
-
-
-def decode_bytes(data: bytes, label: str | None = None) -> str:
-    """Bytes to text: the declared charset (aliased), then UTF-8, then GB18030, then with replacement."""
-    tried = []
-    for charset in (charset_of(label), "utf-8", "gb18030"):
-        if charset in tried:
-            continue
-        tried.append(charset)
-        try:
-            return data.decode(charset)
-        except (UnicodeDecodeError, LookupError):
-            continue
-    return data.decode(tried[0] if _known(tried[0]) else "utf-8", errors="replace")
+    """The codec to use for a declared label (RFC 2231 language suffix ``utf-8*zh`` removed)."""
+    label = (label or "").strip().strip('"\'').lower().split("*", 1)[0]
+    return CHARSET_ALIASES.get(label, label)
 
 
 def _known(charset: str) -> bool:
-    try:
-        "".encode(charset)
+    try:  # not b"": it decodes without a lookup. Rejects bytes-to-bytes codecs such as "base64" too
+        b"a".decode(charset)
         return True
-    except LookupError:
+    except UnicodeDecodeError:  # a real codec (utf-16) that just cannot decode one byte
+        return True
+    except (LookupError, ValueError, TypeError):
         return False
 
 
-def unescape_raw(text: str) -> str:
-    """Raw 8-bit header bytes (held as surrogate escapes by the email package) decoded as UTF-8 or GBK."""
-    if not any("\udc80" <= ch <= "\udcff" for ch in text):
-        return text
-    return decode_bytes(text.encode("ascii", "surrogateescape"))
-
-
-def _word_bytes(encoding: str, payload: str) -> bytes:
-    if encoding.lower() == "b":
-        payload = payload.strip()
+def decode_bytes_checked(data: bytes, label: str | None = None) -> Decoded:
+    """Declared charset (aliased), then UTF-8, then GB18030; last resort keeps every byte visible:
+    the declared charset with U+FFFD if it is known, else Latin-1."""
+    declared = charset_of(label)
+    known = _known(declared)
+    problems: list[str] = [] if known else [f"unknown charset {(label or '')[:40]!r}"]
+    for charset in dict.fromkeys(([declared] if known else []) + ["utf-8", "gb18030"]):
         try:
-            return base64.b64decode(payload + "=" * (-len(payload) % 4))
+            text = data.decode(charset)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if known and charset != declared:
+            problems.append(f"text labelled {(label or '')[:40]!r} decoded as {charset}")
+        return text, tuple(problems)
+    problems.append(f"undecodable bytes in {declared} text, shown as U+FFFD" if known
+                    else "undecodable bytes, shown as Latin-1")
+    return (data.decode(declared, errors="replace") if known else data.decode("latin-1")), tuple(problems)
+
+
+def decode_bytes(data: bytes, label: str | None = None) -> str:
+    return decode_bytes_checked(data, label)[0]
+
+
+def unescape_raw_checked(text: str) -> Decoded:
+    """Raw 8-bit header bytes (held by compat32 as surrogate escapes) decoded as UTF-8 or GB18030."""
+    if not _SURROGATES.search(text):
+        return text, ()
+    decoded, problems = decode_bytes_checked(text.encode("ascii", "surrogateescape"), "utf-8")
+    return decoded, tuple(p for p in problems if not p.startswith("text labelled"))  # raw GBK is normal
+
+
+def unescape_raw(text: str) -> str:
+    return unescape_raw_checked(text)[0]
+
+
+def _word_bytes(encoding: str, payload: str) -> tuple[bytes, bool]:
+    """The bytes of one encoded word, and whether they decoded cleanly."""
+    if encoding.lower() == "q":
+        return quopri.decodestring(payload.encode("ascii", "replace"), header=True), True
+    try:
+        return base64.b64decode(payload + "=" * (-len(payload) % 4), validate=True), True
+    except (binascii.Error, ValueError):
+        cleaned = re.sub(r"[^A-Za-z0-9+/]", "", payload)
+        try:
+            return base64.b64decode(cleaned[: len(cleaned) // 4 * 4]), False
         except (binascii.Error, ValueError):
-            return base64.b64decode(re.sub(r"[^A-Za-z0-9+/]", "", payload)[: len(payload) // 4 * 4] or b"")
-    return quopri.decodestring(payload.replace("_", " ").encode("ascii", "replace"), header=True)
+            return b"", False
+
+
+def decode_words_checked(text: str) -> Decoded:
+    """RFC 2047 encoded words anywhere in ``text`` (also inside quoted parameters, which the RFC forbids
+    but 126/QQ/Outlook do); adjacent words of one charset are joined as bytes before decoding, so a
+    GBK character split across two words survives. An undecodable word is kept literally."""
+    text, problems_t = unescape_raw_checked(text or "")
+    problems = list(problems_t)
+    out: list[str] = []
+    pending, pending_charset, position = b"", "", 0
+
+    def flush() -> None:
+        nonlocal pending
+        if pending:
+            decoded, found = decode_bytes_checked(pending, pending_charset)
+            out.append(decoded)
+            problems.extend(found)
+            pending = b""
+
+    for match in _ENCODED_WORD.finditer(text):
+        between = text[position:match.start()]
+        position = match.end()
+        if between and not (pending and between.isspace()):  # whitespace between two words is not text
+            flush()
+            out.append(between)
+        data, clean = _word_bytes(match.group(2), match.group(3))
+        if not data:
+            flush()
+            out.append(match.group(0))
+            problems.append("invalid encoded word kept as written")
+            continue
+        if not clean:
+            problems.append("damaged encoded word partly decoded")
+        charset = charset_of(match.group(1))
+        if pending and charset != pending_charset:
+            flush()
+        pending += data
+        pending_charset = charset
+    flush()
+    out.append(text[position:])
+    return "".join(out), tuple(dict.fromkeys(problems))
 
 
 def decode_words(text: str) -> str:
-    """RFC 2047 encoded words anywhere in ``text`` (also inside quotes); adjacent words of one charset
-    are joined as bytes first, so a character split across two words survives."""
-    text = unescape_raw(text or "")
-    out: list[str] = []
-    pending: bytes = b""
-    pending_charset = ""
-    position = 0
-    for match in _ENCODED_WORD.finditer(text):
-        between = text[position:match.start()]
-        charset = charset_of(match.group(1))
-        if between and not (pending and between.isspace()):
-            if pending:
-                out.append(decode_bytes(pending, pending_charset))
-                pending = b""
-            out.append(between)
-        if pending and charset != pending_charset:
-            out.append(decode_bytes(pending, pending_charset))
-            pending = b""
-        pending += _word_bytes(match.group(2), match.group(3))
-        pending_charset = charset
-        position = match.end()
-    if pending:
-        out.append(decode_bytes(pending, pending_charset))
-    out.append(text[position:])
-    return "".join(out)
+    return decode_words_checked(text)[0]
+
+
+def header_text_checked(value: object) -> Decoded:
+    """Any header value compat32 hands back (str, Header, None) as one line of clean text."""
+    if value is None:
+        return "", ()
+    try:
+        text = str(value)  # compat32 returns Header only for undecodable bytes; str() keeps the escapes
+    except Exception:  # noqa: BLE001 - a value that cannot even be printed is a problem, not a crash
+        return "", ("header value not convertible to text",)
+    decoded, problems = decode_words_checked(text)
+    return " ".join(decoded.split()), problems
 
 
 def header_text(value: object) -> str:
-    """Any header value the email package hands back (str, Header, None) as clean text."""
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        try:
-            from email.header import Header
-
-            if isinstance(value, Header):
-                value = str(value)  # compat32 only returns Header for undecodable bytes; str() keeps escapes
-        except Exception:  # noqa: BLE001
-            value = repr(value)
-    return " ".join(decode_words(str(value)).split())
+    return header_text_checked(value)[0]

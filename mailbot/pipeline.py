@@ -164,6 +164,8 @@ def _judge_and_record(session, record: MessageRecord, raw: RawMail, prepared: Pr
     campaign = match_campaign(rt.rules, mail, current, raw.received_at)
     identity = identify(mail, current, rt.rules.roster, rt.staff)
     unit = rt.rules.roster.get(identity.unit) if identity.unit else None
+    if unit is not None:
+        q.lock_dossier(session, campaign.id, unit.name)
     dossier = _complete(current, unit.name, campaign, session, rt) if unit else current
     verdict = judge(dossier, campaign, rt.rules.roster, rt.rules.version, unit, identity, raw.received_at)
     return _record(session, record.id, mail, raw, campaign, current, dossier, identity, verdict, prepared.sizes, rt)

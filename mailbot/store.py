@@ -6,12 +6,13 @@ the pipeline writes a verdict, its findings and its reply in one transaction.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import event, func
+from sqlalchemy import event, func, text
 from sqlmodel import Session, create_engine, select
 
 from mailbot.models import AttachmentRecord, MessageRecord, OutboxRecord, OverrideRecord, VerdictRecord
@@ -61,6 +62,17 @@ def claim_outbox(session: Session, outbox_id: int) -> OutboxRecord | None:
     """Lock a pending reply for sending; None when another worker is sending it or it went out."""
     return session.exec(select(OutboxRecord).where(OutboxRecord.id == outbox_id, OutboxRecord.state == "pending")
                         .with_for_update(skip_locked=True)).first()
+
+
+def lock_dossier(session: Session, campaign: str, unit: str) -> None:
+    """Serialise work on one unit's dossier until commit (PostgreSQL advisory lock; SQLite has one writer).
+
+    Two workers judging two mails of the same unit at once would otherwise each miss the other's file.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    key = int.from_bytes(hashlib.sha256(f"{campaign}/{unit}".encode()).digest()[:8], "big", signed=True)
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def done_keys(session: Session, mailbox: str) -> set[str]:

@@ -1,36 +1,80 @@
-"""Read a CSV ledger: UTF-8 (with or without BOM) or GB18030, comma, tab or semicolon."""
+"""Read a CSV ledger: UTF-8 (with or without BOM) or GB18030, comma, tab or semicolon.
+
+The delimiter is not guessed by counting: 反馈问题 texts are full of commas and
+semicolons. The file is split with each candidate and the split in which the
+caller's ``rank`` finds the best ledger header wins; ties go to the delimiter
+that occurs most often. Rows are records, as Excel numbers them: a quoted
+multi-line 整改措施 is one row.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 
 from parsers.grid import Sheet
 from parsers.types import Limits, ParseError, ParseErrorKind
 
+DELIMITERS = (",", "\t", ";")
+SHEET_NAME = "CSV"
+MAX_BAD_CHARACTERS = 8  # or one per thousand characters, whichever is more
+
 
 def decode_text(data: bytes) -> str:
-    """UTF-8 first (strict), then GB18030, which also covers GBK/GB2312 files from Excel."""
+    """UTF-8 first (strict), then GB18030, which also covers GBK/GB2312 files from Excel.
+
+    A few undecodable bytes (a file cut inside a character, one stray byte) do not
+    cost the unit its ledger: they become U+FFFD. NUL bytes or many bad bytes mean
+    the file is not text at all.
+    """
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            return data.decode(encoding)
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ParseError(ParseErrorKind.UNREADABLE, "neither UTF-8 nor GB18030 text")
+        return _text_or_refuse(text)
+    text = min((data.decode(e, errors="replace") for e in ("utf-8-sig", "gb18030")), key=lambda t: t.count("\ufffd"))
+    if text.count("\ufffd") > max(MAX_BAD_CHARACTERS, len(text) // 1000):
+        raise ParseError(ParseErrorKind.WRONG_TYPE, "not UTF-8 or GB18030 text")
+    return _text_or_refuse(text)
 
 
-def read_sheets(data: bytes, limits: Limits) -> list[Sheet]:
+def _text_or_refuse(text: str) -> str:
+    if "\x00" in text:
+        raise ParseError(ParseErrorKind.WRONG_TYPE, "NUL bytes: binary, not text")
+    return text
+
+
+def read_sheets(data: bytes, limits: Limits, rank: Callable[[Sheet], int] | None = None) -> list[Sheet]:
+    """One sheet named 'CSV', split with the delimiter that ``rank`` likes best."""
     text = decode_text(data)
-    lines = [line for line in text.splitlines()[:50] if line.strip()]
-    delimiter = max(",\t;", key=lambda d: sum(line.count(d) for line in lines))
-    sheet = Sheet(name="CSV")
+    candidates: list[tuple[tuple[int, int], Sheet]] = []
+    refused: ParseError | None = None
+    for delimiter in DELIMITERS:
+        try:
+            sheet = _split(text, delimiter, limits)
+        except ParseError as error:
+            refused = error
+            continue
+        candidates.append(((rank(sheet) if rank else 0, text.count(delimiter)), sheet))
+    if not candidates:
+        assert refused is not None
+        raise refused
+    return [max(candidates, key=lambda item: item[0])[1]]
+
+
+def _split(text: str, delimiter: str, limits: Limits) -> Sheet:
+    sheet = Sheet(name=SHEET_NAME)
     try:
-        for r, record in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
-            if r > limits.max_sheet_rows or len(record) > limits.max_sheet_columns:
-                raise ParseError(ParseErrorKind.TOO_LARGE, f"CSV row {r} over the limits")
-            for c, value in enumerate(record, start=1):
-                if value.strip():
-                    sheet.cells[(r, c)] = value.strip()
+        for row, record in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
+            for col, value in enumerate(record, start=1):
+                value = value.strip()
+                if not value:
+                    continue
+                if row > limits.max_sheet_rows or col > limits.max_sheet_columns:
+                    raise ParseError(ParseErrorKind.TOO_LARGE, f"CSV has data in row {row}, column {col}")
+                sheet.cells[(row, col)] = value
     except csv.Error as exc:
-        raise ParseError(ParseErrorKind.UNREADABLE, str(exc)) from exc
-    return [sheet]
+        raise ParseError(ParseErrorKind.UNREADABLE, f"csv.Error: {exc}") from exc
+    return sheet

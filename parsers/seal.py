@@ -12,10 +12,11 @@ and the unit's name along the ring. Red alone proves nothing (a red-headed title
 3. dilate the mask (``JOIN`` px) so the ring, the star and the ring text of one
    seal become one blob, then label 8-connected blobs on the mask's runs;
 4. a blob is a seal when its box is roughly square (aspect 0.75-1.33), its side is
-   6-45 % of the page width, the red pixels fill 8-75 % of the box (a ring with
+   6-45 % of the page width, the red pixels fill 6-75 % of the box (a ring with
    text, not a solid block and not a few specks), and the red lies inside the box's
    inscribed ellipse (roundness: a square block leaves ~21 % of its red in the
-   corners, a ring leaves none).
+   corners, a ring leaves none), and some red sits in the middle (the star or a
+   centre line: a bare red circle drawn with a pen has none).
 
 Every large blob is tried, not just the largest: a red-headed document with a seal
 has a wide red title band that is bigger than the seal.
@@ -36,8 +37,9 @@ MIN_SATURATION, MIN_VALUE = 90, 70
 JOIN = 5  # dilation window, px at WORK_SIZE: joins ring, star and ring text
 MIN_SIDE, MAX_SIDE = 0.06, 0.45  # blob side relative to page width
 MIN_ASPECT, MAX_ASPECT = 0.75, 1.33
-MIN_FILL, MAX_FILL = 0.08, 0.75  # red pixels (undilated) / blob box area
+MIN_FILL, MAX_FILL = 0.06, 0.75  # red pixels (undilated) / box area; a 0.5 mm ring with thin text: 0.07
 MIN_ROUNDNESS = 0.88  # squareness x share of the red inside the inscribed ellipse
+MIN_CENTRE = 0.03  # share of the red in the middle half (the star): a bare red pen circle has none
 MAX_CANDIDATES = 12  # largest blobs examined per page
 
 _RUN = re.compile(rb"[^\x00]+")
@@ -45,7 +47,7 @@ _RUN = re.compile(rb"[^\x00]+")
 
 @dataclass(frozen=True)
 class Blob:
-    box: tuple[int, int, int, int]  # x0, y0, x1, y1, inclusive, work pixels
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 (inclusive) in mask pixels
     pixels: int  # dilated pixels in the blob
 
 
@@ -71,31 +73,42 @@ def detect_seal(image: Image.Image, page: int) -> SealEvidence:
     if red == 0:
         return SealEvidence(page=page, found=False, red_share=0.0)
     blobs = find_blobs(mask.filter(ImageFilter.MaxFilter(JOIN)))
-    scored = [(blob, *_shape(mask, blob.box)) for blob in blobs[:MAX_CANDIDATES]]
-    best = next((s for s in scored if s[2]), scored[0])
-    blob, roundness, found = best
-    x0, y0, x1, y1 = blob.box
-    back = 1 / scale
-    box = (round(x0 * back), round(y0 * back), round((x1 + 1) * back), round((y1 + 1) * back))
-    return SealEvidence(page=page, found=found, red_share=red_share, blob_box=box, roundness=round(roundness, 3))
-
-
-def _shape(mask: Image.Image, box: tuple[int, int, int, int]) -> tuple[float, bool]:
-    """(roundness, looks like a seal) for the red inside one blob's box."""
+    scored = [_shape(mask, blob.box) for blob in blobs[:MAX_CANDIDATES]]
+    box, roundness, found = next((s for s in scored if s[2]), scored[0])
     x0, y0, x1, y1 = box
-    w, h = x1 - x0 + 1, y1 - y0 + 1
-    crop = mask.crop((x0, y0, x1 + 1, y1 + 1))
+    back = 1 / scale
+    page_box = (round(x0 * back), round(y0 * back), round(x1 * back), round(y1 * back))
+    return SealEvidence(page=page, found=found, red_share=red_share, blob_box=page_box,
+                        roundness=round(roundness, 3))
+
+
+def _shape(mask: Image.Image, blob_box: tuple[int, int, int, int]) -> tuple[tuple[int, int, int, int], float, bool]:
+    """(box, roundness, looks like a seal) for the red inside one dilated blob's box.
+
+    The box is shrunk to the undilated red, so dilation does not thin a solid
+    disc's fill below ``MAX_FILL`` or round off a square's corners.
+    """
+    bx0, by0, bx1, by1 = blob_box
+    crop = mask.crop((bx0, by0, bx1 + 1, by1 + 1))
+    x0, y0, x1, y1 = crop.getbbox() or (0, 0, crop.width, crop.height)
+    crop = crop.crop((x0, y0, x1, y1))
+    w, h = crop.size
     red = crop.histogram()[255]
-    ellipse = Image.new("L", crop.size, 0)
-    ImageDraw.Draw(ellipse).ellipse((0, 0, w - 1, h - 1), fill=255)
-    inside = ImageChops.darker(crop, ellipse).histogram()[255]
+    inside = _red_in_ellipse(crop, (-1, -1, w, h))  # 1 px of slack for the ring's jagged edge
+    centre = _red_in_ellipse(crop, (w / 4, h / 4, w * 3 / 4, h * 3 / 4))
     aspect = w / h
     roundness = min(aspect, 1 / aspect) * (inside / red if red else 0.0)
     side = max(w, h) / mask.width
     fill = red / float(w * h)
     found = (MIN_ASPECT <= aspect <= MAX_ASPECT and MIN_SIDE <= side <= MAX_SIDE
-             and MIN_FILL <= fill <= MAX_FILL and roundness >= MIN_ROUNDNESS)
-    return roundness, found
+             and MIN_FILL <= fill <= MAX_FILL and roundness >= MIN_ROUNDNESS and centre >= MIN_CENTRE * red)
+    return (bx0 + x0, by0 + y0, bx0 + x1, by0 + y1), roundness, found
+
+
+def _red_in_ellipse(crop: Image.Image, box: tuple[float, float, float, float]) -> int:
+    ellipse = Image.new("L", crop.size, 0)
+    ImageDraw.Draw(ellipse).ellipse(box, fill=255)
+    return ImageChops.darker(crop, ellipse).histogram()[255]
 
 
 def find_blobs(mask: Image.Image) -> list[Blob]:

@@ -1,8 +1,9 @@
 """Spreadsheets laid out the many ways units really send them, built in memory.
 
-``LedgerSpec`` describes a ledger compactly; ``xlsx``/``xls``/``csv`` write it in
-each format. Post-processing helpers reproduce writer quirks (a lying
-``<dimension>``, an empty ``<fill/>``) by editing the saved zip.
+``LedgerSpec`` describes a ledger compactly; ``xlsx``/``xls``/``csv_bytes`` write it
+in each format. Post-processing helpers reproduce writer quirks (a lying
+``<dimension>``, an empty ``<fill/>``, a merge over a whole column, a styled cell
+in the last row) by editing the saved zip, so no binary file is committed.
 """
 
 from __future__ import annotations
@@ -10,13 +11,16 @@ from __future__ import annotations
 import csv
 import io
 import re
+import struct
 import zipfile
 from dataclasses import dataclass, field
 
 import openpyxl
 import xlwt
+from openpyxl.styles import Border, Side
 
 HEADER = ("序号", "一级指标", "反馈问题", "责任单位", "整改措施", "整改完成情况", "备注")
+LABELS = ("单位", "联系人", "联系方式")
 
 
 @dataclass
@@ -26,6 +30,9 @@ class LedgerSpec:
     contact: str = "李明"
     phone: str = "13909541234"
     block_in_one_cell: bool = True  # "单位：田坪乡" vs "单位：" | "田坪乡"
+    block_on_one_line: bool = False  # "单位：田坪乡　　联系人：李明　　联系方式：…" in one cell
+    block_below: bool = False  # the block under the table, as a footer
+    labels: tuple[str, str, str] = LABELS
     header: tuple[str, ...] = HEADER
     rows: list[tuple] = field(default_factory=lambda: [
         (1, "能力保障", "未公开年报", "各乡镇、各部门(单位)", "已补发年报", "完成整改", ""),
@@ -35,29 +42,46 @@ class LedgerSpec:
     extra_title_rows: int = 0
     sheet: str = "台账"
 
+    def block(self) -> list[list[object]]:
+        width = len(self.header)
+        pairs = list(zip(self.labels, (self.unit, self.contact, self.phone)))
+        if self.block_on_one_line:
+            return [["　　".join(f"{label}：{value}" for label, value in pairs)] + [""] * (width - 1)]
+        if self.block_in_one_cell:
+            return [[f"{label}：{value}"] + [""] * (width - 1) for label, value in pairs]
+        return [[f"{label}：", value] + [""] * (width - 2) for label, value in pairs]
+
     def grid(self) -> list[list[object]]:
         """The ledger as rows of cell values, title and block included."""
         width = len(self.header)
         out: list[list[object]] = [[""] * width for _ in range(self.extra_title_rows)]
         out.append([self.title] + [""] * (width - 1))
-        for label, value in (("单位", self.unit), ("联系人", self.contact), ("联系方式", self.phone)):
-            if self.block_in_one_cell:
-                out.append([f"{label}：{value}"] + [""] * (width - 1))
-            else:
-                out.append([f"{label}：", value] + [""] * (width - 2))
+        if not self.block_below:
+            out.extend(self.block())
         out.append(list(self.header))
         out.extend(list(r) for r in self.rows)
+        if self.block_below:
+            out.extend(self.block())
         return out
 
     @property
     def header_row(self) -> int:
-        return self.extra_title_rows + 5
+        """1-based row of the header."""
+        block_rows = 0 if self.block_below else len(self.block())
+        return self.extra_title_rows + 2 + block_rows
+
+    def row_of(self, index: int) -> int:
+        """1-based sheet row of ``rows[index]``."""
+        return self.header_row + 1 + index
 
 
 def xlsx(spec: LedgerSpec, *, extra_sheets: tuple[str, ...] = (), hidden: tuple[str, ...] = (),
-         ledger_position: int = 0, merge: tuple[str, ...] = (), formulas: dict[str, str] | None = None,
-         copies: tuple[str, ...] = ()) -> bytes:
-    """The ledger on its sheet (and on every sheet named in ``copies``), other sheets with instructions."""
+         ledger_position: int = 0, merge: tuple[str, ...] = (), formulas: dict[str, object] | None = None,
+         copies: tuple[str, ...] = (), styled_blanks_to: int = 0) -> bytes:
+    """The ledger on its sheet (and on every sheet named in ``copies``), other sheets with instructions.
+
+    ``styled_blanks_to``: empty cells with borders down to that row, as templates drawn for 'enough rows'.
+    """
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     names = list(extra_sheets)
@@ -71,40 +95,102 @@ def xlsx(spec: LedgerSpec, *, extra_sheets: tuple[str, ...] = (), hidden: tuple[
                 ws.merge_cells(ref)
             for ref, formula in (formulas or {}).items():
                 ws[ref] = formula
+            thin = Border(top=Side(style="thin"), bottom=Side(style="thin"))
+            for row in range(ws.max_row + 1, styled_blanks_to + 1):
+                for col in range(1, len(spec.header) + 1):
+                    ws.cell(row=row, column=col).border = thin
         else:
             ws.append(["填表说明", "请按模板填写"])
             ws.append(["序号", "说明"])
         if name in hidden:
             ws.sheet_state = "hidden"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return _saved(wb)
 
 
-def xls(spec: LedgerSpec, *, hidden_first_sheet: bool = False, merge_level1: tuple[int, int] | None = None) -> bytes:
-    """A real BIFF8 .xls written by xlwt; optionally a hidden list sheet first and a merged 一级指标."""
+def grouped_header_xlsx(spec: LedgerSpec) -> bytes:
+    """A two-row header: 整改情况 over 整改措施 | 整改完成情况, every other heading merged over both rows."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = spec.sheet
+    ws.append([spec.title])
+    ws.append([f"单位：{spec.unit}"])
+    ws.append(["序号", "一级指标", "反馈问题", "责任单位", "整改情况", None, "备注"])
+    ws.append([None, None, None, None, "整改措施", "整改完成情况", None])
+    for col in "ABCDG":
+        ws.merge_cells(f"{col}3:{col}4")
+    ws.merge_cells("E3:F3")
+    for row in spec.rows:
+        ws.append([v if v != "" else None for v in row])
+    return _saved(wb)
+
+
+def grid_xlsx(sheets: dict[str, list[list[object]]], *, merges: dict[str, tuple[str, ...]] | None = None,
+              hidden: tuple[str, ...] = ()) -> bytes:
+    """Sheets written row by row exactly as given ('' and None leave a cell empty), for odd layouts."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append([None if v == "" else v for v in row])
+        for ref in (merges or {}).get(name, ()):
+            ws.merge_cells(ref)
+        if name in hidden:
+            ws.sheet_state = "hidden"
+    return _saved(wb)
+
+
+def xls(spec: LedgerSpec, *, hidden_first_sheet: bool = False, merge_level1: tuple[int, int] | None = None,
+        extra: dict[tuple[int, int], object] | None = None, styled_blanks_to: int = 0) -> bytes:
+    """A real BIFF8 .xls written by xlwt.
+
+    ``hidden_first_sheet``: a hidden list sheet before the ledger; ``merge_level1``: 0-based first and
+    last sheet rows of a merged 一级指标; ``extra``: (row, col) 0-based → value (a date, a bool, an
+    ``xlwt.Formula``); ``styled_blanks_to``: formatted blank cells down to that 0-based row.
+    """
     book = xlwt.Workbook(encoding="utf-8")
     if hidden_first_sheet:
         lists = book.add_sheet("下拉列表")
         for i, v in enumerate(("完成整改", "正在整改", "未整改")):
             lists.write(i, 0, v)
-        lists.visibility = 1
+        lists.visibility = 1  # BOUNDSHEET visibility: 1 hidden, 2 very hidden
     ws = book.add_sheet(spec.sheet)
     grid = spec.grid()
     merged_rows = set()
     if merge_level1:
-        first, last = merge_level1  # 0-based rows of the sheet
+        first, last = merge_level1
         ws.write_merge(first, last, 1, 1, grid[first][1])
         merged_rows = set(range(first, last + 1))
     for r, row in enumerate(grid):
         for c, value in enumerate(row):
             if c == 1 and r in merged_rows:
                 continue
-            if value != "":
+            if value != "" and (r, c) not in (extra or {}):
                 ws.write(r, c, value)
+    date_style = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+    for (r, c), value in (extra or {}).items():
+        if hasattr(value, "year"):
+            ws.write(r, c, value, date_style)
+        else:
+            ws.write(r, c, value)
+    border = xlwt.easyxf("borders: top thin, bottom thin")
+    for r in range(len(grid), styled_blanks_to + 1):
+        ws.write(r, 0, None, border)
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
+
+
+def encrypted_xls() -> bytes:
+    """A password-protected .xls as xlrd sees one: a Workbook stream whose globals hold FILEPASS."""
+    from tests.builders.hostile import ole_file
+
+    def record(code: int, body: bytes) -> bytes:
+        return struct.pack("<HH", code, len(body)) + body
+
+    bof = record(0x0809, struct.pack("<HHHHII", 0x0600, 0x0005, 0x0DBB, 0x07CC, 0, 0x06))  # BIFF8 globals
+    filepass = record(0x002F, struct.pack("<H", 1) + bytes(52))  # RC4 encryption header
+    return ole_file({"Workbook": bof + filepass + record(0x000A, b"")})
 
 
 def csv_bytes(spec: LedgerSpec, encoding: str = "utf-8-sig", delimiter: str = ",") -> bytes:
@@ -113,6 +199,12 @@ def csv_bytes(spec: LedgerSpec, encoding: str = "utf-8-sig", delimiter: str = ",
     for row in spec.grid():
         writer.writerow(row)
     return buf.getvalue().encode(encoding)
+
+
+def _saved(wb: openpyxl.Workbook) -> bytes:
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
 
 
 def rewrite_part(data: bytes, part: str, edit) -> bytes:
@@ -140,13 +232,32 @@ def empty_fill(data: bytes) -> bytes:
                         lambda m: f'<fills count="{int(m.group(1)) + 1}"><fill/>', text, count=1))
 
 
+def whole_column_merge(data: bytes, column: str = "H") -> bytes:
+    """A merge over a whole column (what '合并' on a selected column writes): 1,048,576 cells."""
+    ref = f"{column}1:{column}1048576"
+
+    def edit(text: str) -> str:
+        if "<mergeCells" in text:
+            return re.sub(r"<mergeCells count=\"(\d+)\">", lambda m: f'<mergeCells count="{int(m.group(1)) + 1}">'
+                          f'<mergeCell ref="{ref}"/>', text, count=1)
+        return text.replace("</sheetData>", f'</sheetData><mergeCells count="1"><mergeCell ref="{ref}"/></mergeCells>')
+
+    return rewrite_part(data, "xl/worksheets/sheet1.xml", edit)
+
+
+def cell_in_last_row(data: bytes, value: str | None = None) -> bytes:
+    """A cell in row 1,048,576: styled and empty (harmless) or holding ``value``."""
+    cell = (f'<c r="A1048576" t="inlineStr"><is><t>{value}</t></is></c>' if value is not None
+            else '<c r="A1048576" s="0"/>')
+    return rewrite_part(data, "xl/worksheets/sheet1.xml",
+                        lambda text: text.replace("</sheetData>", f'<row r="1048576">{cell}</row></sheetData>'))
+
+
 def builtin_chinese_date(data: bytes, cell: str) -> bytes:
     """Give ``cell`` (holding a date) the zh-CN built-in format id 31 (yyyy年m月d日), as Chinese Excel saves it."""
     wb = openpyxl.load_workbook(io.BytesIO(data))
     ws = wb.active
     ws[cell].number_format = 'yyyy"年"m"月"d"日"'
-    buf = io.BytesIO()
-    wb.save(buf)
 
     def edit(text: str) -> str:
         m = re.search(r'<numFmt numFmtId="(\d+)" formatCode="yyyy&quot;', text)
@@ -154,4 +265,4 @@ def builtin_chinese_date(data: bytes, cell: str) -> bytes:
         text = re.sub(rf'<numFmt numFmtId="{custom}"[^>]*/>', "", text)
         return text.replace(f'numFmtId="{custom}"', 'numFmtId="31"')
 
-    return rewrite_part(buf.getvalue(), "xl/styles.xml", edit)
+    return rewrite_part(_saved(wb), "xl/styles.xml", edit)

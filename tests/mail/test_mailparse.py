@@ -1,57 +1,99 @@
 """Mail from every client Chinese units use decodes exactly; malformed mail decodes as far as it can."""
 
+import base64
+
 import pytest
 
-from mailbot.mailheaders import decode_words
+from mailbot.mailheaders import decode_bytes_checked, decode_words, decode_words_checked
 from mailbot.mailparse import parse_mail
 from tests.builders import mails
 
-FILES = {"田坪乡整改台账.xlsx": b"PK\x03\x04 ledger bytes", "田坪乡整改报告.pdf": b"%PDF-1.4 report bytes"}
+SUBJECT = "田坪乡整改台账及整改报告"
+FILES = {"田坪乡整改台账.xlsx": b"PK\x03\x04 ledger bytes\x00\xff", "田坪乡整改报告.pdf": b"%PDF-1.4 report\r\n\x00\xff"}
+CLIENTS = {
+    "126": mails.mail_126, "163": mails.mail_163, "qq": mails.mail_qq, "foxmail": mails.mail_foxmail,
+    "outlook": mails.mail_outlook, "wps-gbk": mails.mail_wps, "wps-utf8": lambda **kw: mails.mail_wps("utf-8", **kw),
+}
 
 
-@pytest.mark.parametrize("client", ["126", "163", "qq", "foxmail", "outlook", "wps"])
-def test_each_client_subject_sender_and_files(client):
-    mail = parse_mail(mails.client_mail(client, files=FILES))
-    assert mail.subject == "田坪乡整改台账及整改报告"
+@pytest.mark.parametrize("client", CLIENTS)
+def test_each_client_subject_sender_and_files_come_out_exactly(client):
+    mail = parse_mail(CLIENTS[client](files=FILES))
+    assert mail.subject == SUBJECT
     assert mail.from_address == "tianping@126.com" and mail.from_name == "田坪乡政府"
-    assert {a.name: a.data for a in mail.attachments} == FILES
-    assert "整改台账及整改报告" in mail.body_text
+    assert [(a.name, a.data) for a in mail.attachments] == list(FILES.items())
+    assert mail.body_text == "您好，附件为我乡整改台账及整改报告，请查收。"
+    assert mail.problems == ()
 
 
 def test_gb2312_label_on_gbk_text_keeps_every_character():
-    raw = mails.client_mail("foxmail", sender_name="王喆", subject="王喆报送：犇腾乡台账")
-    mail = parse_mail(raw)
+    mail = parse_mail(mails.mail_foxmail(sender_name="王喆", subject="王喆报送：犇腾乡台账",
+                                         files={"犇腾乡台账.xlsx": b"PK"}))
     assert mail.from_name == "王喆" and mail.subject == "王喆报送：犇腾乡台账"
+    assert [a.name for a in mail.attachments] == ["犇腾乡台账.xlsx"]
 
 
-def test_imap_tools_would_have_lost_a_character():
+def test_imap_tools_would_have_lost_characters():
     from imap_tools import MailMessage
 
-    raw = mails.client_mail("foxmail", sender_name="王喆", subject="王喆报送")
-    assert parse_mail(raw).subject == "王喆报送"
-    assert MailMessage.from_bytes(raw).subject != "王喆报送"  # why we decode ourselves
+    raw = mails.mail_foxmail(sender_name="王喆", subject="王喆报送")
+    ours, theirs = parse_mail(raw), MailMessage.from_bytes(raw)
+    assert (ours.subject, ours.from_name) == ("王喆报送", "王喆")
+    assert theirs.from_values.name == "王"  # 'ignore' silently drops 喆 (PITFALLS: why we decode ourselves)
+    assert theirs.subject != "王喆报送"
 
 
 def test_gbk_character_split_across_two_encoded_words():
+    assert parse_mail(mails.split_word_subject(cut=5)).subject == SUBJECT
     data = "整改台账".encode("gbk")
-    import base64
-
     first, second = base64.b64encode(data[:3]).decode(), base64.b64encode(data[3:]).decode()
     assert decode_words(f"=?GBK?B?{first}?= =?GBK?B?{second}?=") == "整改台账"
+    assert decode_words(f'"=?GBK?B?{first}?==?GBK?B?{second}?=.xlsx"') == '"整改台账.xlsx"'
+
+
+@pytest.mark.parametrize("header, expected", [
+    ("Content-Disposition: attachment; filename*=gbk''%CA%FD%BE%DD.xlsx", "数据.xlsx"),
+    ("Content-Disposition: attachment; filename*0*=utf-8''%E6%95%B4%E6; filename*1*=%94%B9.pdf", "整改.pdf"),
+    ('Content-Disposition: attachment; filename="=?gb18030?B?19S4xA==?=.pdf"', "自改.pdf"),
+    ('Content-Disposition: attachment; filename="x.pdf"; filename*=utf-8\'\'%E6%95%B4%E6%94%B9.pdf', "整改.pdf"),
+    ('Content-Disposition: attachment; filename="C:\\\\Users\\\\a\\\\ledger.xls"', "ledger.xls"),
+])
+def test_file_name_forms(header, expected):
+    raw = (b"From: a@b.cn\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n"
+           b"Content-Type: application/octet-stream\r\n" + header.encode() + b"\r\n\r\nabc\r\n--x--\r\n")
+    assert [a.name for a in parse_mail(raw).attachments] == [expected]
 
 
 def test_qq_mail_without_date_header_and_inline_disposition():
-    mail = parse_mail(mails.client_mail("qq", files=FILES))
-    assert mail.date_header == "" and len(mail.attachments) == 2
+    mail = parse_mail(mails.mail_qq(files=FILES))
+    assert mail.date_header == "" and [a.name for a in mail.attachments] == list(FILES)
 
 
-def test_forward_as_attachment_is_attributed_to_the_original_sender():
-    inner = mails.client_mail("126", files=FILES)
-    mail = parse_mail(mails.forwarded_as_attachment(inner))
-    assert mail.from_address == "staff@office.test"
-    assert mail.forwarded_from == "tianping@126.com"
-    assert mail.forwarded_subject == "田坪乡整改台账及整改报告"
-    assert {a.name for a in mail.attachments} == set(FILES)
+def test_nameless_parts_get_a_fallback_name_and_signature_images_are_skipped():
+    raw = (b"From: a@b.cn\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n"
+           b"--x\r\nContent-Type: multipart/alternative; boundary=y\r\n\r\n"
+           b"--y\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nhello\r\n"
+           b"--y\r\nContent-Type: text/html\r\n\r\n<p>hello</p>\r\n--y--\r\n"
+           b"--x\r\nContent-Type: image/png\r\nContent-ID: <sig>\r\n\r\npng\r\n"
+           b"--x\r\nContent-Type: application/pdf\r\n\r\n%PDF\r\n"
+           b"--x\r\nContent-Type: text/csv\r\n\r\na,b\r\n--x--\r\n")
+    mail = parse_mail(raw)
+    assert mail.body_text == "hello"  # text/plain preferred; the HTML alternative is not appended
+    assert [(a.name, a.data) for a in mail.attachments] == [("附件1.pdf", b"%PDF"), ("附件2.csv", b"a,b")]
+
+
+def test_html_only_body_is_read_as_text():
+    raw = (b"From: a@b.cn\r\nContent-Type: text/html; charset=gb2312\r\n\r\n<style>p{}</style><p>"
+           + "王喆&nbsp;报送</p>第二行<br>第三行".encode("gbk"))
+    assert parse_mail(raw).body_text == "王喆 报送\n第二行\n第三行"
+
+
+@pytest.mark.parametrize("forward", [mails.forwarded_as_attachment, mails.forwarded_as_eml])
+def test_forward_as_attachment_is_attributed_to_the_original_sender(forward):
+    mail = parse_mail(forward(mails.mail_126(files=FILES)))
+    assert mail.from_address == "staff@office.test" and mail.body_text == "请处理。"
+    assert (mail.forwarded_from, mail.forwarded_subject) == ("tianping@126.com", SUBJECT)
+    assert [(a.name, a.data) for a in mail.attachments] == list(FILES.items())
 
 
 def test_inline_forward_names_the_original_sender():
@@ -60,32 +102,92 @@ def test_inline_forward_names_the_original_sender():
     assert [a.name for a in mail.attachments] == ["田坪乡整改台账.xlsx"]
 
 
-def test_threading_headers():
-    mail = parse_mail(mails.client_mail("163", message_id="<abc@126.com>",
-                                        extra_headers=("In-Reply-To: <r1@x>", "References: <r0@x> <r1@x>")))
+def test_outlook_inline_forward_with_html_only_body():
+    mail = parse_mail(mails.forwarded_inline_outlook())
+    assert (mail.forwarded_from, mail.forwarded_subject) == ("tianping@126.com", SUBJECT)
+    assert mail.subject == "FW: " + SUBJECT and [a.name for a in mail.attachments] == ["田坪乡整改报告.pdf"]
+
+
+def test_ordinary_mail_is_no_forward():
+    mail = parse_mail(mails.mail_163())
+    assert (mail.forwarded_from, mail.forwarded_subject) == ("", "")
+
+
+def test_threading_and_screening_headers():
+    mail = parse_mail(mails.mail_163(message_id="<abc@126.com>", extra_headers=(
+        "In-Reply-To: <r1@x>", "References: <r0@x>\r\n <r1@x>", "Auto-Submitted: auto-replied", "X-Mailbot-Loop: 7")))
     assert mail.message_id == "<abc@126.com>" and mail.in_reply_to == "<r1@x>"
     assert mail.references == ("<r0@x>", "<r1@x>")
+    assert mail.headers["auto-submitted"] == "auto-replied" and mail.headers["x-mailbot-loop"] == "7"
+    assert mail.headers["subject"] == SUBJECT and mail.headers["content-type"].startswith("multipart/mixed")
+
+
+def test_missing_message_id_and_date_are_empty():
+    mail = parse_mail(b"From: a@b.cn\r\nSubject: x\r\n\r\nbody")
+    assert (mail.message_id, mail.date_header, mail.in_reply_to, mail.references) == ("", "", "", ())
+
+
+def test_broken_from_gives_problem_not_exception():
+    mail = parse_mail(mails.broken_from())
+    assert mail.from_address == "" and "malformed From header" in mail.problems and mail.subject == "整改"
+    assert parse_mail(b'From: "unclosed <x@y.cn\r\n\r\n').from_address == "x@y.cn"
+
+
+def test_display_name_with_comma_does_not_split_the_address():
+    word = base64.b64encode("田坪乡, 政府 <evil@x.cn>".encode()).decode()
+    mail = parse_mail(f"From: =?utf-8?B?{word}?= <TianPing@126.com>\r\n\r\n".encode())
+    assert (mail.from_name, mail.from_address, mail.problems) == ("田坪乡, 政府 <evil@x.cn>", "tianping@126.com", ())
+
+
+def test_invalid_encoded_word_is_kept_visible_with_a_problem():
+    mail = parse_mail(mails.invalid_encoded_word())
+    assert mail.subject == "=?utf-8?B?!!!?= 整改"
+    assert any("invalid encoded word" in p for p in mail.problems)
+
+
+def test_invalid_charset_falls_back_without_losing_text():
+    mail = parse_mail(mails.invalid_charset())
+    assert mail.subject == "整改报告" and mail.body_text == "附件请查收"
+    assert any("unknown charset" in p for p in mail.problems)
+
+
+def test_truncated_base64_keeps_what_decodes():
+    data = b"%PDF-1.4 report " * 8
+    mail = parse_mail(mails.truncated_base64(data, cut=3))
+    [attachment] = mail.attachments
+    assert attachment.name == "report.pdf" and data.startswith(attachment.data)
+    assert len(attachment.data) >= len(data) - 3
+    assert any("damaged base64" in p for p in mail.problems)
+
+
+def test_headers_only_message():
+    mail = parse_mail(mails.headers_only())
+    assert (mail.from_name, mail.from_address, mail.subject, mail.body_text, mail.attachments) == (
+        "王喆", "wangzhe@163.com", "hi", "", ())
+
+
+def test_undecodable_bytes_are_shown_not_dropped():
+    text, problems = decode_bytes_checked(b"ok \xff\xff end", "utf-8")
+    assert text.startswith("ok ") and text.endswith(" end") and "\ufffd" in text and problems
+    assert decode_words_checked("=?x-nope?B?" + base64.b64encode(b"\xff\xfe").decode() + "?=")[0] == "ÿþ"
 
 
 @pytest.mark.parametrize("raw", [
-    b'From: "unclosed <x@y\r\nSubject: =?utf-8?B?5pW05pS5?=\r\n\r\nbody',
-    b"From: a@b.c\r\nSubject: =?no-such-charset?B?5pW05pS5?=\r\n\r\nbody",
-    b"From: a@b.c\r\nSubject: =?utf-8?B?!!!notbase64?=\r\n\r\n",
-    b"From: a@b.c\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: application/pdf; name=a.pdf\r\n"
-    b"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK===abc\r\n--x--\r\n",
-    b"Subject: only headers",
-    b"",
-    b"\xff\xfe\x00garbage\r\n\r\n\x00\x01",
+    mails.broken_from(), mails.invalid_encoded_word(), mails.invalid_charset(), mails.truncated_base64(),
+    mails.headers_only(), b"", b"\xff\xfe\x00garbage\r\n\r\n\x00\x01", b"Subject: =?utf-8?B?",
+    b"From: a@b.cn\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: message/rfc822\r\n\r\n",
+    b"Content-Type: text/plain; charset=base64\r\n\r\nabc",
+    b"Content-Type: multipart/mixed; boundary=\"x\r\nContent-Disposition: attachment; filename*0*=zz'%%\r\n\r\n",
+    b"From: \"a\" <>, <@>, b@\r\nTo: ;;;\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!!",
 ])
 def test_malformed_mail_never_raises(raw):
     mail = parse_mail(raw)
     assert isinstance(mail.subject, str) and isinstance(mail.attachments, tuple)
 
 
-def test_broken_from_still_yields_the_address_if_present():
-    mail = parse_mail(b'From: "unclosed <x@y.cn\r\nSubject: hi\r\n\r\nbody')
-    assert mail.from_address == "x@y.cn" or mail.problems
-
-
-def test_unknown_charset_falls_back_without_losing_text():
-    assert parse_mail(b"From: a@b.c\r\nSubject: =?no-such-charset?B?5pW05pS5?=\r\n\r\n").subject == "整改"
+def test_deeply_nested_forwards_stop():
+    raw = mails.mail_126(files=FILES)
+    for _ in range(8):
+        raw = mails.forwarded_as_attachment(raw)
+    mail = parse_mail(raw)
+    assert any("nested too deeply" in p for p in mail.problems)

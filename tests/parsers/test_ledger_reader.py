@@ -59,11 +59,12 @@ def test_full_width_sequence_numbers():
     assert sorted(read(wb.xlsx(wb.LedgerSpec(rows=rows))).rows) == [1, 2, 3]
 
 
-def test_merged_cells_keep_their_value_in_the_top_left():
+def test_merged_cells_fill_down_and_point_at_their_top_left():
     data = wb.xlsx(wb.LedgerSpec(), merge=("B6:B7", "A1:G1"))
     ledger = read(data)
     assert ledger.rows[1].text("level1") == "能力保障"
-    assert ledger.rows[2].text("level1") == ""
+    assert ledger.rows[2].text("level1") == "能力保障"  # what the clerk sees in the merged cell
+    assert ledger.rows[2].cells["level1"].ref == "台账!B6" and ledger.rows[2].row == 7
     assert ledger.title.startswith("2021")
 
 
