@@ -22,7 +22,7 @@ from mailbot.findings import Finding, Severity, Verdict, VerdictTag
 from mailbot.mail_types import ParsedMail
 from mailbot.screening import LOOP_HEADER
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "outbox_templates"
+TEMPLATES = Path(__file__).resolve().parents[1] / "outbox_templates"  # beside mailbot/, in the repo and in a wheel install
 ZONE = ZoneInfo("Asia/Shanghai")
 MISSING_CODES = {"ledger.missing": "整改台账（Excel）", "report.missing": "整改报告（PDF）"}
 

@@ -24,7 +24,7 @@ class SchemaError(Exception):
 
 
 def _config(engine: Engine) -> Config:
-    config = Config(str(MIGRATIONS / "alembic.ini"))
+    config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     return config

@@ -1,0 +1,140 @@
+"""The container image's install, without Docker: what deploy/Dockerfile copies and sets, run for real.
+
+No Docker engine runs on the CI machine, so this test follows the Dockerfile's own
+lines instead: it builds the wheel from only the files the build stage COPYs,
+installs it outside the repository, puts rules/ and outbox_templates/ where the
+final stage COPYs them and sets its ENV. Then mailbot runs the way the image's
+ENTRYPOINT, CMD and HEALTHCHECK do, on sample mail. A package file missing from
+the wheel (a migration, a reply template) or a path that only works inside
+the source tree fails here, as it would in production.
+"""
+
+from __future__ import annotations
+
+import email
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import zipfile
+from email import policy
+from pathlib import Path
+
+import pytest
+
+from tests.builders.demo import sample_mails
+
+REPO = Path(__file__).resolve().parents[2]
+DOCKERFILE = REPO / "deploy" / "Dockerfile"
+
+
+def stages(text: str) -> list[list[tuple[str, str]]]:
+    """The Dockerfile as stages of (instruction, its arguments' text), continuation lines joined."""
+    joined = re.sub(r"\\\n", " ", text)
+    out: list[list[tuple[str, str]]] = []
+    for line in joined.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        word, _, rest = line.partition(" ")
+        if word.upper() == "FROM":
+            out.append([])
+        out[-1].append((word.upper(), rest.strip()))
+    return out
+
+
+def copies(stage) -> list[tuple[str, str]]:
+    """(source, destination) of each COPY from the build context (not --from another stage)."""
+    found = []
+    for word, rest in stage:
+        args = shlex.split(rest)
+        if word != "COPY" or any(a.startswith("--from") for a in args):
+            continue
+        *sources, dest = [a for a in args if not a.startswith("--")]
+        found += [(s, dest) for s in sources]
+    return found
+
+
+def env_of(stage) -> dict[str, str]:
+    env = {}
+    for word, rest in stage:
+        if word == "ENV":
+            env.update(a.split("=", 1) for a in shlex.split(rest))
+    return env
+
+
+def exec_form(stage, word: str) -> list[str]:
+    """The JSON argument list of ENTRYPOINT, CMD or HEALTHCHECK ... CMD."""
+    rest = next(r for w, r in stage if w == word)
+    return json.loads(rest[rest.index("["):])
+
+
+@pytest.fixture(scope="module")
+def image(tmp_path_factory) -> tuple[Path, dict[str, str], list[str], list[str]]:
+    """(root, environment, entrypoint+cmd, healthcheck) of the image made from the Dockerfile's lines."""
+    build, final = stages(DOCKERFILE.read_text(encoding="utf-8"))
+    root = tmp_path_factory.mktemp("image")
+    context = root / "src"
+    context.mkdir()
+    for source, dest in copies(build):
+        target = context / (Path(source).name if dest.endswith("/") or dest == "./" else dest)
+        (shutil.copytree if (REPO / source).is_dir() else shutil.copy)(REPO / source, target)
+    wheels = root / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
+                    "--wheel-dir", str(wheels), str(context)], check=True)
+    site = root / "site-packages"
+    for wheel in wheels.glob("*.whl"):
+        zipfile.ZipFile(wheel).extractall(site)
+    for source, dest in copies(final):
+        shutil.copytree(REPO / source, root / dest.lstrip("/"))
+    env = {k: str(root / v.lstrip("/")) if v.startswith("/") else v for k, v in env_of(final).items()}
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("MAILBOT_")}, **env,
+           "PYTHONPATH": str(site)}
+    Path(env["MAILBOT_VAR_DIR"]).mkdir(parents=True)  # the final stage's "install -d ... /var/lib/mailbot"
+    command = exec_form(final, "ENTRYPOINT") + exec_form(final, "CMD")
+    health = exec_form(final, "HEALTHCHECK")
+    return root, env, command, health
+
+
+def mailbot(image, *args: str) -> subprocess.CompletedProcess:
+    """Run the installed mailbot (not the source tree's) in the image's working directory."""
+    root, env, _, _ = image
+    launcher = "import sys; from mailbot.cli import main; sys.argv[0] = 'mailbot'; main()"
+    return subprocess.run([sys.executable, "-c", launcher, *args], cwd=env["MAILBOT_VAR_DIR"], env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_the_installed_package_is_the_one_that_runs(image):
+    root, env, _, _ = image
+    where = subprocess.run([sys.executable, "-c", "import mailbot, parsers; print(mailbot.__file__, parsers.__file__)"],
+                           cwd=env["MAILBOT_VAR_DIR"], env=env, capture_output=True, text=True, check=True)
+    assert all(path.startswith(str(root / "site-packages")) for path in where.stdout.split())
+
+
+def test_the_image_processes_mail_and_answers_its_healthcheck(image):
+    root, env, command, health = image
+    assert command[0] == "mailbot" and health[0] == "mailbot"
+    inbox = Path(env["MAILBOT_VAR_DIR"]) / "mail" / "inbox"
+    for sub in ("tmp", "new", "cur"):
+        (inbox / sub).mkdir(parents=True)
+    mails_made = sample_mails()
+    for number, (_, raw) in enumerate(mails_made):
+        (inbox / "new" / f"{1637715600 + number}.image{number}.mx").write_bytes(raw)
+
+    upgraded = mailbot(image, "db", "upgrade")
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert mailbot(image, *health[1:]).returncode == 0  # the HEALTHCHECK, on the upgraded database
+    checked = mailbot(image, "rules", "check")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    ran = mailbot(image, *command[1:], "--once")  # CMD is "run"; --once so the test ends
+    assert ran.returncode == 0, ran.stderr
+
+    replies = sorted((Path(env["MAILBOT_VAR_DIR"]) / "mail" / "outbox" / "new").iterdir())
+    assert len(replies) == len(mails_made) - 1  # every mail answered except the auto-reply
+    subjects = [str(email.message_from_bytes(p.read_bytes(), policy=policy.default)["Subject"]) for p in replies]
+    assert any(s.startswith("【已受理】") for s in subjects), subjects
+    status = mailbot(image, "status")
+    assert status.returncode == 0 and "已受理" in status.stdout
