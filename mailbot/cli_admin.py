@@ -98,8 +98,9 @@ def rules_check(obj: Context) -> None:
         click.echo(f"\n任务 {campaign.id}：{spec.doc_number}《{spec.title}》")
         grace = f"，宽限 {d.grace_hours:g} 小时" if d.grace_hours else ""
         click.echo(f"  截止：{d.date} 前（{rule}{grace}），即 {cutoff}（{d.timezone}）之前收到为按时")
-        for name, day in spec.extensions.items():
-            click.echo(f"  延期：{name} 至 {day}")
+        for name, extension in spec.extensions.items():
+            why = f"，{extension.reason}" if extension.reason else ""
+            click.echo(f"  延期：{name} 至 {extension.until}（{extension.by} 批准{why}）")
         click.echo(f"  问题：{len(campaign.problems)} 个（来自 {spec.ledger.template}）")
         nobody = [p.seq for p in campaign.problems if not any(p.concerns(u) for u in roster.units)]
         groups: dict[tuple[int, ...], list[str]] = {}

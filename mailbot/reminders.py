@@ -78,7 +78,7 @@ def _message(rt: Runtime, campaign: Campaign, reminder: Reminder, address: str, 
              now: datetime) -> EmailMessage:
     tz = ZoneInfo(zone)
     deadline = campaign.spec.deadline
-    shown = deadline.date if reminder.unit not in campaign.spec.extensions else campaign.spec.extensions[reminder.unit]
+    shown = campaign.last_day_for(reminder.unit)
     ctx = {
         "unit": reminder.unit, "state": reminder.state, "receipt": reminder.receipt,
         "now": now.astimezone(tz).strftime("%m月%d日 %H:%M"), "doc_number": campaign.spec.doc_number,

@@ -152,6 +152,25 @@ class Deadline(Strict):
         return end + timedelta(hours=self.grace_hours)
 
 
+class Extension(Strict):
+    """A later last day for one unit, with who granted it and why.
+
+    Kept in campaign.toml rather than the database, so the rules version recorded
+    with every verdict also says which extensions were in force.
+    """
+
+    until: date
+    by: str = Field(min_length=1)  # who granted it
+    reason: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _says_who(cls, value):
+        if isinstance(value, date):
+            raise ValueError(f'延期须写明批准人，如 {{ until = {value}, by = "批准人", reason = "延期原因" }}')
+        return value
+
+
 class Statuses(Strict):
     allowed: tuple[str, ...] = ("完成整改", "正在整改", "未整改")
     synonyms: dict[str, str] = {}
@@ -249,7 +268,7 @@ class CampaignFile(Strict):
     doc_number: str = ""
     subject_keywords: tuple[str, ...] = ()
     deadline: Deadline
-    extensions: dict[str, date] = {}
+    extensions: dict[str, Extension] = {}
     statuses: Statuses = Statuses()
     ledger: LedgerRules = LedgerRules()
     report: ReportRules = ReportRules()
@@ -270,10 +289,14 @@ class Campaign(Strict):
     def problem(self, seq: int) -> Problem | None:
         return next((p for p in self.problems if p.seq == seq), None)
 
+    def last_day_for(self, unit_name: str | None) -> date:
+        """The day named as the deadline for this unit: its extension's, else the campaign's."""
+        extension = self.spec.extensions.get(unit_name) if unit_name else None
+        return extension.until if extension else self.spec.deadline.date
+
     def cutoff_for(self, unit: Unit | None) -> datetime:
         """First late instant for this unit, its extension included."""
-        day = self.spec.extensions.get(unit.name) if unit else None
-        return self.spec.deadline.cutoff(day)
+        return self.spec.deadline.cutoff(self.last_day_for(unit.name if unit else None))
 
     def severity(self, code: str, default: Severity) -> Severity:
         return self.spec.checks.get(code, default)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.builders import reports
-from tests.builders.campaign import CAMPAIGN_ID, RULES, Filling, filled_ledger
+from tests.builders.campaign import CAMPAIGN_ID, RULES, Filling, edited_rules, filled_ledger
 
 MAILBOT = str(Path(sys.executable).with_name("mailbot"))
 
@@ -77,6 +77,14 @@ def test_rules_check_summary():
     assert "即 2021-11-26 00:00（Asia/Shanghai）之前收到为按时" in result.stdout
     assert "问题：37 个" in result.stdout
     assert "政府办：26 项" in result.stdout
+
+
+def test_rules_check_lists_extensions_with_who_granted_them(tmp_path):
+    extension = '\n[extensions]\n"田坪乡" = { until = 2021-11-30, by = "王雪倩", reason = "书记外出学习" }\n'
+    rules = edited_rules(tmp_path, campaign=(("\n[extensions]\n", extension),))
+    result = subprocess.run([MAILBOT, "--rules", str(rules), "rules", "check"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "延期：田坪乡 至 2021-11-30（王雪倩 批准，书记外出学习）" in result.stdout
 
 
 def test_broken_rules_exit_2_naming_file_line_and_field(tmp_path):

@@ -113,6 +113,22 @@ def test_late_mail_is_judged_and_marked(office):
     assert "已超过报送截止时间" in office.reply_text() and rows(office, VerdictRecord)[0].late
 
 
+def test_an_extension_moves_that_units_deadline_only(office, tmp_path):
+    extension = '\n[extensions]\n"田坪乡" = { until = 2021-11-30, by = "王雪倩", reason = "书记外出" }\n'
+    office.daemon.rt.rules = load_rules(edited_rules(tmp_path, campaign=(("\n[extensions]\n", extension),)))
+    shanghai = timezone(timedelta(hours=8))
+    office.deliver(submission({"台账.xlsx": LEDGER, "报告.pdf": REPORT}, received=datetime(2021, 11, 29, 9, 0, tzinfo=shanghai)))
+    office.deliver(submission({"台账.xlsx": filled_ledger(Filling(unit="兴隆镇")), "报告.pdf": reports.text_report(unit="兴隆镇")},
+                              sender="xinglong@163.com", subject="兴隆镇整改材料",
+                              received=datetime(2021, 11, 26, 9, 0, tzinfo=shanghai)))
+    office.deliver(submission({"台账.xlsx": LEDGER, "报告.pdf": REPORT}, received=datetime(2021, 12, 1, 0, 0, tzinfo=shanghai)))
+    outcomes = office.daemon.run_once()
+    assert [(o.unit, o.verdict) for o in outcomes] == [("田坪乡", "已受理"), ("兴隆镇", "已受理"), ("田坪乡", "已受理")]
+    subjects = [str(r["Subject"]) for r in office.replies()]
+    assert [("（逾期）" in s) for s in subjects] == [False, True, True]
+    assert "已超过报送截止时间（2021年12月01日 00:00 前）" in office.reply_text(2)
+
+
 def test_deadline_uses_server_receive_time_not_the_date_header(office):
     raw = submission({"台账.xlsx": LEDGER, "报告.pdf": REPORT},
                      received=datetime(2021, 11, 25, 23, 59, tzinfo=timezone(timedelta(hours=8))),

@@ -58,7 +58,7 @@ def test_exclusive_deadline_grace_and_extension(rules_copy):
     toml = rules_copy / "campaigns" / CAMPAIGN_ID / "campaign.toml"
     text = toml.read_text(encoding="utf-8")
     text = text.replace("inclusive = true", "inclusive = false").replace("grace_hours = 0", "grace_hours = 2")
-    text = text.replace("\n[extensions]\n", "\n" + '[extensions]\n"田坪乡" = 2021-11-30\n')
+    text = text.replace("\n[extensions]\n", "\n" + '[extensions]\n"田坪乡" = { until = 2021-11-30, by = "王雪倩" }\n')
     toml.write_text(text, encoding="utf-8")
     rules = load_rules(rules_copy)
     campaign = rules.campaign()
@@ -107,7 +107,7 @@ def test_toml_syntax_error_has_its_line(rules_copy):
 
 def test_unknown_check_code_and_unknown_extension_unit(rules_copy):
     toml = rules_copy / "campaigns" / CAMPAIGN_ID / "campaign.toml"
-    text = toml.read_text(encoding="utf-8").replace("\n[extensions]\n", "\n" + '[extensions]\n"某某乡" = 2021-11-30\n')
+    text = toml.read_text(encoding="utf-8").replace("\n[extensions]\n", "\n" + '[extensions]\n"某某乡" = { until = 2021-11-30, by = "王雪倩" }\n')
     text += '"ledger.no_such_check" = "off"\n'
     toml.write_text(text, encoding="utf-8")
     problems = problems_of(rules_copy)
@@ -148,3 +148,15 @@ def test_rules_version_changes_with_any_edit(rules_copy):
     units = rules_copy / "units.toml"
     units.write_text(units.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     assert load_rules(rules_copy).version != before
+
+
+def test_an_extension_says_who_granted_it(rules_copy):
+    toml = rules_copy / "campaigns" / CAMPAIGN_ID / "campaign.toml"
+    text = toml.read_text(encoding="utf-8")
+    plain = text.replace("\n[extensions]\n", "\n[extensions]\n" + '"田坪乡" = 2021-11-30\n' + '"兴隆镇" = { until = 2021-11-30 }\n')
+    toml.write_text(plain, encoding="utf-8")
+    problems = problems_of(rules_copy)
+    line = plain.splitlines().index('"田坪乡" = 2021-11-30') + 1
+    assert any(p.startswith(f"rules/campaigns/{CAMPAIGN_ID}/campaign.toml:{line}: extensions.田坪乡: 延期须写明批准人")
+               for p in problems), problems
+    assert any("extensions.兴隆镇.by: 缺少必填项" in p for p in problems), problems
