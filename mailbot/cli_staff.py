@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from mailbot import store as q
 from mailbot.cli_context import Context, campaign_of
 from mailbot.daemon import build_daemon
 
@@ -86,24 +85,34 @@ def remind(obj: Context, dry_run: bool, campaign_id: str | None) -> None:
 @click.command()
 @click.argument("receipt")
 @click.option("--accept", "decision", flag_value="已受理", help="人工认定为已受理。")
-@click.option("--reject", "decision", flag_value="需补正", help="人工认定为需补正。")
+@click.option("--reject", "decision", flag_value="需补正", help="人工认定为需补正（须用 --comment 说明要改什么）。")
 @click.option("--by", "who", required=True, help="作出决定的人（姓名）。")
-@click.option("--comment", default="", help="理由，如“纸质版已盖章报送”。")
+@click.option("--comment", default="", help="理由，如“纸质版已盖章报送”；会写进发给单位的邮件。")
+@click.option("--notify/--no-notify", default=True, show_default=True,
+              help="把人工审核结果发邮件告知报送单位（回复其来信）。")
 @click.pass_obj
-def override(obj: Context, receipt: str, decision: str | None, who: str, comment: str) -> None:
-    """人工改定一次报送的结论（记录何人、何时、何故）；不发送邮件。"""
-    from mailbot.models import OverrideRecord
+def override(obj: Context, receipt: str, decision: str | None, who: str, comment: str, notify: bool) -> None:
+    """人工改定一次报送的结论（记录何人、何时、何故），并默认邮件告知该单位。"""
+    from mailbot.overrides import OverrideError
+    from mailbot.overrides import override as record
 
     if decision is None:
         raise click.UsageError("请指定 --accept 或 --reject")
-    store = obj.store()
-    with store.session() as session:
-        verdict = q.verdict_by_receipt(session, receipt)
-        if verdict is None:
-            raise click.UsageError(f"没有回执编号为 {receipt} 的记录")
-        session.add(OverrideRecord(verdict_id=verdict.id, tag=decision, by=who, comment=comment))
-        session.commit()
-    click.echo(f"已记录：{verdict.unit} 回执 {receipt} 由 {who} 人工认定为“{decision}”。")
+    if decision == "需补正" and not comment.strip():
+        raise click.UsageError("--reject 须用 --comment 说明需要补正什么，单位才能照改")
+    daemon = build_daemon(obj.settings, obj.rules())
+    try:
+        done = record(daemon.rt, receipt, decision, who, comment.strip(), notify, datetime.now(timezone.utc))
+        click.echo(f"已记录：{done.unit} 回执 {receipt} 由 {who} 人工认定为“{decision}”（系统结论为“{done.machine_tag}”）。")
+        if done.notified:
+            daemon.drain()
+            click.echo(f"已发邮件告知 {done.notified}。")
+        elif notify:
+            click.echo("该来信没有发件地址，未能告知单位，请另行联系。")
+    except OverrideError as exc:
+        raise click.UsageError(str(exc)) from exc
+    finally:
+        daemon.close()
 
 
 @click.command()

@@ -25,7 +25,8 @@ from mailbot.maildir import MaildirInbox, MaildirOutbox
 from mailbot.mail_types import RawMail
 from mailbot.outbox import Transport, deliver_pending
 from mailbot.pipeline import Outcome, Runtime, prepare, process
-from mailbot.replies import Office, environment
+from mailbot.letters import Office
+from mailbot.replies import environment
 from mailbot.rules import Rules
 from mailbot.scheduler import build_scheduler
 from mailbot.schema import ensure_current

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, make_msgid
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
 
 from mailbot.progress import ACCEPTED, FLAG_LABELS, NEEDS_FIX, NO_ANSWER, Progress
-from mailbot.replies import Office
+from mailbot.letters import Office, office_letter
 from mailbot.status import NOT_SUBMITTED, OVERDUE
 
 # the roster in the digest: what needs chasing first, roster order within each state (sorted() is stable)
@@ -82,14 +81,6 @@ def digest_message(env: Environment, progress: Progress, workbook: bytes, office
                    now: datetime) -> EmailMessage:
     ctx = context(progress)
     text, html = render(env, ctx)
-    msg = EmailMessage()
-    msg["From"] = formataddr((office.name, office.address))
-    msg["To"] = ", ".join(to)
-    msg["Subject"] = ctx["subject"]
-    msg["Date"] = format_datetime(now)
-    msg["Message-ID"] = make_msgid(domain=office.message_id_domain or office.address.rsplit("@", 1)[-1])
-    msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(text, charset="utf-8", cte="base64")
-    msg.add_alternative(html, subtype="html", charset="utf-8", cte="base64")
+    msg = office_letter(office, ", ".join(to), ctx["subject"], now, text, html)
     msg.add_attachment(workbook, maintype=XLSX[0], subtype=XLSX[1], filename=ctx["workbook_name"])
     return msg

@@ -34,7 +34,8 @@ from mailbot.mailparse import parse_mail
 from mailbot.models import AttachmentRecord, FindingRecord, FlagRecord, LedgerRowRecord, MessageRecord, \
     OutboxRecord, VerdictRecord
 from mailbot.judge import judge
-from mailbot.replies import Office, build_reply, context
+from mailbot.letters import Office
+from mailbot.replies import build_reply, context
 from mailbot.rules import Campaign, Rules
 from mailbot.screening import Screen, screen
 from mailbot.store import Store

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, formataddr, make_msgid
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from mailbot.letters import office_letter
 from mailbot.models import OutboxRecord, ReminderRecord
 from mailbot.pipeline import Runtime
 from mailbot.progress import ACCEPTED, unit_addresses
@@ -85,15 +85,7 @@ def _message(rt: Runtime, campaign: Campaign, reminder: Reminder, address: str, 
         "title": campaign.spec.title, "deadline": f"{shown:%Y年%m月%d日}" + ("（含当日）" if deadline.inclusive else ""),
         "contact": rt.office.phone, "office_name": rt.office.name, "today": now.astimezone(tz).strftime("%Y年%m月%d日"),
     }
-    msg = EmailMessage()
-    msg["From"] = formataddr((rt.office.name, rt.office.address))
-    msg["To"] = address
     tag = "【请补正】" if reminder.state == "需补正" else "【报送提醒】"
-    msg["Subject"] = f"{tag}{reminder.unit}：请于{ctx['deadline']}前报送整改台账和整改报告"
-    msg["Date"] = format_datetime(now)
-    msg["Message-ID"] = make_msgid(domain=rt.office.message_id_domain or rt.office.address.rsplit("@", 1)[-1])
-    msg["Auto-Submitted"] = "auto-generated"
-    msg["X-Auto-Response-Suppress"] = "All"
-    msg["X-Mailbot-Loop"] = f"reminder-{reminder.slot}"
-    msg.set_content(rt.templates.get_template("reminder.txt.j2").render(ctx), charset="utf-8", cte="base64")
-    return msg
+    return office_letter(rt.office, address, f"{tag}{reminder.unit}：请于{ctx['deadline']}前报送整改台账和整改报告",
+                         now, rt.templates.get_template("reminder.txt.j2").render(ctx),
+                         loop=f"reminder-{reminder.slot}")

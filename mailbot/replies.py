@@ -8,10 +8,8 @@ header carrying the receipt number, and In-Reply-To/References for threading.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,19 +18,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from mailbot.dossier import Dossier
 from mailbot.findings import Finding, Severity, Verdict, VerdictTag
 from mailbot.mail_types import ParsedMail
-from mailbot.screening import LOOP_HEADER
+from mailbot.letters import Office, office_letter
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "outbox_templates"  # beside mailbot/, in the repo and in a wheel install
 ZONE = ZoneInfo("Asia/Shanghai")
 MISSING_CODES = {"ledger.missing": "整改台账（Excel）", "report.missing": "整改报告（PDF）"}
-
-
-@dataclass(frozen=True)
-class Office:
-    name: str
-    address: str
-    phone: str = ""
-    message_id_domain: str = ""
 
 
 def environment(templates: Path = TEMPLATES) -> Environment:
@@ -95,21 +85,8 @@ def context(verdict: Verdict, mail: ParsedMail, dossier: Dossier, receipt: str, 
 
 
 def build_reply(env: Environment, ctx: dict, mail: ParsedMail, office: Office, now: datetime) -> EmailMessage:
-    msg = EmailMessage()
-    domain = office.message_id_domain or office.address.rsplit("@", 1)[-1]
-    msg["From"] = formataddr((office.name, office.address))
-    msg["To"] = mail.from_address
-    msg["Subject"] = ctx["subject"]
-    msg["Date"] = format_datetime(now.astimezone(ZONE))
-    msg["Message-ID"] = f"<{ctx['receipt']}.{uuid.uuid4().hex[:12]}@{domain}>"
-    if mail.message_id:
-        msg["In-Reply-To"] = mail.message_id
-        msg["References"] = " ".join((*mail.references, mail.message_id))
-    msg["Auto-Submitted"] = "auto-replied"
-    msg["X-Auto-Response-Suppress"] = "All"
-    msg[LOOP_HEADER] = ctx["receipt"]
-    # base64: SMTP refuses lines over 998 octets, and 8bit UTF-8 is mangled by some relays
-    msg.set_content(env.get_template("reply.txt.j2").render(ctx), charset="utf-8", cte="base64")
-    msg.add_alternative(env.get_template("reply.html.j2").render(ctx), subtype="html", charset="utf-8",
-                        cte="base64")
-    return msg
+    return office_letter(office, mail.from_address, ctx["subject"], now.astimezone(ZONE),
+                         env.get_template("reply.txt.j2").render(ctx), env.get_template("reply.html.j2").render(ctx),
+                         auto="auto-replied", loop=ctx["receipt"],
+                         message_id=f"<{ctx['receipt']}.{uuid.uuid4().hex[:12]}@{office.domain}>",
+                         answering=(mail.message_id, tuple(mail.references)) if mail.message_id else None)

@@ -1,8 +1,10 @@
 """Replay shows what a rule edit changes on stored mail, and sends corrected replies only when asked."""
 
+import email
 import os
 import subprocess
 import sys
+from email import policy
 from pathlib import Path
 
 from tests.builders import reports
@@ -51,25 +53,46 @@ def test_replay_after_making_a_warning_an_error(tmp_path):
     assert "0 个有变化" in again.stdout
 
 
-def test_manual_override_is_recorded_with_who_and_why(tmp_path):
+def test_manual_override_is_recorded_with_who_and_why_and_told_to_the_unit(tmp_path):
     var = tmp_path / "var"
     inbox = var / "mail" / "inbox" / "new"
     inbox.mkdir(parents=True)
-    (inbox / "1.mx").write_bytes(submission({"台账.xlsx": filled_ledger()}))  # no report: 需补正
+    (inbox / "1.mx").write_bytes(submission({"台账.xlsx": filled_ledger()}, message_id="<m1@126.com>"))  # no report: 需补正
+    (inbox / "2.mx").write_bytes(submission({"台账.xlsx": filled_ledger(Filling(unit="兴隆镇")),
+                                             "报告.pdf": reports.text_report(unit="兴隆镇")},
+                                            sender="xl@163.com", subject="兴隆镇材料", received=on_time(1)))
     env = {**os.environ, "MAILBOT_VAR_DIR": str(var)}
+    outbox = var / "mail" / "outbox" / "new"
 
     def mailbot(*args):
         return subprocess.run([MAILBOT, "--rules", str(RULES), *args], env=env, capture_output=True, text=True,
                               timeout=120)
 
-    assert mailbot("run", "--once").returncode == 0
+    def sent():
+        return [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(outbox.iterdir())]
+
+    assert mailbot("run", "--once").returncode == 0 and len(sent()) == 2
     assert mailbot("override", "20211124-00001", "--by", "王雪倩").returncode == 2  # no decision given
+    assert mailbot("override", "20211124-00002", "--reject", "--by", "王雪倩").returncode == 2  # a rejection says why
+    assert mailbot("override", "20991231-00009", "--accept", "--by", "王雪倩").returncode == 2  # no such receipt
     done = mailbot("override", "20211124-00001", "--accept", "--by", "王雪倩", "--comment", "纸质版报告已盖章送达")
-    assert done.returncode == 0 and "人工认定为“已受理”" in done.stdout
+    assert done.returncode == 0 and "人工认定为“已受理”（系统结论为“需补正”）" in done.stdout
+    assert "已发邮件告知 tianping@126.com" in done.stdout
+    notice = sent()[-1]
+    assert notice["To"] == "tianping@126.com" and notice["In-Reply-To"] == "<m1@126.com>"
+    assert str(notice["Subject"]) == "【已受理】田坪乡整改材料人工审核结果（编号 20211124-00001）"
+    text = notice.get_body(("plain",)).get_content()
+    assert "系统回执的结论为“需补正”。经工作人员人工审核，现认定为“已受理”" in text
+    assert "审核意见：纸质版报告已盖章送达" in text and "无需再次报送" in text and "王雪倩" not in text
     status = mailbot("status").stdout
     line = next(x for x in status.splitlines() if x.startswith("田坪乡"))
     assert "已受理（人工）" in line
     assert "人工决定：已受理（王雪倩" in mailbot("show", "20211124-00001").stdout
+
+    quiet = mailbot("override", "20211124-00002", "--reject", "--by", "王雪倩", "--comment", "报告未盖章", "--no-notify")
+    assert quiet.returncode == 0 and len(sent()) == 3  # recorded, nothing sent
+    line = next(x for x in mailbot("status").stdout.splitlines() if x.startswith("兴隆镇"))
+    assert "需补正（人工）" in line
 
 
 def test_flags_are_listed_and_resolved(tmp_path):
