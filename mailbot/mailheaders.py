@@ -23,6 +23,9 @@ CHARSET_ALIASES = {
     "ms936": "gb18030", "windows-936": "gb18030", "gb18030-2000": "gb18030",
     "utf8": "utf-8", "unicode-1-1-utf-8": "utf-8", "ascii": "utf-8", "us-ascii": "utf-8", "": "utf-8",
 }
+# Western labels that some Chinese clients (and misconfigured gateways) put on GBK or UTF-8 text.
+WESTERN_LABELS = frozenset({"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "windows-1252", "cp1252"})
+_CHINESE = re.compile("[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")  # CJK punctuation, ideographs, full width
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 _SURROGATES = re.compile("[\udc80-\udcff]")
 
@@ -43,10 +46,42 @@ def _known(charset: str) -> bool:
         return False
 
 
+def _chinese_behind_western_label(data: bytes) -> str | None:
+    """The text, when bytes labelled Latin-1 are really UTF-8 or GBK Chinese.
+
+    Latin-1 decodes any bytes, so the label cannot be disproved by failing. UTF-8 is taken
+    when it decodes (accented Latin-1 text almost never forms valid UTF-8). GBK is taken when
+    there are at least two Chinese characters and every one has a trail byte above 0x7F: an
+    accented Latin-1 letter is followed by an ASCII letter ("ü" + "l"), which GBK would pair
+    into a character with an ASCII trail byte. Only pairs of accented letters side by side,
+    twice ("ÉÈ ÀÂ"), would still be taken for Chinese: rare in a Chinese office's mailbox.
+    """
+    if data.isascii():
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+    wide = [c for c in text if not c.isascii()]
+    if len(wide) < 2 or not all(_CHINESE.match(c) for c in wide):
+        return None
+    try:
+        return text if all(len(b := c.encode("gbk")) == 2 and b[1] > 0x7F for c in wide) else None
+    except UnicodeEncodeError:
+        return None
+
+
 def decode_bytes_checked(data: bytes, label: str | None = None) -> Decoded:
     """Declared charset (aliased), then UTF-8, then GB18030; last resort keeps every byte visible:
-    the declared charset with U+FFFD if it is known, else Latin-1."""
+    the declared charset with U+FFFD if it is known, else Latin-1. Chinese text under a
+    Western label is recognised and decoded as what it is."""
     declared = charset_of(label)
+    if declared in WESTERN_LABELS and (chinese := _chinese_behind_western_label(data)) is not None:
+        return chinese, (f"text labelled {(label or '')[:40]!r} is Chinese, decoded as such",)
     known = _known(declared)
     problems: list[str] = [] if known else [f"unknown charset {(label or '')[:40]!r}"]
     for charset in dict.fromkeys(([declared] if known else []) + ["utf-8", "gb18030"]):

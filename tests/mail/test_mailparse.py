@@ -43,6 +43,29 @@ def test_imap_tools_would_have_lost_characters():
     assert theirs.subject != "王喆报送"
 
 
+def test_chinese_under_a_western_label_is_read_as_chinese():
+    """Old Foxmail/Outlook set-ups and some gateways label GBK (or UTF-8) text iso-8859-1."""
+    gbk = base64.b64encode("田坪乡整改台账".encode("gbk")).decode()
+    utf8 = base64.b64encode("整改报告.pdf".encode()).decode()
+    body = "附件为我乡整改台账，请查收。".encode("gbk")
+    raw = (f"From: =?iso-8859-1?B?{base64.b64encode('王喆'.encode('gbk')).decode()}?= <wz@163.com>\r\n"
+           f"Subject: =?iso-8859-1?B?{gbk}?=\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n"
+           "--x\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n\r\n").encode()
+    raw += body + (f"\r\n--x\r\nContent-Type: application/pdf\r\n"
+                   f'Content-Disposition: attachment; filename="=?windows-1252?B?{utf8}?="\r\n\r\n%PDF\r\n--x--\r\n').encode()
+    mail = parse_mail(raw)
+    assert (mail.from_name, mail.subject) == ("王喆", "田坪乡整改台账")
+    assert mail.body_text == "附件为我乡整改台账，请查收。"
+    assert [a.name for a in mail.attachments] == ["整改报告.pdf"]
+
+
+@pytest.mark.parametrize("latin", ["Müller café", "Größe: 5 €", "naïve façade", "Ökologie ÄÖÜ"])
+def test_real_western_text_keeps_its_label(latin):
+    data = latin.encode("cp1252")
+    assert decode_bytes_checked(data, "iso-8859-1")[0] == data.decode("latin-1")
+    assert decode_bytes_checked(data, "windows-1252") == (latin, ())
+
+
 def test_gbk_character_split_across_two_encoded_words():
     assert parse_mail(mails.split_word_subject(cut=5)).subject == SUBJECT
     data = "整改台账".encode("gbk")
