@@ -30,3 +30,4 @@ def configure_logging(kind: str = "text") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # its INFO is per-step chatter; schema.py logs the upgrade

@@ -7,15 +7,21 @@ says what to run: `mailbot db upgrade`.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
 
+import mailbot.models  # noqa: F401  (registers every table on SQLModel.metadata)
+
+log = logging.getLogger("mailbot.schema")
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -46,7 +52,26 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
         config = _config(engine)
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
-    return before, current(engine)
+    after = current(engine)
+    if after != before:
+        log.info("database schema %s -> %s", before or "(empty)", after)
+    return before, after
+
+
+def model_changes(engine: Engine) -> list:
+    """What mailbot.models says that the migrations do not build (empty when they agree)."""
+    with engine.connect() as connection:
+        return compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+
+
+def new_revision(engine: Engine, message: str) -> str:
+    """Write the next migration (0004_…) from the models' changes; ``engine`` must be at head."""
+    config = _config(engine)
+    number = f"{int(head(engine)) + 1:04d}"
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        script = command.revision(config, message=message, autogenerate=True, rev_id=number)
+    return script.path
 
 
 def ensure_current(engine: Engine) -> None:

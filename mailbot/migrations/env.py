@@ -1,28 +1,11 @@
-"""Alembic environment: the SQLModel metadata of mailbot.models, the URL from mailbot's settings."""
+"""Alembic environment: the SQLModel metadata of mailbot.models, on the connection mailbot.schema hands in."""
 
 from alembic import context
-from sqlalchemy import engine_from_config, pool
-
-import mailbot.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from sqlmodel import SQLModel
 
-config = context.config
-target_metadata = SQLModel.metadata
+import mailbot.models  # noqa: F401  (registers every table on SQLModel.metadata)
 
-
-def run_migrations() -> None:
-    connection = config.attributes.get("connection")
-    if connection is not None:
-        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
-        with context.begin_transaction():
-            context.run_migrations()
-        return
-    engine = engine_from_config(config.get_section(config.config_ini_section, {}), prefix="sqlalchemy.",
-                                poolclass=pool.NullPool)
-    with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
-        with context.begin_transaction():
-            context.run_migrations()
-
-
-run_migrations()
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=SQLModel.metadata, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()

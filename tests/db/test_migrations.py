@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from mailbot.schema import current, head, upgrade
+from mailbot.schema import current, head, model_changes, upgrade
 from tests.builders.campaign import RULES
 
 MAILBOT = str(Path(sys.executable).with_name("mailbot"))
@@ -63,4 +63,12 @@ def test_a_new_database_is_created_at_the_newest_schema(database_url, tmp_path):
     engine = create_engine(database_url)
     assert current(engine) == head(engine)
     assert "已是最新" in mailbot(database_url, tmp_path / "var", "db", "upgrade").stdout
+    engine.dispose()
+
+
+def test_the_migrations_build_exactly_what_the_models_describe(database_url):
+    """A column added to mailbot/models.py without a migration fails here (tools/new_migration.py writes one)."""
+    engine = create_engine(database_url)
+    upgrade(engine)
+    assert model_changes(engine) == []
     engine.dispose()
