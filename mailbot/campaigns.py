@@ -47,8 +47,3 @@ def match_campaign(rules: Rules, mail: ParsedMail, dossier: Dossier, received_at
                 (cutoff - received_at) if still_open else (received_at - cutoff))
 
     return min(campaigns, key=key)
-
-
-def reading_campaign(rules: Rules) -> Campaign:
-    """The campaign whose accepted file types are used to read attachments before matching."""
-    return next(iter(rules.campaigns.values()))

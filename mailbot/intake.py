@@ -7,7 +7,9 @@ error on one file instead of a hang or an out-of-memory kill of the daemon.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from mailbot.dossier import Dossier, LedgerFile, Refusal, RefusedFile, ReportFile
 from mailbot.rules import Campaign
@@ -21,10 +23,24 @@ LEDGER_KINDS = {FileKind.XLSX, FileKind.XLS, FileKind.CSV}
 LEDGER_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".et", ".csv"}
 
 
+@dataclass(frozen=True)
+class Accepted:
+    """The file types a campaign takes as its ledger and its report (``[ledger] types``, ``[report] types``)."""
+
+    ledger: frozenset[str]
+    report: frozenset[str]
+
+    @classmethod
+    def of(cls, *campaigns: Campaign) -> Accepted:
+        """What any of these campaigns takes: a mail is read before it is matched to one of them."""
+        return cls(frozenset(t for c in campaigns for t in c.spec.ledger.types),
+                   frozenset(t for c in campaigns for t in c.spec.report.types))
+
+
 def read_files(files: Iterable[tuple[str, bytes]], campaign: Campaign, limits: Limits) -> Dossier:
     """Every file (name, bytes) read or refused; nothing is dropped silently."""
     with Sandbox(limits) as sandbox:
-        return read_attachments(*unpack_files(files, limits), campaign, sandbox)
+        return read_attachments(*unpack_files(files, limits), Accepted.of(campaign), sandbox)
 
 
 def unpack_files(files: Iterable[tuple[str, bytes]], limits: Limits) -> tuple[list[Attachment], list[Rejected]]:
@@ -38,14 +54,12 @@ def unpack_files(files: Iterable[tuple[str, bytes]], limits: Limits) -> tuple[li
     return attachments, rejected
 
 
-def read_attachments(attachments: Iterable[Attachment], rejected: Iterable[Rejected], campaign: Campaign,
+def read_attachments(attachments: Iterable[Attachment], rejected: Iterable[Rejected], accepted: Accepted,
                      sandbox: Sandbox) -> Dossier:
     """Route each file to the ledger or report reader by its real type; refuse the rest with a reason."""
     ledgers: list[LedgerFile] = []
     reports: list[ReportFile] = []
     refused: list[RefusedFile] = []
-    ledger_types = set(campaign.spec.ledger.types)
-    report_types = set(campaign.spec.report.types)
     for item in rejected:
         if item.kind is None and item.error.kind is ParseErrorKind.TOO_LARGE:
             reason = Refusal.TOO_LARGE  # one file over the size limit, inside an archive or not
@@ -54,12 +68,12 @@ def read_attachments(attachments: Iterable[Attachment], rejected: Iterable[Rejec
         refused.append(RefusedFile(item.display_name, item.kind, reason, item.error))
     for attachment in attachments:
         kind = attachment.kind
-        if kind in LEDGER_KINDS and kind.value in ledger_types:
+        if kind in LEDGER_KINDS and kind.value in accepted.ledger:
             ledgers.append(_ledger_file(attachment, sandbox))
         elif kind is FileKind.OFFICE_ENCRYPTED:
             error = ParseError(ParseErrorKind.ENCRYPTED, "OLE EncryptedPackage")
             ledgers.append(LedgerFile(attachment.display_name, kind, attachment.sha256, None, error))
-        elif kind is FileKind.PDF and kind.value in report_types:
+        elif kind is FileKind.PDF and kind.value in accepted.report:
             reports.append(_report_file(attachment, sandbox))
         elif kind is FileKind.UNKNOWN and _suffix(attachment.name) in LEDGER_SUFFIXES:
             ledgers.append(_damaged(attachment, LedgerFile))
@@ -70,6 +84,22 @@ def read_attachments(attachments: Iterable[Attachment], rejected: Iterable[Rejec
         else:
             refused.append(RefusedFile(attachment.display_name, kind, Refusal.UNSUPPORTED))
     return Dossier(tuple(ledgers), tuple(reports), tuple(refused))
+
+
+def restrict(dossier: Dossier, accepted: Accepted) -> Dossier:
+    """The dossier as the matched campaign sees it: files of a type it does not take are refused."""
+    def takes(kind: FileKind, types: frozenset[str]) -> bool:
+        return kind not in LEDGER_KINDS | {FileKind.PDF} or kind.value in types  # damaged/encrypted stay
+
+    dropped = [f for f in dossier.ledgers if not takes(f.kind, accepted.ledger)]
+    dropped += [f for f in dossier.reports if not takes(f.kind, accepted.report)]
+    if not dropped:
+        return dossier
+    return dataclasses.replace(
+        dossier,
+        ledgers=tuple(f for f in dossier.ledgers if takes(f.kind, accepted.ledger)),
+        reports=tuple(f for f in dossier.reports if takes(f.kind, accepted.report)),
+        refused=dossier.refused + tuple(RefusedFile(f.name, f.kind, Refusal.UNSUPPORTED) for f in dropped))
 
 
 def _suffix(name: str) -> str:

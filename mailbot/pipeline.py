@@ -24,11 +24,11 @@ from sqlalchemy.exc import IntegrityError
 
 from mailbot import store as q
 from mailbot.archive import Archive
-from mailbot.campaigns import match_campaign, reading_campaign
+from mailbot.campaigns import match_campaign
 from mailbot.dossier import Dossier, Identity, Refusal, RefusedFile
 from mailbot.findings import Verdict
 from mailbot.identify import identify
-from mailbot.intake import read_attachments, unpack_files
+from mailbot.intake import Accepted, read_attachments, restrict, unpack_files
 from mailbot.mail_types import ParsedMail, RawMail
 from mailbot.mailparse import parse_mail
 from mailbot.models import AttachmentRecord, FindingRecord, FlagRecord, LedgerRowRecord, MessageRecord, \
@@ -102,7 +102,7 @@ def prepare(raw: RawMail, rt: Runtime) -> Prepared:
         attachments, rejected = unpack_files(((a.name, a.data) for a in mail.attachments), rt.limits)
         for attachment in attachments:
             rt.archive.put(attachment.data)
-        current = read_attachments(attachments, rejected, reading_campaign(rt.rules), rt.sandbox)
+        current = read_attachments(attachments, rejected, Accepted.of(*rt.rules.campaigns.values()), rt.sandbox)
         if raw.too_large_bytes:
             size = ParseError(ParseErrorKind.TOO_LARGE, f"{raw.too_large_bytes / 1024 / 1024:.0f} MB")
             current = Dossier(refused=(RefusedFile("（整封邮件）", None, Refusal.MAIL_TOO_LARGE, size),))
@@ -161,8 +161,8 @@ def _judge_and_record(session, record: MessageRecord, raw: RawMail, prepared: Pr
         session.commit()
         log.info("mail %s from %s ignored: %s", raw.key, mail.from_address or "-", prepared.screen.reason)
         return Outcome("ignored", reason=prepared.screen.reason)
-    current = prepared.current
-    campaign = match_campaign(rt.rules, mail, current, raw.received_at)
+    campaign = match_campaign(rt.rules, mail, prepared.current, raw.received_at)
+    current = restrict(prepared.current, Accepted.of(campaign))  # read with every campaign's types, judged with its own
     identity = identify(mail, current, rt.rules.roster, rt.staff)
     unit = rt.rules.roster.get(identity.unit) if identity.unit else None
     if unit is not None:
@@ -183,7 +183,7 @@ def _complete(current: Dossier, unit: str, campaign: Campaign, session, rt: Runt
             continue
         attachment = make_attachment(previous.name.rsplit("/", 1)[-1], rt.archive.get(previous.sha256))
         attachment = replace(attachment, path=tuple(previous.name.split("/")[:-1]))
-        earlier = read_attachments([attachment], [], campaign, rt.sandbox)
+        earlier = read_attachments([attachment], [], Accepted.of(campaign), rt.sandbox)
         if role == "ledger":
             ledgers = earlier.ledgers
         else:

@@ -15,7 +15,7 @@ from sqlmodel import select
 from mailbot import store as q
 from mailbot.dossier import Dossier
 from mailbot.identify import identify
-from mailbot.intake import read_attachments
+from mailbot.intake import Accepted, read_attachments
 from mailbot.judge import judge
 from mailbot.mail_types import RawMail
 from mailbot.models import FindingRecord, MessageRecord
@@ -59,7 +59,7 @@ def replay(rt: Runtime, campaign: Campaign, since: date | None = None, unit: str
             prepared = prepare(raw, rt)
             files = [make_attachment(n.rsplit("/", 1)[-1], rt.archive.get(sha))
                      for n, sha in ((old.ledger_name, old.ledger_sha256), (old.report_name, old.report_sha256)) if sha]
-            stored = read_attachments(files, [], campaign, rt.sandbox)
+            stored = read_attachments(files, [], Accepted.of(campaign), rt.sandbox)
             dossier = Dossier(stored.ledgers, stored.reports, prepared.current.refused)
             identity = identify(prepared.mail, prepared.current, rt.rules.roster, rt.staff)
             verdict = judge(dossier, campaign, rt.rules.roster, rt.rules.version, rt.rules.roster.get(name), identity,

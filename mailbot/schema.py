@@ -8,6 +8,8 @@ says what to run: `mailbot db upgrade`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -15,14 +17,16 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
 import mailbot.models  # noqa: F401  (registers every table on SQLModel.metadata)
 
 log = logging.getLogger("mailbot.schema")
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK = 0x6D61696C626F74  # "mailbot": one migration at a time on a shared PostgreSQL
 
 
 class SchemaError(Exception):
@@ -46,9 +50,11 @@ def current(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
-    """Upgrade to ``revision``; returns (before, after)."""
+    """Upgrade to ``revision`` in one transaction, so that a kill part way leaves the old schema.
+
+    Returns (before, after)."""
     before = current(engine)
-    with engine.begin() as connection:
+    with _ddl_transaction(engine) as connection:
         config = _config(engine)
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
@@ -56,6 +62,35 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
     if after != before:
         log.info("database schema %s -> %s", before or "(empty)", after)
     return before, after
+
+
+@contextmanager
+def _ddl_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that holds DDL too, one process at a time. PostgreSQL's do (an advisory
+    lock serialises them; whoever comes second finds the work done); Python's sqlite3 runs CREATE TABLE
+    outside any transaction unless told not to manage them (SQLAlchemy's pysqlite recipe), and a
+    first start killed during the migration then left half a schema that no command could mend."""
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+            yield connection
+        return
+    own = create_engine(engine.url, poolclass=NullPool, connect_args={"timeout": 30})
+
+    @event.listens_for(own, "connect")
+    def _manual(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(own, "begin")
+    def _begin(connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    try:
+        with own.begin() as connection:
+            yield connection
+    finally:
+        own.dispose()
 
 
 def model_changes(engine: Engine) -> list:
@@ -77,7 +112,7 @@ def new_revision(engine: Engine, message: str) -> str:
 def ensure_current(engine: Engine) -> None:
     """Create an empty database at head; refuse an older or unknown schema."""
     if not inspect(engine).get_table_names():
-        upgrade(engine)
+        upgrade(engine)  # serialised: a process that started at the same moment finds it done
         return
     now, newest = current(engine), head(engine)
     if now != newest:

@@ -43,6 +43,10 @@ KIND_LABELS = {
     FileKind.TEXT: "纯文本文件",
     FileKind.ZIP: "压缩包",
     FileKind.UNKNOWN: "无法识别的文件",
+    FileKind.XLSX: "Excel 工作簿（.xlsx）",
+    FileKind.XLS: "Excel 97-2003 工作簿（.xls）",
+    FileKind.CSV: "CSV 表格文件",
+    FileKind.PDF: "PDF 文件",
 }
 KIND_HINTS = {
     FileKind.DOCX: "如为整改报告，请另存为 PDF（或将签字盖章后的纸质件扫描为 PDF）后重新发送。",
@@ -73,5 +77,15 @@ def check(ctx: CheckContext) -> Iterator[Finding | None]:
             yield ctx.finding(ARCHIVE, place, name=refused.name, why=why)
         else:
             kind = KIND_LABELS.get(refused.kind, "无法识别的文件")
-            hint = KIND_HINTS.get(refused.kind, "请按通知要求发送 Excel 格式的整改台账和 PDF 格式的整改报告。")
+            hint = KIND_HINTS.get(refused.kind) or _types_hint(ctx, refused.kind)
             yield ctx.finding(UNSUPPORTED, place, name=refused.name, kind=kind, hint=hint)
+
+
+def _types_hint(ctx: CheckContext, kind: FileKind | None) -> str:
+    """A spreadsheet or PDF this campaign does not take: name the formats it does take."""
+    spec = ctx.campaign.spec
+    if kind in (FileKind.XLSX, FileKind.XLS, FileKind.CSV):
+        return f"本次整改台账只受理 {'、'.join('.' + t for t in spec.ledger.types)} 格式，请用通知所附模板另存为该格式后重新发送。"
+    if kind is FileKind.PDF:
+        return f"本次整改报告只受理 {'、'.join('.' + t for t in spec.report.types)} 格式。"
+    return "请按通知要求发送 Excel 格式的整改台账和 PDF 格式的整改报告。"

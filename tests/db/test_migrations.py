@@ -6,9 +6,11 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+import pytest
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.engine import Engine
 
-from mailbot.schema import current, head, model_changes, upgrade
+from mailbot.schema import current, ensure_current, head, model_changes, upgrade
 from tests.builders.campaign import RULES
 
 MAILBOT = str(Path(sys.executable).with_name("mailbot"))
@@ -72,3 +74,35 @@ def test_the_migrations_build_exactly_what_the_models_describe(database_url):
     upgrade(engine)
     assert model_changes(engine) == []
     engine.dispose()
+
+
+def test_an_upgrade_that_fails_part_way_leaves_the_database_as_it_was(database_url):
+    """A first start killed during the migration must not leave half a schema that nothing can mend
+    (on SQLite, Python's driver would have run each CREATE TABLE in its own transaction)."""
+    def fail_at_the_last_migration(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("CREATE TABLE OVERRIDES"):
+            raise RuntimeError("killed here")
+
+    engine = create_engine(database_url)
+    event.listen(Engine, "before_cursor_execute", fail_at_the_last_migration)
+    try:
+        with pytest.raises(RuntimeError, match="killed here"):
+            upgrade(engine)
+    finally:
+        event.remove(Engine, "before_cursor_execute", fail_at_the_last_migration)
+    assert inspect(engine).get_table_names() == []
+    ensure_current(engine)  # the next start creates the whole schema
+    assert current(engine) == head(engine)
+    engine.dispose()
+
+
+def test_processes_starting_together_on_an_empty_database_all_start(database_url, tmp_path):
+    """Two workers (or the daemon and a clerk's `mailbot status`) started at the same moment."""
+    import concurrent.futures
+
+    engines = [create_engine(database_url) for _ in range(4)]
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        list(pool.map(ensure_current, engines))  # none raises
+    assert current(engines[0]) == head(engines[0])
+    for engine in engines:
+        engine.dispose()

@@ -1,9 +1,12 @@
 """Several campaigns open at once: `mailbot campaign new`, and each mail judged by its own campaign."""
 
+import csv
+import email
 import io
 import os
 import subprocess
 import sys
+from email import policy
 from pathlib import Path
 
 import openpyxl
@@ -83,6 +86,47 @@ def test_new_campaign_and_mail_matched_to_its_round(tmp_path):
     status = mailbot(rules_dir, tmp_path / "var", "status")
     assert status.returncode == 2 and "--campaign" in status.stderr
     assert "田坪乡" in mailbot(rules_dir, tmp_path / "var", "status", "--campaign", SECOND).stdout
+
+
+def as_csv(xlsx: bytes) -> bytes:
+    """The ledger as a clerk exports it: 另存为 CSV (UTF-8 with BOM)."""
+    out = io.StringIO()
+    csv.writer(out).writerows(openpyxl.load_workbook(io.BytesIO(xlsx))["台账"].iter_rows(values_only=True))
+    return out.getvalue().encode("utf-8-sig")
+
+
+def test_each_campaign_takes_its_own_file_types(tmp_path):
+    """The first round takes .xlsx only, the second also .csv: a mail is judged by its own round's list."""
+    rules_dir = edited_rules(tmp_path, campaign=(('types = ["xlsx", "xls", "csv"]', 'types = ["xlsx"]'),))
+    workbook = tmp_path / "第二季度台账.xlsx"
+    workbook.write_bytes(second_template())
+    assert mailbot(rules_dir, tmp_path / "var", "campaign", "new", SECOND, "--template", str(workbook), "--title", "第二季度",
+                   "--deadline", "2022-06-30", "--keyword", "第二季度").returncode == 0
+    toml = rules_dir / "campaigns" / SECOND / "campaign.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('types = ["xlsx"]', 'types = ["xlsx", "csv"]'),
+                    encoding="utf-8")
+    settings = Settings(var_dir=tmp_path / "var", rules_dir=rules_dir)
+    daemon = build_daemon(settings, load_rules(rules_dir))
+    inbox = daemon.inbox.root / "new"
+    (inbox / "1.mx").write_bytes(submission({"第二季度台账.csv": as_csv(fill(second_template(), "田坪乡", range(1, 6))),
+                                             "报告.pdf": reports.text_report()}, subject="田坪乡第二季度整改材料"))
+    (inbox / "2.mx").write_bytes(submission({"台账.csv": as_csv(filled_ledger()), "报告.pdf": reports.text_report()},
+                                            received=on_time(1)))
+    first, second = daemon.run_once()
+    daemon.close()
+    assert first.verdict == "已受理"
+    assert second.verdict == "需补正"
+    from sqlmodel import select
+
+    from mailbot.models import AttachmentRecord, VerdictRecord
+    with daemon.rt.store.session() as session:
+        rounds = [v.campaign for v in session.exec(select(VerdictRecord).order_by(VerdictRecord.id))]
+        roles = {(a.message_id, a.name): a.role for a in session.exec(select(AttachmentRecord))}
+    assert rounds == [SECOND, "xzbh-2021-56"]
+    assert roles[(1, "第二季度台账.csv")] == "ledger" and roles[(2, "台账.csv")] == "refused"
+    newest = sorted((settings.outbox_path / "new").iterdir())[-1]
+    reply = email.message_from_bytes(newest.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
+    assert "附件《台账.csv》是CSV 表格文件" in reply and "本次整改台账只受理 .xlsx 格式" in reply
 
 
 def test_a_broken_workbook_leaves_no_folder(tmp_path):
