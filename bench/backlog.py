@@ -30,7 +30,7 @@ from pathlib import Path
 from mailbot.daemon import build_daemon
 from mailbot.rules_loader import load_rules
 from mailbot.settings import Settings
-from tests.builders import reports
+from tests.builders import pdfs
 from tests.builders.campaign import RULES, Filling, filled_ledger
 from tests.pipeline.conftest import on_time, submission
 from tests.servers import PASSWORD, Dovecot, SmtpServer
@@ -43,7 +43,7 @@ def make_mails(count: int, rules) -> list[bytes]:
     for unit in units:
         seqs = tuple(p.seq for p in campaign.problems_for(unit))
         files[unit.name] = {f"{unit.name}整改台账.xlsx": filled_ledger(Filling(unit=unit.name, seqs=seqs)),
-                            f"{unit.name}整改报告.pdf": reports.text_report(unit=unit.name)}
+                            f"{unit.name}整改报告.pdf": pdfs.text_report(unit=unit.name)}
     out = []
     for i in range(count):
         unit = units[i % len(units)]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders import reports
+from tests.builders import pdfs
 from tests.builders.campaign import CAMPAIGN_ID, RULES, Filling, edited_rules, filled_ledger
 
 MAILBOT = str(Path(sys.executable).with_name("mailbot"))
@@ -29,7 +29,7 @@ def files(tmp_path):
 
 
 def test_correct_files_are_accepted_with_a_one_line_summary(files):
-    result = mailbot("check", files("台账.xlsx", filled_ledger()), files("报告.pdf", reports.text_report()),
+    result = mailbot("check", files("台账.xlsx", filled_ledger()), files("报告.pdf", pdfs.text_report()),
                      "--unit", "田坪乡")
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == "已受理：田坪乡　应填报 14 项，已填报 14 项（完成整改 14 项，正在整改 0 项，未整改 0 项）"
@@ -48,7 +48,7 @@ def test_problems_are_listed_by_file_with_places_and_fixes(files):
 
 def test_json_gives_stable_codes(files):
     ledger = files("台账.xlsx", filled_ledger(Filling(phone="123")))
-    result = mailbot("check", ledger, files("报告.pdf", reports.text_report()), "--json")
+    result = mailbot("check", ledger, files("报告.pdf", pdfs.text_report()), "--json")
     assert result.returncode == 1
     data = json.loads(result.stdout)
     assert data["verdict"] == "需补正" and data["unit"] == "田坪乡" and data["campaign"] == CAMPAIGN_ID

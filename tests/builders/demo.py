@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from email import policy
 from pathlib import Path
 
-from tests.builders import hostile, mails, reports
+from tests.builders import hostile, mails, pdfs
 from tests.builders.campaign import EVERYONE, ROOT, Filling, as_xls, filled_ledger, zipped
 
 DEMO = ROOT / "demo"
@@ -30,21 +30,21 @@ def samples() -> dict[str, tuple[str, dict[str, bytes]]]:
     return {
         "田坪乡": ("填写正确：台账 + 文字版报告", {
             "田坪乡整改台账.xlsx": filled_ledger(Filling(unit="田坪乡", status={10: "正在整改"})),
-            "田坪乡整改报告.pdf": reports.text_report(unit="田坪乡"),
+            "田坪乡整改报告.pdf": pdfs.text_report(unit="田坪乡"),
         }),
         "兴隆镇": ("扫描件报告（有公章），台账只返回本单位的行", {
             "兴隆镇台账.xlsx": filled_ledger(Filling(unit="兴隆镇", only_own_rows=True)),
-            "兴隆镇整改报告（盖章）.pdf": reports.scanned_report(),
+            "兴隆镇整改报告（盖章）.pdf": pdfs.scanned_report(),
         }),
         "政府办": ("保留了模板示例、未选择完成情况、联系电话有误", {
             "政府办台账.xlsx": filled_ledger(Filling(unit="政府办", phone="0954-301",
                                                   seqs=tuple(s for s in GOV_OFFICE_ROWS if s != 1))),
-            "政府办整改报告.pdf": reports.text_report(unit="县政府办公室"),
+            "政府办整改报告.pdf": pdfs.text_report(unit="县政府办公室"),
         }),
         "教育体育局": ("旧版 .xls 台账，“未整改”未说明原因，写了“已完成”", {
             "教体局台账.xls": as_xls(filled_ledger(Filling(unit="教育体育局", seqs=EVERYONE + (27,),
                                                          status={27: "未整改", 12: "已完成"}))),
-            "教体局报告.pdf": reports.text_report(unit="教育体育局"),
+            "教体局报告.pdf": pdfs.text_report(unit="教育体育局"),
         }),
         "卫生健康局": ("材料打包为 zip，报告其实是可执行程序，缺少整改报告", {
             "卫健局材料.zip": zipped({"卫健局台账.xlsx": filled_ledger(Filling(unit="卫生健康局",

@@ -34,15 +34,18 @@ def _canvas(buf: io.BytesIO, **options) -> canvas.Canvas:
     return canvas.Canvas(buf, pagesize=A4, **options)
 
 
-def text_report(unit: str = UNIT, pages: int = 1, seal: str = "", date_line: str = SIGNATURE_DATE,
-                head: tuple[str, ...] = ()) -> bytes:
+def text_report(unit: str = UNIT, pages: int = 1, seal: str | bool = "", date_line: str = SIGNATURE_DATE,
+                head: tuple[str, ...] = (), title: tuple[str, ...] | None = None, body: tuple[str, ...] | None = None,
+                signature: str | None = None) -> bytes:
     """A typed report: optional lines above the title, a two-line title, body, 落款 and date;
     pages after the first carry one short line each.
 
-    ``seal``: "" none, "image" an electronic seal picture, "vector" a seal drawn as red paths.
+    ``seal``: "" none, "image" (or True) an electronic seal picture, "vector" a seal drawn as red
+    paths. ``title``, ``body`` and ``signature`` (落款) default to a correct report of ``unit``.
     """
-    title = (f"西吉县{unit}关于政务公开反馈问题", "整改落实情况的报告")
-    body = ("县人民政府办公室：",
+    seal = "image" if seal is True else seal or ""
+    title = title or (f"西吉县{unit}关于政务公开反馈问题", "整改落实情况的报告")
+    body = body or ("县人民政府办公室：",
             f"按照西政办函〔2021〕56号文件要求，{unit}对照反馈问题逐项整改，",
             "于2021年11月10日前全部完成，现将整改情况报告如下：",
             "一、整改工作开展情况", "二、下一步工作打算")
@@ -69,7 +72,7 @@ def text_report(unit: str = UNIT, pages: int = 1, seal: str = "", date_line: str
             c.drawString(72, y, f"（{number}）整改措施落实情况。")
         if number == pages:
             c.setFont(FONT, 14)
-            c.drawRightString(width - 90, 200, f"西吉县{unit}人民政府")
+            c.drawRightString(width - 90, 200, signature if signature is not None else f"西吉县{unit}人民政府")
             c.drawRightString(width - 90, 176, date_line)
             if seal == "image":
                 c.drawImage(ImageReader(seal_image(300)), width - 240, 130, 120, 120, mask="auto")

@@ -3,15 +3,17 @@
 import pytest
 
 from mailbot.findings import Severity, VerdictTag
-from tests.builders import hostile, reports, workbooks
+from tests.builders import hostile, pdfs, workbooks
 from tests.builders.campaign import Filling, cell_of, filled_ledger
 from tests.checks.helpers import codes, errors, only
 
-REPORT = reports.text_report()
+REPORT = pdfs.text_report()
 
 
 def judge_ledger(judge_files, filling=None, data=None, unit="田坪乡"):
-    return judge_files({"台账.xlsx": data if data is not None else filled_ledger(filling), "报告.pdf": REPORT},
+    """The ledger with the unit's own correct report beside it, so only the ledger is judged."""
+    report = REPORT if unit in (None, "田坪乡") else pdfs.text_report(unit=unit)
+    return judge_files({"台账.xlsx": data if data is not None else filled_ledger(filling), "报告.pdf": report},
                        unit=unit)
 
 

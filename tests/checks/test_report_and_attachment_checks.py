@@ -4,7 +4,7 @@ import pytest
 
 from mailbot.findings import Severity, VerdictTag
 from mailbot.rules_loader import load_rules
-from tests.builders import hostile, reports
+from tests.builders import hostile, pdfs
 from tests.builders.campaign import Filling, edited_rules, filled_ledger
 from tests.checks.helpers import codes, errors, only
 
@@ -21,44 +21,44 @@ def test_report_missing(judge_files):
 
 
 def test_two_reports_are_ambiguous(judge_files):
-    verdict = judge_files({"台账.xlsx": LEDGER, "报告1.pdf": reports.text_report(), "报告2.pdf": reports.text_report()})
+    verdict = judge_files({"台账.xlsx": LEDGER, "报告1.pdf": pdfs.text_report(), "报告2.pdf": pdfs.text_report()})
     assert errors(verdict) == {"report.multiple"}
 
 
 def test_encrypted_report(judge_files):
-    assert errors(judge_report(judge_files, reports.encrypted_report())) == {"report.encrypted"}
+    assert errors(judge_report(judge_files, pdfs.encrypted_report())) == {"report.encrypted"}
 
 
 def test_truncated_report(judge_files):
-    verdict = judge_report(judge_files, reports.truncated(reports.text_report()))
+    verdict = judge_report(judge_files, pdfs.truncated(pdfs.text_report()))
     assert "不完整" in only(verdict, "report.unreadable").message
 
 
 def test_report_of_another_unit(judge_files):
-    verdict = judge_report(judge_files, reports.text_report(unit="兴隆镇"))
+    verdict = judge_report(judge_files, pdfs.text_report(unit="兴隆镇"))
     finding = only(verdict, "report.unit_mismatch")
     assert "兴隆镇" in finding.message and "田坪乡" in finding.message
 
 
 def test_report_that_never_names_the_unit(judge_files):
-    report = reports.text_report(title_lines=("关于政务公开反馈问题", "整改落实情况的报告"),
+    report = pdfs.text_report(title=("关于政务公开反馈问题", "整改落实情况的报告"),
                                  body=("按照要求，我单位逐项整改。",), signature="（盖章）")
     assert errors(judge_report(judge_files, report)) == {"report.unit_missing"}
 
 
 def test_report_mentioning_another_unit_in_its_body_is_fine(judge_files):
     body = ("县人民政府办公室：", "田坪乡会同水务局完成整改。")
-    assert judge_report(judge_files, reports.text_report(body=body)).accepted
+    assert judge_report(judge_files, pdfs.text_report(body=body)).accepted
 
 
 def test_report_title_without_rectification_report(judge_files):
-    report = reports.text_report(title_lines=("西吉县田坪乡", "关于政务公开工作的情况汇报"))
+    report = pdfs.text_report(title=("西吉县田坪乡", "关于政务公开工作的情况汇报"))
     finding = only(judge_report(judge_files, report), "report.title_missing")
     assert "情况汇报" in finding.message
 
 
 def test_scan_without_seal_is_flagged(judge_files):
-    verdict = judge_report(judge_files, reports.scanned_report(seal=False))
+    verdict = judge_report(judge_files, pdfs.scanned_report(seal=False))
     assert codes(verdict) == {"report.no_text", "report.seal_missing"}
     assert only(verdict, "report.seal_missing").severity is Severity.WARNING
 
@@ -81,7 +81,7 @@ def test_photo_of_report_asks_for_one_pdf(judge_files):
 
 
 def test_zip_bomb_attachment(judge_files):
-    verdict = judge_files({"台账.xlsx": LEDGER, "报告.pdf": reports.text_report(),
+    verdict = judge_files({"台账.xlsx": LEDGER, "报告.pdf": pdfs.text_report(),
                            "材料.zip": hostile.zip_bomb(300)})
     assert "疑似恶意文件" in only(verdict, "attachment.archive").message
 
@@ -95,20 +95,20 @@ def tuned_rules(tmp_path):
 
 def test_severity_can_be_raised(judge_files, tuned_rules):
     ledger = filled_ledger(Filling(problem={10: "改过的问题"}))
-    verdict = judge_files({"台账.xlsx": ledger, "报告.pdf": reports.text_report()}, rules_=tuned_rules)
+    verdict = judge_files({"台账.xlsx": ledger, "报告.pdf": pdfs.text_report()}, rules_=tuned_rules)
     assert verdict.tag is VerdictTag.NEEDS_FIX and errors(verdict) == {"ledger.problem_changed"}
 
 
 def test_severity_can_be_lowered_or_switched_off(judge_files, tuned_rules):
     ledger = filled_ledger(Filling(phone="12345"))
-    verdict = judge_files({"台账.xlsx": ledger, "报告.pdf": reports.scanned_report()}, rules_=tuned_rules)
+    verdict = judge_files({"台账.xlsx": ledger, "报告.pdf": pdfs.scanned_report()}, rules_=tuned_rules)
     assert verdict.accepted and codes(verdict) == {"ledger.phone_malformed"}
 
 
 def test_oversized_attachment_is_not_read(judge_files):
     from parsers.types import Limits
 
-    verdict = judge_files({"台账.xlsx": LEDGER, "报告.pdf": reports.scanned_report()},
+    verdict = judge_files({"台账.xlsx": LEDGER, "报告.pdf": pdfs.scanned_report()},
                           limits=Limits(max_file_bytes=len(LEDGER) + 1))
     finding = only(verdict, "attachment.too_large")
     assert finding.place.file == "报告.pdf" and "report.missing" in errors(verdict)
@@ -118,7 +118,7 @@ def test_oversized_file_inside_a_zip_is_too_large_not_a_bad_archive(judge_files)
     from parsers.types import Limits
     from tests.builders.campaign import zipped
 
-    big = reports.text_report() + b"%" + b" " * 300_000  # a long PDF that compresses well
+    big = pdfs.text_report() + b"%" + b" " * 300_000  # a long PDF that compresses well
     archive = zipped({"台账.xlsx": LEDGER, "扫描件.pdf": big})
     verdict = judge_files({"材料.zip": archive}, limits=Limits(max_file_bytes=len(archive) + 1))
     finding = only(verdict, "attachment.too_large")

@@ -12,7 +12,7 @@ from sqlmodel import select
 from mailbot.imap import ImapError, ImapInbox
 from mailbot.models import FlagRecord, OutboxRecord
 from mailbot.settings import ImapSettings
-from tests.builders import reports
+from tests.builders import pdfs
 from tests.builders.campaign import Filling, filled_ledger
 from tests.pipeline.conftest import on_time, submission
 from tests.servers import PASSWORD, wait_for
@@ -22,7 +22,7 @@ from imap_tools.imap_utf7 import utf7_encode
 PROCESSED = b'"' + utf7_encode("已处理") + b'"'  # folder names travel in modified UTF-7
 ATTENTION = b'"' + utf7_encode("待人工处理") + b'"'
 LEDGER = filled_ledger()
-REPORT = reports.text_report()
+REPORT = pdfs.text_report()
 
 
 def good(sender="tianping@126.com", received=None, **kw):
@@ -188,7 +188,7 @@ def test_temporary_refusal_is_retried_and_permanent_is_flagged(dovecot, smtp, ma
 
 def test_oversized_mail_is_not_downloaded_and_the_sender_is_told(dovecot, smtp, make_mailbot):
     user = dovecot.new_user()
-    dovecot.append(user, submission({"台账.xlsx": LEDGER, "扫描件.pdf": reports.scanned_report()}))
+    dovecot.append(user, submission({"台账.xlsx": LEDGER, "扫描件.pdf": pdfs.scanned_report()}))
     bot = make_mailbot(dovecot, smtp, user, max_message_bytes=20_000)
     [outcome] = bot.run_once()
     assert outcome.verdict == "需补正"

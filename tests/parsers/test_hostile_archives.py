@@ -10,7 +10,7 @@ from parsers.ledger import read_ledger
 from parsers.sandbox import run_limited
 from parsers.types import FileKind, Limits, ParseError, ParseErrorKind
 from parsers.unpack import member_name, unpack
-from tests.builders import hostile, reports, workbooks
+from tests.builders import hostile, pdfs, workbooks
 
 LIMITS = Limits()
 
@@ -67,7 +67,7 @@ def test_zip_bomb_attachment_is_rejected_not_unpacked(gigabyte_bomb):
 
 
 def test_nesting_deeper_than_the_limit_is_refused():
-    inner = reports.text_report()
+    inner = pdfs.text_report()
     ok = unpack("材料.zip", hostile.nested_zip(2, "报告.pdf", inner), LIMITS)
     assert [f.display_name for f in ok.files] == ["材料.zip/第1层.zip/报告.pdf"]
     too_deep = unpack("材料.zip", hostile.nested_zip(3, "报告.pdf", inner), LIMITS)
@@ -81,7 +81,7 @@ def test_a_flood_of_members_is_refused():
 
 def test_gbk_member_names_without_utf8_flag_are_recovered():
     ledger = workbooks.xlsx(workbooks.LedgerSpec())
-    data = hostile.gbk_named_zip({"田坪乡/整改台账.xlsx": ledger, "田坪乡/整改报告.pdf": reports.text_report(),
+    data = hostile.gbk_named_zip({"田坪乡/整改台账.xlsx": ledger, "田坪乡/整改报告.pdf": pdfs.text_report(),
                                   "__MACOSX/._x": b"junk"})
     result = unpack("田坪乡材料.zip", data, LIMITS)
     assert {f.name for f in result.files} == {"整改报告.pdf", "整改台账.xlsx"}

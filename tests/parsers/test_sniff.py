@@ -7,7 +7,7 @@ import pytest
 
 from parsers.sniff import detect, make_attachment, sha256
 from parsers.types import FileKind
-from tests.builders import hostile, reports, workbooks
+from tests.builders import hostile, pdfs, workbooks
 
 SPEC = workbooks.LedgerSpec()
 
@@ -20,8 +20,8 @@ SPEC = workbooks.LedgerSpec()
     ("台账.csv", lambda: workbooks.csv_bytes(SPEC, "gb18030"), FileKind.CSV),
     ("台账.csv", lambda: workbooks.csv_bytes(SPEC, "utf-8-sig"), FileKind.CSV),
     ("台账.txt", lambda: workbooks.csv_bytes(SPEC, "utf-8", delimiter="\t"), FileKind.CSV),
-    ("报告.pdf", reports.text_report, FileKind.PDF),
-    ("台账.csv", reports.text_report, FileKind.PDF),  # the name never overrides magic bytes
+    ("报告.pdf", pdfs.text_report, FileKind.PDF),
+    ("台账.csv", pdfs.text_report, FileKind.PDF),  # the name never overrides magic bytes
     ("报告.pdf", hostile.pe_executable, FileKind.EXECUTABLE),  # an exe named 报告.pdf
     ("报告.pdf", hostile.elf_executable, FileKind.EXECUTABLE),
     ("报告.pdf", lambda: b"#!/bin/sh\nrm -rf ~\n", FileKind.EXECUTABLE),
@@ -52,7 +52,7 @@ def test_the_name_only_breaks_ties():
 
 
 def test_pdf_header_after_junk_bytes_is_still_pdf():
-    assert detect(b"\r\n\xef\xbb\xbf" + reports.text_report()) is FileKind.PDF
+    assert detect(b"\r\n\xef\xbb\xbf" + pdfs.text_report()) is FileKind.PDF
 
 
 @pytest.mark.parametrize("encoding", ["gb18030", "utf-8-sig"])
@@ -82,7 +82,7 @@ def test_a_zip_of_100_000_members_is_typed_without_listing_them():
 
 
 def test_make_attachment_types_and_hashes():
-    data = reports.text_report()
+    data = pdfs.text_report()
     attachment = make_attachment("报告.pdf", data, ("材料.zip",))
     assert (attachment.kind, attachment.sha256, attachment.display_name) == (
         FileKind.PDF, sha256(data), "材料.zip/报告.pdf")

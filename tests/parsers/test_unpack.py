@@ -8,7 +8,7 @@ import pytest
 from parsers.sniff import sha256
 from parsers.types import FileKind, Limits, ParseErrorKind
 from parsers.unpack import member_name, split_member_name, unpack
-from tests.builders import hostile, reports, workbooks
+from tests.builders import hostile, pdfs, workbooks
 
 LIMITS = Limits()
 
@@ -28,7 +28,7 @@ def ledger_xlsx() -> bytes:
 
 @pytest.fixture(scope="module")
 def report_pdf() -> bytes:
-    return reports.text_report()
+    return pdfs.text_report()
 
 
 def test_a_plain_file_comes_back_as_one_typed_attachment(ledger_xlsx):

@@ -14,7 +14,7 @@ import openpyxl
 from mailbot.daemon import build_daemon
 from mailbot.rules_loader import load_rules
 from mailbot.settings import Settings
-from tests.builders import reports
+from tests.builders import pdfs
 from tests.builders.campaign import TEMPLATE, edited_rules, filled_ledger
 from tests.pipeline.conftest import on_time, submission
 
@@ -71,8 +71,8 @@ def test_new_campaign_and_mail_matched_to_its_round(tmp_path):
     daemon = build_daemon(settings, rules)
     inbox = daemon.inbox.root / "new"
     (inbox / "1.mx").write_bytes(submission({"第二季度台账.xlsx": fill(second_template(), "田坪乡", range(1, 6)),
-                                             "报告.pdf": reports.text_report()}, subject="田坪乡第二季度整改材料"))
-    (inbox / "2.mx").write_bytes(submission({"台账.xlsx": filled_ledger(), "报告.pdf": reports.text_report()},
+                                             "报告.pdf": pdfs.text_report()}, subject="田坪乡第二季度整改材料"))
+    (inbox / "2.mx").write_bytes(submission({"台账.xlsx": filled_ledger(), "报告.pdf": pdfs.text_report()},
                                             received=on_time(1)))
     outcomes = daemon.run_once()
     assert [o.verdict for o in outcomes] == ["已受理", "已受理"]
@@ -109,8 +109,8 @@ def test_each_campaign_takes_its_own_file_types(tmp_path):
     daemon = build_daemon(settings, load_rules(rules_dir))
     inbox = daemon.inbox.root / "new"
     (inbox / "1.mx").write_bytes(submission({"第二季度台账.csv": as_csv(fill(second_template(), "田坪乡", range(1, 6))),
-                                             "报告.pdf": reports.text_report()}, subject="田坪乡第二季度整改材料"))
-    (inbox / "2.mx").write_bytes(submission({"台账.csv": as_csv(filled_ledger()), "报告.pdf": reports.text_report()},
+                                             "报告.pdf": pdfs.text_report()}, subject="田坪乡第二季度整改材料"))
+    (inbox / "2.mx").write_bytes(submission({"台账.csv": as_csv(filled_ledger()), "报告.pdf": pdfs.text_report()},
                                             received=on_time(1)))
     first, second = daemon.run_once()
     daemon.close()

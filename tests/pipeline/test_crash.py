@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlmodel import Session, create_engine, select
 
 from mailbot.models import MessageRecord, OutboxRecord, VerdictRecord
-from tests.builders import reports
+from tests.builders import pdfs
 from tests.builders.campaign import RULES, Filling, filled_ledger
 from tests.pipeline.conftest import on_time, submission
 
@@ -27,7 +27,7 @@ def fill_inbox(inbox: Path) -> int:
         (inbox / sub).mkdir(parents=True, exist_ok=True)
     for i, unit in enumerate(UNITS):
         files = {f"{unit}台账.xlsx": filled_ledger(Filling(unit=unit, status={12: "" if i % 3 == 0 else "完成整改"})),
-                 f"{unit}报告.pdf": reports.text_report(unit=unit)}
+                 f"{unit}报告.pdf": pdfs.text_report(unit=unit)}
         raw = submission(files, sender=f"unit{i}@163.com", subject=f"{unit}整改材料", received=on_time(i))
         (inbox / "new" / f"{1700000000 + i}.M{i}.mx").write_bytes(raw)
     return len(UNITS)

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.builders import reports
+from tests.builders import pdfs
 from tests.builders.campaign import RULES, filled_ledger
 from tests.pipeline.conftest import submission
 from tests.servers import wait_for
@@ -22,7 +22,7 @@ def test_daemon_answers_new_mail_and_stops_on_sigterm(tmp_path):
     daemon = subprocess.Popen([MAILBOT, "--rules", str(RULES), "run"], env=env, stderr=subprocess.PIPE, text=True)
     try:
         assert wait_for(lambda: (inbox / "new").is_dir(), 20)
-        raw = submission({"台账.xlsx": filled_ledger(), "报告.pdf": reports.text_report()})
+        raw = submission({"台账.xlsx": filled_ledger(), "报告.pdf": pdfs.text_report()})
         (inbox / "tmp" / "1.mx").write_bytes(raw)
         os.replace(inbox / "tmp" / "1.mx", inbox / "new" / "1.mx")
         assert wait_for(lambda: outbox.is_dir() and any(outbox.iterdir()), 15), "no reply within 15 s"
@@ -39,7 +39,7 @@ def test_json_logs_one_line_per_mail_with_receipt_and_verdict(tmp_path):
 
     var = tmp_path / "var"
     (var / "mail" / "inbox" / "new").mkdir(parents=True)
-    raw = submission({"台账.xlsx": filled_ledger(), "报告.pdf": reports.text_report()})
+    raw = submission({"台账.xlsx": filled_ledger(), "报告.pdf": pdfs.text_report()})
     (var / "mail" / "inbox" / "new" / "1.mx").write_bytes(raw)
     env = {**os.environ, "MAILBOT_VAR_DIR": str(var), "MAILBOT_LOG_FORMAT": "json"}
     result = subprocess.run([MAILBOT, "--rules", str(RULES), "run", "--once"], env=env, capture_output=True,

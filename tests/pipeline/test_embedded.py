@@ -7,12 +7,12 @@ from sqlmodel import select
 
 from mailbot.models import AttachmentRecord, FlagRecord, LedgerRowRecord, MessageRecord, VerdictRecord
 from mailbot.rules_loader import load_rules
-from tests.builders import hostile, mails, reports
+from tests.builders import hostile, mails, pdfs
 from tests.builders.campaign import RULES, Filling, edited_rules, filled_ledger, registered
 from tests.pipeline.conftest import on_time, submission
 
 LEDGER = filled_ledger()
-REPORT = reports.text_report()
+REPORT = pdfs.text_report()
 
 
 def rows(office, model):
@@ -118,7 +118,7 @@ def test_an_extension_moves_that_units_deadline_only(office, tmp_path):
     office.daemon.rt.rules = load_rules(edited_rules(tmp_path, campaign=(("\n[extensions]\n", extension),)))
     shanghai = timezone(timedelta(hours=8))
     office.deliver(submission({"台账.xlsx": LEDGER, "报告.pdf": REPORT}, received=datetime(2021, 11, 29, 9, 0, tzinfo=shanghai)))
-    office.deliver(submission({"台账.xlsx": filled_ledger(Filling(unit="兴隆镇")), "报告.pdf": reports.text_report(unit="兴隆镇")},
+    office.deliver(submission({"台账.xlsx": filled_ledger(Filling(unit="兴隆镇")), "报告.pdf": pdfs.text_report(unit="兴隆镇")},
                               sender="xinglong@163.com", subject="兴隆镇整改材料",
                               received=datetime(2021, 11, 26, 9, 0, tzinfo=shanghai)))
     office.deliver(submission({"台账.xlsx": LEDGER, "报告.pdf": REPORT}, received=datetime(2021, 12, 1, 0, 0, tzinfo=shanghai)))

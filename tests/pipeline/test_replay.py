@@ -7,7 +7,7 @@ import sys
 from email import policy
 from pathlib import Path
 
-from tests.builders import reports
+from tests.builders import pdfs
 from tests.builders.campaign import RULES, Filling, edited_rules, filled_ledger
 from tests.pipeline.conftest import on_time, submission
 
@@ -20,9 +20,9 @@ def test_replay_after_making_a_warning_an_error(tmp_path):
     inbox = var / "mail" / "inbox" / "new"
     inbox.mkdir(parents=True)
     (inbox / "1.mx").write_bytes(submission({"台账.xlsx": filled_ledger(Filling(problem={10: "改写过的问题"})),
-                                             "报告.pdf": reports.text_report()}))
+                                             "报告.pdf": pdfs.text_report()}))
     (inbox / "2.mx").write_bytes(submission({"台账.xlsx": filled_ledger(Filling(unit="兴隆镇")),
-                                             "报告.pdf": reports.text_report(unit="兴隆镇")},
+                                             "报告.pdf": pdfs.text_report(unit="兴隆镇")},
                                             sender="xl@163.com", subject="兴隆镇材料", received=on_time(1)))
     env = {**os.environ, "MAILBOT_VAR_DIR": str(var)}
 
@@ -59,7 +59,7 @@ def test_manual_override_is_recorded_with_who_and_why_and_told_to_the_unit(tmp_p
     inbox.mkdir(parents=True)
     (inbox / "1.mx").write_bytes(submission({"台账.xlsx": filled_ledger()}, message_id="<m1@126.com>"))  # no report: 需补正
     (inbox / "2.mx").write_bytes(submission({"台账.xlsx": filled_ledger(Filling(unit="兴隆镇")),
-                                             "报告.pdf": reports.text_report(unit="兴隆镇")},
+                                             "报告.pdf": pdfs.text_report(unit="兴隆镇")},
                                             sender="xl@163.com", subject="兴隆镇材料", received=on_time(1)))
     env = {**os.environ, "MAILBOT_VAR_DIR": str(var)}
     outbox = var / "mail" / "outbox" / "new"

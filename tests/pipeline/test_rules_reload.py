@@ -6,7 +6,7 @@ from email import policy
 from mailbot.daemon import build_daemon
 from mailbot.rules_loader import load_rules
 from mailbot.settings import Settings
-from tests.builders import reports
+from tests.builders import pdfs
 from tests.builders.campaign import CAMPAIGN_ID, Filling, edited_rules, filled_ledger
 from tests.pipeline.conftest import submission
 
@@ -26,7 +26,7 @@ def test_reload_and_refusal(tmp_path):
     assert daemon.reload_rules() and daemon.rt.rules.version != first
     inbox = daemon.inbox.root / "new"
     (inbox / "1.mx").write_bytes(submission({"台账.xlsx": filled_ledger(Filling(problem={10: "改写"})),
-                                             "报告.pdf": reports.text_report()}))
+                                             "报告.pdf": pdfs.text_report()}))
     [outcome] = daemon.run_once()
     assert outcome.verdict == "需补正"
     good = daemon.rt.rules.version

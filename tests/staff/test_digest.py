@@ -13,7 +13,7 @@ from mailbot.daemon import build_daemon
 from mailbot.rules_loader import load_rules
 from mailbot.settings import Settings
 from mailbot.staff import preview_digest, reminders_due, send_reminders
-from tests.builders import mails, reports
+from tests.builders import mails, pdfs
 from tests.builders.campaign import Filling, edited_rules, filled_ledger, registered
 from tests.pipeline.conftest import submission
 from tests.servers import PASSWORD
@@ -39,7 +39,7 @@ def campaign_state(tmp_path, rules, smtp, monkeypatch):
     settings = Settings(var_dir=tmp_path / "var", outbox=smtp.settings())
     daemon = build_daemon(settings, rules)
     injected = filled_ledger(Filling(measure={12: '=HYPERLINK("http://evil.test","点我")'}))
-    put(daemon, submission({"台账.xlsx": injected, "报告.pdf": reports.text_report()},
+    put(daemon, submission({"台账.xlsx": injected, "报告.pdf": pdfs.text_report()},
                            received=datetime(2021, 11, 23, 9, 0, tzinfo=CST)), "1.mx")
     put(daemon, submission({"台账.xlsx": filled_ledger(Filling(unit="兴隆镇", status={12: ""}))},
                            sender="xinglong@163.com", subject="兴隆镇台账", received=datetime(2021, 11, 24, 9, 0, tzinfo=CST)),
@@ -49,7 +49,7 @@ def campaign_state(tmp_path, rules, smtp, monkeypatch):
     daemon.run_once()
     smtp.refuse_with = "550 5.1.1 mailbox unavailable"
     put(daemon, submission({"台账.xlsx": filled_ledger(Filling(unit="平峰镇")),
-                            "报告.pdf": reports.text_report(unit="平峰镇")},
+                            "报告.pdf": pdfs.text_report(unit="平峰镇")},
                            sender="pingfeng@163.com", subject="平峰镇整改材料",
                            received=datetime(2021, 11, 26, 9, 0, tzinfo=CST)), "4.mx")
     daemon.run_once()
