@@ -16,6 +16,18 @@ class Sheet:
     hidden: bool = False
     cells: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col), 1-based → text
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # min_row, min_col, max_row, max_col
+    # The first cell with data beyond the row/column limits, left out of ``cells``. A sheet
+    # with one is refused only if it is the one holding the ledger (see parsers.ledger).
+    overflow: tuple[int, int] | None = None
+
+    def put(self, row: int, col: int, text: str, max_rows: int, max_cols: int) -> bool:
+        """Keep a non-empty cell inside the limits; False (and ``overflow`` set) beyond them."""
+        if row > max_rows or col > max_cols:
+            if self.overflow is None:
+                self.overflow = (row, col)
+            return False
+        self.cells[(row, col)] = text
+        return True
 
     def get(self, row: int, col: int) -> str:
         return self.cells.get((row, col), "")

@@ -79,7 +79,11 @@ def read_ledger(data: bytes, kind: FileKind, limits: Limits = Limits()) -> Ledge
 
 
 def find_ledger(sheets: list[Sheet]) -> Ledger:
-    """The ledger on the sheet whose header matches best; ties: visible first, then first."""
+    """The ledger on the sheet whose header matches best; ties: visible first, then first.
+
+    A sheet with data beyond the row/column limits is refused only when it is that sheet:
+    a huge data or pivot sheet beside the ledger does not cost the unit its submission.
+    """
     best: tuple[tuple[int, int, int], _Index, int, dict[str, int]] | None = None
     for order, sheet in enumerate(sheets):
         index = _index(sheet)
@@ -92,6 +96,11 @@ def find_ledger(sheets: list[Sheet]) -> Ledger:
     if best is None:
         raise ParseError(ParseErrorKind.NO_TABLE, "no sheet has a ledger header row")
     _, index, header_row, columns = best
+    if index.sheet.overflow:
+        row, col = index.sheet.overflow
+        cell = f"{column_letter(col)}{row}"
+        raise ParseError(ParseErrorKind.OVERFLOW, f"sheet {index.sheet.name!r} has data in {cell}",
+                         sheet=index.sheet.name, cell=cell)
     return _ledger(index, header_row, columns, tuple(s.name for s in sheets))
 
 

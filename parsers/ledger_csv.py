@@ -68,13 +68,11 @@ def _split(text: str, delimiter: str, limits: Limits) -> Sheet:
     sheet = Sheet(name=SHEET_NAME)
     try:
         for row, record in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
+            if sheet.overflow and row > limits.max_sheet_rows:
+                break  # the one sheet is refused (parsers.ledger): the rest need not be split
             for col, value in enumerate(record, start=1):
-                value = value.strip()
-                if not value:
-                    continue
-                if row > limits.max_sheet_rows or col > limits.max_sheet_columns:
-                    raise ParseError(ParseErrorKind.TOO_LARGE, f"CSV has data in row {row}, column {col}")
-                sheet.cells[(row, col)] = value
+                if value := value.strip():
+                    sheet.put(row, col, value, limits.max_sheet_rows, limits.max_sheet_columns)
     except csv.Error as exc:
         raise ParseError(ParseErrorKind.UNREADABLE, f"csv.Error: {exc}") from exc
     return sheet

@@ -78,13 +78,11 @@ def _sheet(book, index: int, limits: Limits) -> Sheet:
     xs = book.sheet_by_index(index)
     sheet = Sheet(name=xs.name, hidden=bool(getattr(xs, "visibility", 0)))
     for row in range(xs.nrows):
+        if sheet.overflow and row >= limits.max_sheet_rows:
+            break  # refused or ignored as a whole (parsers.ledger): the rest need not be read
         for col in range(xs.row_len(row)):  # ragged rows: only the cells the file has
-            text = _text(book, xs.cell(row, col))
-            if not text:
-                continue
-            if row >= limits.max_sheet_rows or col >= limits.max_sheet_columns:
-                raise ParseError(ParseErrorKind.TOO_LARGE, f"sheet {xs.name!r} has data in row {row + 1}")
-            sheet.cells[(row + 1, col + 1)] = text
+            if text := _text(book, xs.cell(row, col)):
+                sheet.put(row + 1, col + 1, text, limits.max_sheet_rows, limits.max_sheet_columns)
     sheet.merged = [(r0 + 1, c0 + 1, r1, c1) for r0, r1, c0, c1 in getattr(xs, "merged_cells", [])]
     book.unload_sheet(index)
     return sheet

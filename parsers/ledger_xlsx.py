@@ -169,10 +169,7 @@ def _sheet(ws, limits: Limits) -> Sheet:
     # max_row x max_column rectangle, which one styled cell in row 1048576 makes enormous.
     for (row, col), cell in ws._cells.items():
         text = cell_text(cell)
-        if not text:
-            continue  # styled empty cells (borders drawn to row 10000) do not make a sheet large
-        if row > limits.max_sheet_rows or col > limits.max_sheet_columns:
-            raise ParseError(ParseErrorKind.TOO_LARGE, f"sheet {ws.title!r} has data in row {row}, column {col}")
-        sheet.cells[(row, col)] = text
+        if text:  # styled empty cells (borders drawn to row 10000) do not make a sheet large
+            sheet.put(row, col, text, limits.max_sheet_rows, limits.max_sheet_columns)
     sheet.merged = [(r.min_row, r.min_col, r.max_row, r.max_col) for r in ws.merged_cells.ranges]
     return sheet

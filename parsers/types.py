@@ -34,19 +34,23 @@ class ParseErrorKind(str, Enum):
     TIMEOUT = "timeout"
     OUT_OF_MEMORY = "out_of_memory"
     NO_TABLE = "no_table"  # a spreadsheet without a recognisable ledger header
+    OVERFLOW = "overflow"  # the ledger's sheet has data beyond the row/column limits
     UNREADABLE = "unreadable"  # anything else the reader choked on
 
 
 class ParseError(Exception):
-    """The one exception parsers raise for bad input. ``detail`` is for logs, in English."""
+    """The one exception parsers raise for bad input. ``detail`` is for logs, in English;
+    ``sheet`` and ``cell`` say where in a workbook, when one place is to blame."""
 
-    def __init__(self, kind: ParseErrorKind, detail: str = "") -> None:
+    def __init__(self, kind: ParseErrorKind, detail: str = "", sheet: str = "", cell: str = "") -> None:
         super().__init__(f"{kind.value}: {detail}" if detail else kind.value)
         self.kind = kind
         self.detail = detail
+        self.sheet = sheet
+        self.cell = cell
 
     def __reduce__(self):  # picklable across the sandbox's process boundary
-        return (ParseError, (self.kind, self.detail))
+        return (ParseError, (self.kind, self.detail, self.sheet, self.cell))
 
 
 @dataclass(frozen=True)

@@ -98,12 +98,12 @@ def file_findings(ctx: CheckContext, files, issues: FileIssues):
     for f in files:
         if f.error is None:
             continue
-        place = Place(file=f.name)
+        place = Place(file=f.name, sheet=f.error.sheet, cell=f.error.cell)
         specific = (issues.by_kind or {}).get(f.error.kind)
         if f.error.kind.value == "encrypted":
             yield ctx.finding(issues.encrypted, place, name=f.name)
         elif specific is not None:
-            yield ctx.finding(specific, place, name=f.name)
+            yield ctx.finding(specific, place, name=f.name, sheet=f.error.sheet, cell=f.error.cell)
         else:
             why = issues.reasons.get(f.error.kind, "文件已损坏或格式无法识别")
             yield ctx.finding(issues.unreadable, place, name=f.name, why=why)

@@ -33,19 +33,25 @@ NOT_TEMPLATE = Issue(
     "《{name}》中找不到台账表头（序号、反馈问题、整改措施、整改完成情况等），不是本次通知所附的台账。",
     "请使用通知所附的台账模板填写，不要删除或改动表头。",
 )
-ISSUES = (MISSING, MULTIPLE, ENCRYPTED, UNREADABLE, NOT_TEMPLATE)
+OVERFLOW = Issue(
+    "ledger.overflow", "台账超出读取范围",
+    "台账《{name}》的“{sheet}”工作表在 {cell} 单元格仍有内容，超出了每张工作表可读取的行数或列数。",
+    "请删除台账下方或右侧与台账无关的内容（其他数据可另存为单独的文件）后重新发送。",
+)
+ISSUES = (MISSING, MULTIPLE, ENCRYPTED, UNREADABLE, NOT_TEMPLATE, OVERFLOW)
 
 REASONS = {
     ParseErrorKind.TRUNCATED: "文件不完整或已损坏",
     ParseErrorKind.WRONG_TYPE: "文件内容与表格格式不符",
-    ParseErrorKind.TOO_LARGE: "表格行列数或体积超出限制",
+    ParseErrorKind.TOO_LARGE: "文件内部的组成部分过多",
     ParseErrorKind.BOMB: "解压后的体积异常巨大，疑似恶意文件",
     ParseErrorKind.TIMEOUT: "读取超时",
     ParseErrorKind.OUT_OF_MEMORY: "文件过于庞大，无法读取",
 }
 
 
-FILES = FileIssues(MISSING, MULTIPLE, ENCRYPTED, UNREADABLE, REASONS, {ParseErrorKind.NO_TABLE: NOT_TEMPLATE})
+FILES = FileIssues(MISSING, MULTIPLE, ENCRYPTED, UNREADABLE, REASONS,
+                   {ParseErrorKind.NO_TABLE: NOT_TEMPLATE, ParseErrorKind.OVERFLOW: OVERFLOW})
 
 
 def check(ctx: CheckContext) -> Iterator[Finding | None]:

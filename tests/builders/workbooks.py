@@ -141,12 +141,14 @@ def grid_xlsx(sheets: dict[str, list[list[object]]], *, merges: dict[str, tuple[
 
 
 def xls(spec: LedgerSpec, *, hidden_first_sheet: bool = False, merge_level1: tuple[int, int] | None = None,
-        extra: dict[tuple[int, int], object] | None = None, styled_blanks_to: int = 0) -> bytes:
+        extra: dict[tuple[int, int], object] | None = None, styled_blanks_to: int = 0,
+        data_sheet_rows: int = 0) -> bytes:
     """A real BIFF8 .xls written by xlwt.
 
     ``hidden_first_sheet``: a hidden list sheet before the ledger; ``merge_level1``: 0-based first and
     last sheet rows of a merged 一级指标; ``extra``: (row, col) 0-based → value (a date, a bool, an
-    ``xlwt.Formula``); ``styled_blanks_to``: formatted blank cells down to that 0-based row.
+    ``xlwt.Formula``); ``styled_blanks_to``: formatted blank cells down to that 0-based row;
+    ``data_sheet_rows``: a sheet of that many rows of raw data after the ledger.
     """
     book = xlwt.Workbook(encoding="utf-8")
     if hidden_first_sheet:
@@ -176,6 +178,10 @@ def xls(spec: LedgerSpec, *, hidden_first_sheet: bool = False, merge_level1: tup
     border = xlwt.easyxf("borders: top thin, bottom thin")
     for r in range(len(grid), styled_blanks_to + 1):
         ws.write(r, 0, None, border)
+    if data_sheet_rows:
+        data = book.add_sheet("原始数据")
+        for r in range(data_sheet_rows):
+            data.write(r, 0, f"记录{r + 1}")
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
@@ -205,6 +211,15 @@ def _saved(wb: openpyxl.Workbook) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def add_sheet(data: bytes, name: str, cells: dict[tuple[int, int], object]) -> bytes:
+    """The workbook with one more sheet holding ``cells`` ((row, col), 1-based → value)."""
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    ws = book.create_sheet(name)
+    for (row, col), value in cells.items():
+        ws.cell(row=row, column=col, value=value)
+    return _saved(book)
 
 
 def rewrite_part(data: bytes, part: str, edit) -> bytes:
@@ -245,11 +260,11 @@ def whole_column_merge(data: bytes, column: str = "H") -> bytes:
     return rewrite_part(data, "xl/worksheets/sheet1.xml", edit)
 
 
-def cell_in_last_row(data: bytes, value: str | None = None) -> bytes:
-    """A cell in row 1,048,576: styled and empty (harmless) or holding ``value``."""
+def cell_in_last_row(data: bytes, value: str | None = None, sheet: int = 1) -> bytes:
+    """A cell in row 1,048,576 of the ``sheet``-th sheet: styled and empty (harmless) or holding ``value``."""
     cell = (f'<c r="A1048576" t="inlineStr"><is><t>{value}</t></is></c>' if value is not None
             else '<c r="A1048576" s="0"/>')
-    return rewrite_part(data, "xl/worksheets/sheet1.xml",
+    return rewrite_part(data, f"xl/worksheets/sheet{sheet}.xml",
                         lambda text: text.replace("</sheetData>", f'<row r="1048576">{cell}</row></sheetData>'))
 
 

@@ -139,6 +139,18 @@ def test_damaged_ledger(judge_files):
     assert "文件不完整或已损坏" in only(verdict, "ledger.unreadable").message
 
 
+def test_data_far_below_the_ledger_is_named_by_its_cell(judge_files):
+    verdict = judge_ledger(judge_files, data=workbooks.cell_in_last_row(filled_ledger(), "草稿"))
+    finding = only(verdict, "ledger.overflow")
+    assert finding.place.ref == "台账!A1048576" and "A1048576" in finding.message
+    assert "删除台账下方或右侧" in finding.hint
+
+
+def test_a_huge_sheet_beside_the_ledger_does_not_stop_it_being_judged(judge_files):
+    with_data = workbooks.add_sheet(filled_ledger(), "原始数据", {(60000, 1): "明细"})
+    assert judge_ledger(judge_files, data=with_data).accepted
+
+
 def test_xml_bomb_ledger_is_a_finding(judge_files):
     verdict = judge_ledger(judge_files, data=hostile.xml_bomb_xlsx(filled_ledger()))
     finding = only(verdict, "ledger.unreadable")

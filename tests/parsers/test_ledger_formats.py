@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import pickle
 import time
 import zipfile
 
@@ -81,7 +82,7 @@ def test_xlsx_styled_empty_rows_do_not_count_against_the_row_limit():
 def test_xlsx_a_cell_in_the_last_row():
     styled = wb.cell_in_last_row(wb.xlsx(SPEC))
     assert sorted(read_ledger(styled, FileKind.XLSX).rows) == [1, 2, 3]
-    assert kind_of_error(wb.cell_in_last_row(wb.xlsx(SPEC), "x"), FileKind.XLSX) is ParseErrorKind.TOO_LARGE
+    assert kind_of_error(wb.cell_in_last_row(wb.xlsx(SPEC), "x"), FileKind.XLSX) is ParseErrorKind.OVERFLOW
 
 
 def test_xlsx_merge_over_a_whole_column_is_ignored_quickly():
@@ -92,11 +93,31 @@ def test_xlsx_merge_over_a_whole_column_is_ignored_quickly():
     assert ledger.rows[3].text("status") == "未整改" and ledger.rows[2].text("level1") == "能力保障"
 
 
+def overflow_of(data: bytes, kind: FileKind, limits: Limits = Limits()) -> ParseError:
+    with pytest.raises(ParseError) as info:
+        read_ledger(data, kind, limits)
+    assert info.value.kind is ParseErrorKind.OVERFLOW
+    return info.value
+
+
+def test_xlsx_a_huge_data_sheet_beside_the_ledger_is_left_out():
+    data = wb.cell_in_last_row(wb.xlsx(SPEC, extra_sheets=("原始数据",)), "x", sheet=2)
+    ledger = read_ledger(data, FileKind.XLSX)
+    assert sorted(ledger.rows) == [1, 2, 3] and ledger.sheets == ("台账", "原始数据")
+
+
+def test_xlsx_data_beyond_the_limits_on_the_ledger_sheet_names_its_cell():
+    error = overflow_of(wb.cell_in_last_row(wb.xlsx(SPEC, extra_sheets=("说明",)), "x"), FileKind.XLSX)
+    assert (error.sheet, error.cell) == ("台账", "A1048576")
+    assert pickle.loads(pickle.dumps(error)).cell == "A1048576"  # it crosses the sandbox's process boundary
+
+
 def test_xlsx_too_many_columns():
     header = wb.HEADER + tuple(f"列{i}" for i in range(10))
     rows = [(1, "", "问题", "政府办", "措施", "完成整改", "") + tuple("x" * 10)]
     data = wb.xlsx(wb.LedgerSpec(header=header, rows=rows))
-    assert kind_of_error(data, FileKind.XLSX, Limits(max_sheet_columns=12)) is ParseErrorKind.TOO_LARGE
+    error = overflow_of(data, FileKind.XLSX, Limits(max_sheet_columns=12))
+    assert error.cell == "M5"  # the header row (row 5 here) is the first with a cell past column L
     assert read_ledger(data, FileKind.XLSX, Limits(max_sheet_columns=17)).rows[1].text("status") == "完成整改"
 
 
@@ -142,7 +163,12 @@ def test_xls_formatted_blank_rows_do_not_count_against_the_row_limit():
     assert sorted(read_ledger(data, FileKind.XLS, Limits(max_sheet_rows=50)).rows) == [1, 2, 3]
     rows = [(i, "", f"问题{i}", "政府办", "措施", "完成整改", "") for i in range(1, 60)]
     many = wb.xls(wb.LedgerSpec(rows=rows))
-    assert kind_of_error(many, FileKind.XLS, Limits(max_sheet_rows=50)) is ParseErrorKind.TOO_LARGE
+    assert overflow_of(many, FileKind.XLS, Limits(max_sheet_rows=50)).cell == "A51"
+
+
+def test_xls_a_long_data_sheet_beside_the_ledger_is_left_out():
+    data = wb.xls(SPEC, data_sheet_rows=80)
+    assert sorted(read_ledger(data, FileKind.XLS, Limits(max_sheet_rows=50)).rows) == [1, 2, 3]
 
 
 @pytest.mark.parametrize("data,expected", [
@@ -188,7 +214,7 @@ def test_csv_multi_line_cell_is_one_row():
 def test_csv_too_many_rows():
     rows = [(i, "", f"问题{i}", "政府办", "措施", "完成整改", "") for i in range(1, 60)]
     data = wb.csv_bytes(wb.LedgerSpec(rows=rows))
-    assert kind_of_error(data, FileKind.CSV, Limits(max_sheet_rows=50)) is ParseErrorKind.TOO_LARGE
+    assert overflow_of(data, FileKind.CSV, Limits(max_sheet_rows=50)).sheet == "CSV"
 
 
 @pytest.mark.parametrize("data", [b"\x00\x01garbage" * 100, "序号,反馈问题".encode("utf-16")])

@@ -153,7 +153,7 @@ def test_too_many_rows_is_refused():
     rows = [(i, "", f"问题{i}", "各乡镇", "措施", "完成整改", "") for i in range(1, 60)]
     with pytest.raises(ParseError) as info:
         read_ledger(wb.xlsx(wb.LedgerSpec(rows=rows)), FileKind.XLSX, Limits(max_sheet_rows=40))
-    assert info.value.kind is ParseErrorKind.TOO_LARGE
+    assert info.value.kind is ParseErrorKind.OVERFLOW
 
 
 def test_chinese_builtin_date_format_is_read_as_a_date():
