@@ -20,10 +20,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from parsers import ledger_csv, ledger_xls, ledger_xlsx
-from parsers.grid import Sheet, column_letter
+from parsers.grid import IndexedSheet, Sheet, column_letter, index_sheet
 from parsers.guard import check_zip
 from parsers.types import LEDGER_FIELDS, CellValue, FileKind, Ledger, LedgerRow, Limits, ParseError, ParseErrorKind
 
@@ -84,9 +83,9 @@ def find_ledger(sheets: list[Sheet]) -> Ledger:
     A sheet with data beyond the row/column limits is refused only when it is that sheet:
     a huge data or pivot sheet beside the ledger does not cost the unit its submission.
     """
-    best: tuple[tuple[int, int, int], _Index, int, dict[str, int]] | None = None
+    best: tuple[tuple[int, int, int], IndexedSheet, int, dict[str, int]] | None = None
     for order, sheet in enumerate(sheets):
-        index = _index(sheet)
+        index = index_sheet(sheet)
         row, columns = _header_row(index)
         if row is None:
             continue
@@ -106,7 +105,7 @@ def find_ledger(sheets: list[Sheet]) -> Ledger:
 
 def header_score(sheet: Sheet) -> int:
     """How many ledger columns the sheet's best header row names (0: no ledger header)."""
-    _, columns = _header_row(_index(sheet))
+    _, columns = _header_row(index_sheet(sheet))
     return len(columns)
 
 
@@ -131,66 +130,6 @@ def parse_seq(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-# --- the sheet, indexed -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Index:
-    """A sheet's cells by row, and every merged cell mapped to its range's top-left."""
-
-    sheet: Sheet
-    rows: dict[int, dict[int, str]]  # row → column → text, rows ascending
-    width: int  # last column holding text
-    anchors: dict[tuple[int, int], tuple[int, int]]  # covered (row, col) → top-left (row, col)
-
-    def text(self, row: int, col: int) -> str:
-        return self.rows.get(row, {}).get(col, "")
-
-    def header_text(self, row: int, col: int) -> str:
-        """The text a merged header shows in every cell it covers."""
-        anchor = self.anchors.get((row, col), (row, col))
-        return self.text(*anchor)
-
-    def data_cell(self, row: int, col: int, header_row: int) -> tuple[str, int, int]:
-        """Text and place of a data cell; a vertical merge below the header fills down its first column."""
-        text = self.text(row, col)
-        anchor = self.anchors.get((row, col))
-        if not text and anchor and anchor[1] == col and anchor[0] > header_row:
-            return self.text(*anchor), anchor[0], col
-        return text, row, col
-
-    def merged_end(self, row: int, col: int) -> int:
-        """The last column of the merged range that starts at or covers (row, col)."""
-        ends = [c1 for r0, c0, r1, c1 in self.sheet.merged if r0 <= row <= r1 and c0 <= col <= c1]
-        return max(ends, default=col)
-
-
-def _index(sheet: Sheet) -> _Index:
-    rows: dict[int, dict[int, str]] = {}
-    for (row, col), text in sorted(sheet.cells.items()):
-        if text:
-            rows.setdefault(row, {})[col] = text
-    last_row = max(rows, default=0)
-    width = max((max(cols) for cols in rows.values()), default=0)
-    # Valid merges never overlap, so they cover at most the sheet's area: a bound against files
-    # whose merged ranges are huge or stacked on each other.
-    budget = last_row * width
-    anchors: dict[tuple[int, int], tuple[int, int]] = {}
-    for r0, c0, r1, c1 in sheet.merged:
-        if not sheet.cells.get((r0, c0)):
-            continue  # an empty merged range fills nothing
-        for row in range(r0, min(r1, last_row) + 1):
-            for col in range(c0, min(c1, width) + 1):
-                if (row, col) != (r0, c0):
-                    anchors.setdefault((row, col), (r0, c0))
-            budget -= min(c1, width) - c0 + 1
-            if budget <= 0:
-                break
-        if budget <= 0:
-            break
-    return _Index(sheet, rows, width, anchors)
-
-
 # --- header row ---------------------------------------------------------------------------
 
 
@@ -205,7 +144,7 @@ def _contained_field(norm: str, taken: set[str]) -> str | None:
     return None
 
 
-def _match_row(index: _Index, row: int) -> dict[str, int]:
+def _match_row(index: IndexedSheet, row: int) -> dict[str, int]:
     """Field → column for one candidate header row: exact names win over contained ones."""
     norms = {col: normalize_header(index.header_text(row, col)) for col in range(1, index.width + 1)}
     columns: dict[str, int] = {}
@@ -221,7 +160,7 @@ def _match_row(index: _Index, row: int) -> dict[str, int]:
     return {name: columns[name] for name in LEDGER_FIELDS if name in columns}
 
 
-def _header_row(index: _Index) -> tuple[int | None, dict[str, int]]:
+def _header_row(index: IndexedSheet) -> tuple[int | None, dict[str, int]]:
     """The first row of the first 40 that names the most fields (at least 4, with 序号 or 反馈问题)."""
     best_row, best_columns = None, {}
     for row in range(1, HEADER_SCAN_ROWS + 1):
@@ -235,7 +174,7 @@ def _header_row(index: _Index) -> tuple[int | None, dict[str, int]]:
 # --- the ledger ---------------------------------------------------------------------------
 
 
-def _ledger(index: _Index, header_row: int, columns: dict[str, int], sheet_names: tuple[str, ...]) -> Ledger:
+def _ledger(index: IndexedSheet, header_row: int, columns: dict[str, int], sheet_names: tuple[str, ...]) -> Ledger:
     name = index.sheet.name
     rows: dict[int, LedgerRow] = {}
     duplicates: list[int] = []
@@ -274,7 +213,7 @@ def _ledger(index: _Index, header_row: int, columns: dict[str, int], sheet_names
     )
 
 
-def _title(index: _Index, header_row: int) -> str:
+def _title(index: IndexedSheet, header_row: int) -> str:
     """The first text above the header that is neither a block line nor an '附件1' mark."""
     for row in (r for r in index.rows if r < header_row):
         for text in index.rows[row].values():
@@ -303,7 +242,7 @@ def _labels_in(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def _block(index: _Index, rows: Iterable[int], table_width: int) -> dict[str, CellValue]:
+def _block(index: IndexedSheet, rows: Iterable[int], table_width: int) -> dict[str, CellValue]:
     """单位 / 联系人 / 联系方式: the text after the label, else the next non-empty cell to the right.
 
     A blank value points where it should be written: the cell right of the label
