@@ -31,6 +31,7 @@ EXECUTABLE_MAGIC = (
     b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe",  # Mach-O little-endian, 32 and 64 bit
     b"#!",  # scripts
 )
+ARCHIVE_MAGIC = {b"Rar!\x1a\x07": FileKind.RAR, b"7z\xbc\xaf\x27\x1c": FileKind.SEVEN_ZIP}  # RAR 4 and 5
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*")
 HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif")  # phone photos
 PDF_WINDOW = 1024  # readers accept junk before %PDF- within the first kilobyte
@@ -60,6 +61,9 @@ def detect(data: bytes, name: str = "") -> FileKind:
     # before PDF: a PE/PDF polyglot is still a program someone can run
     if data.startswith(EXECUTABLE_MAGIC):
         return FileKind.EXECUTABLE
+    for magic, kind in ARCHIVE_MAGIC.items():
+        if data.startswith(magic):
+            return kind  # before PDF too: a RAR storing a PDF uncompressed shows %PDF- early
     if b"%PDF-" in data[:PDF_WINDOW]:
         return FileKind.PDF
     if _is_image(data):
@@ -79,6 +83,8 @@ def _zip_kind(data: bytes) -> FileKind:
         return FileKind.XLSX  # .xlsb too: the ledger reader then says why it cannot read it
     if "word/document.xml" in names:
         return FileKind.DOCX
+    if "ofd.xml" in names:
+        return FileKind.OFD
     return FileKind.ZIP
 
 

@@ -14,6 +14,9 @@ class FileKind(str, Enum):
     CSV = "csv"
     PDF = "pdf"
     ZIP = "zip"
+    RAR = "rar"  # not unpacked: no well-kept pure-Python reader; refused with a hint to send ZIP
+    SEVEN_ZIP = "7z"  # likewise
+    OFD = "ofd"  # GB/T 33190 fixed-layout document (a zip with OFD.xml): the report must be PDF
     DOCX = "docx"
     DOC = "doc"
     OFFICE_ENCRYPTED = "office_encrypted"  # OLE container holding an EncryptedPackage

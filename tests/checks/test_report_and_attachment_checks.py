@@ -4,7 +4,7 @@ import pytest
 
 from mailbot.findings import Severity, VerdictTag
 from mailbot.rules_loader import load_rules
-from tests.builders import hostile, pdfs
+from tests.builders import hostile, other_formats, pdfs
 from tests.builders.campaign import Filling, edited_rules, filled_ledger
 from tests.checks.helpers import codes, errors, only
 
@@ -78,6 +78,24 @@ def test_word_report_asks_for_pdf(judge_files):
 def test_photo_of_report_asks_for_one_pdf(judge_files):
     verdict = judge_report(judge_files, hostile.jpeg(), name="报告.jpg")
     assert "合并为一个 PDF" in only(verdict, "attachment.unsupported").hint
+
+
+@pytest.mark.parametrize("name,make,label", [
+    ("材料.rar", lambda: other_formats.rar({"台账.xlsx": LEDGER, "报告.pdf": pdfs.text_report()}), "RAR 压缩包"),
+    ("材料.7z", lambda: other_formats.seven_zip("报告.pdf", pdfs.text_report()), "7z 压缩包"),
+])
+def test_rar_and_7z_ask_for_plain_files_or_zip(judge_files, name, make, label):
+    verdict = judge_files({name: make()})
+    finding = only(verdict, "attachment.unsupported")
+    assert finding.place.file == name and label in finding.message
+    assert "ZIP" in finding.hint and "无需压缩" in finding.hint
+    assert errors(verdict) == {"attachment.unsupported", "ledger.missing", "report.missing"}
+
+
+def test_ofd_report_asks_for_pdf(judge_files):
+    verdict = judge_report(judge_files, other_formats.ofd(), name="整改报告.ofd")
+    finding = only(verdict, "attachment.unsupported")
+    assert "OFD 版式文件" in finding.message and "导出为 PDF" in finding.hint
 
 
 def test_zip_bomb_attachment(judge_files):

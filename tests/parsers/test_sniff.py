@@ -7,7 +7,7 @@ import pytest
 
 from parsers.sniff import detect, make_attachment, sha256
 from parsers.types import FileKind
-from tests.builders import hostile, pdfs, workbooks
+from tests.builders import hostile, other_formats, pdfs, workbooks
 
 SPEC = workbooks.LedgerSpec()
 
@@ -35,6 +35,10 @@ SPEC = workbooks.LedgerSpec()
     ("报告.pdf", lambda: b"RIFF\x10\x00\x00\x00WEBPVP8 ", FileKind.IMAGE),
     ("报告.pdf", lambda: b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00", FileKind.IMAGE),  # phone photo
     ("材料.zip", lambda: hostile.nested_zip(1), FileKind.ZIP),
+    ("材料.zip", lambda: other_formats.rar({"报告.pdf": pdfs.text_report()}), FileKind.RAR),  # stored PDF inside
+    ("材料.rar", lambda: b"Rar!\x1a\x07\x00" + bytes(20), FileKind.RAR),  # RAR 4 signature
+    ("报告.pdf", lambda: other_formats.seven_zip("报告.pdf", pdfs.text_report()), FileKind.SEVEN_ZIP),
+    ("报告.ofd", other_formats.ofd, FileKind.OFD),
     ("说明.txt", lambda: "请查收附件。".encode("gb18030"), FileKind.TEXT),
     ("说明.txt", lambda: "BMI 一栏请填写数字。\n谢谢。".encode(), FileKind.TEXT),  # "BM" is not a bitmap
     ("说明.txt", lambda: "您好，附件为台账, 报告, 请查收。".encode(), FileKind.TEXT),  # one line, two commas
