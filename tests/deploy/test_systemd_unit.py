@@ -2,11 +2,14 @@
 
 A misspelt hardening key is only a warning in the journal on the server, and the
 service then runs without it; ``systemd-analyze verify`` reports it here instead.
+The protections that could stop mailbot itself (no writable code, no new
+privileges, the umask) are applied to a real ``mailbot run`` with prctl.
 """
 
 from __future__ import annotations
 
 import configparser
+import os
 import shutil
 import subprocess
 import sys
@@ -69,3 +72,52 @@ def test_the_credentials_are_the_files_the_settings_name():
     guide = (REPO / "deploy" / "README.md").read_text(encoding="utf-8")
     for name in names:
         assert f'password_file = "/run/credentials/mailbot.service/{name}"' in guide
+
+
+# The unit's process-wide protections that Linux offers without systemd, applied before mailbot
+# starts; its workers inherit them. MemoryDenyWriteExecute is the one that can break a Python
+# service (libffi closures, ctypes callbacks, anything that JITs); systemd >= 256 implements it
+# with this same prctl, older ones with an equivalent seccomp filter.
+PROTECT = """
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+PR_SET_NO_NEW_PRIVS, PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN = 38, 65, 1
+if libc.prctl(PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN, 0, 0, 0) != 0:
+    sys.exit(77)  # a kernel before 6.3
+libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+os.umask(int(sys.argv.pop(1), 8))
+"""
+MAILBOT = PROTECT + "from mailbot.cli import main; sys.argv[0] = 'mailbot'; main()"
+WRITABLE_CODE = PROTECT + "import mmap; mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)"
+
+
+def test_mailbot_works_under_the_units_memory_and_privilege_protection(tmp_path):
+    from email import message_from_bytes, policy
+
+    from tests.builders.demo import sample_mails
+
+    service = service_section()
+    assert service["MemoryDenyWriteExecute"] == "yes" and service["NoNewPrivileges"] == "yes"
+    var = tmp_path / "var"
+    inbox = var / "mail" / "inbox"
+    for sub in ("tmp", "new", "cur"):
+        (inbox / sub).mkdir(parents=True)
+    mails = sample_mails()  # a scanned report (rendered by pdfium through ctypes), .xls, a zip, an exe
+    for number, (_, raw) in enumerate(mails):
+        (inbox / "new" / f"{1637715600 + number}.unit{number}.mx").write_bytes(raw)
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("MAILBOT_")}, "MAILBOT_VAR_DIR": str(var)}
+    probe = subprocess.run([sys.executable, "-c", WRITABLE_CODE, service["UMask"]], capture_output=True, text=True)
+    if probe.returncode == 77:
+        pytest.skip("this kernel has no PR_SET_MDWE (Linux < 6.3)")
+    assert "PermissionError" in probe.stderr  # the protection is really on: writable code is refused
+
+    ran = subprocess.run([sys.executable, "-c", MAILBOT, service["UMask"], "run", "--once"],
+                         cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert ran.returncode == 0, ran.stderr[-3000:]
+
+    replies = [message_from_bytes(p.read_bytes(), policy=policy.default)
+               for p in sorted((var / "mail" / "outbox" / "new").iterdir())]
+    assert len(replies) == len(mails) - 1  # all answered but the auto-reply
+    scanned = [r for r in replies if "兴隆镇" in r.get_body(("plain",)).get_content()]
+    assert scanned and str(scanned[0]["Subject"]).startswith("【已受理】")  # its scan was rendered and read
+    assert not any("无法打开" in r.get_body(("plain",)).get_content() for r in replies)  # no parser died
