@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import configparser
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -91,21 +92,31 @@ MAILBOT = PROTECT + "from mailbot.cli import main; sys.argv[0] = 'mailbot'; main
 WRITABLE_CODE = PROTECT + "import mmap; mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)"
 
 
-def test_mailbot_works_under_the_units_memory_and_privilege_protection(tmp_path):
-    from email import message_from_bytes, policy
+def state_with_sample_mail(tmp_path: Path) -> tuple[Path, dict[str, str], int]:
+    """A state folder whose Maildir inbox holds the sample mail: (folder, environment, number of mails).
 
+    The sample has a scanned report (rendered by pdfium through ctypes), an .xls, a zip and an exe.
+    """
     from tests.builders.demo import sample_mails
 
-    service = service_section()
-    assert service["MemoryDenyWriteExecute"] == "yes" and service["NoNewPrivileges"] == "yes"
     var = tmp_path / "var"
     inbox = var / "mail" / "inbox"
     for sub in ("tmp", "new", "cur"):
         (inbox / sub).mkdir(parents=True)
-    mails = sample_mails()  # a scanned report (rendered by pdfium through ctypes), .xls, a zip, an exe
+    mails = sample_mails()
     for number, (_, raw) in enumerate(mails):
         (inbox / "new" / f"{1637715600 + number}.unit{number}.mx").write_bytes(raw)
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("MAILBOT_")}, "MAILBOT_VAR_DIR": str(var)}
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("MAILBOT_")}, "MAILBOT_VAR_DIR": str(var),
+           "PYTHONDONTWRITEBYTECODE": "1"}  # as an installed venv under ProtectSystem=strict: no .pyc written
+    return var, env, len(mails)
+
+
+def test_mailbot_works_under_the_units_memory_and_privilege_protection(tmp_path):
+    from email import message_from_bytes, policy
+
+    service = service_section()
+    assert service["MemoryDenyWriteExecute"] == "yes" and service["NoNewPrivileges"] == "yes"
+    var, env, count = state_with_sample_mail(tmp_path)
     probe = subprocess.run([sys.executable, "-c", WRITABLE_CODE, service["UMask"]], capture_output=True, text=True)
     if probe.returncode == 77:
         pytest.skip("this kernel has no PR_SET_MDWE (Linux < 6.3)")
@@ -117,7 +128,50 @@ def test_mailbot_works_under_the_units_memory_and_privilege_protection(tmp_path)
 
     replies = [message_from_bytes(p.read_bytes(), policy=policy.default)
                for p in sorted((var / "mail" / "outbox" / "new").iterdir())]
-    assert len(replies) == len(mails) - 1  # all answered but the auto-reply
+    assert len(replies) == count - 1  # all answered but the auto-reply
     scanned = [r for r in replies if "兴隆镇" in r.get_body(("plain",)).get_content()]
     assert scanned and str(scanned[0]["Subject"]).startswith("【已受理】")  # its scan was rendered and read
     assert not any("无法打开" in r.get_body(("plain",)).get_content() for r in replies)  # no parser died
+
+
+# A write call, its directory descriptor as strace -y shows it (8</tmp/x>, AT_FDCWD</srv>), and the path.
+_WRITE_CALL = re.compile(r'^\d+\s+(?P<call>openat|open|creat|mkdirat|mkdir|renameat2|renameat|rename|unlinkat|unlink|'
+                         r'linkat|link|symlinkat|symlink|rmdir)\((?:(?:AT_FDCWD|\d+)(?:<(?P<dir>[^>]*)>)?, )?"(?P<path>[^"]*)"'
+                         r'(?P<rest>.*)$')
+
+
+def written_paths(trace: str) -> set[str]:
+    """Every path a traced process created, opened for writing, renamed, linked or removed (tried or done).
+
+    A relative path is made absolute with the directory strace -y shows for its dirfd; without one
+    (mkdir("x")) it stays relative and so counts as outside: unknown is not allowed.
+    """
+    paths = set()
+    for line in trace.splitlines():
+        match = _WRITE_CALL.match(line)
+        if not match:
+            continue
+        if match["call"] in ("openat", "open") and not re.search(r"O_WRONLY|O_RDWR|O_CREAT|O_TRUNC", match["rest"]):
+            continue
+        path = match["path"]
+        paths.add(path if path.startswith("/") or not match["dir"] else f"{match['dir']}/{path}")
+        paths.update(re.findall(r'"(/[^"]*)"', match["rest"]))  # the target of rename / link
+    return paths
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace (Debian strace)")
+def test_mailbot_writes_only_where_the_unit_lets_it(tmp_path):
+    """ProtectSystem=strict makes everything read-only but ReadWritePaths and the private /tmp."""
+    var, env, count = state_with_sample_mail(tmp_path)
+    trace = tmp_path / "trace"
+    ran = subprocess.run(["strace", "-f", "-qq", "-y", "-e", "trace=%file", "-o", str(trace),
+                          sys.executable, "-c", "from mailbot.cli import main; main()", "run", "--once"],
+                         cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    assert len(list((var / "mail" / "outbox" / "new").iterdir())) == count - 1
+
+    allowed = (str(var), "/tmp/", "/dev/null", "/dev/shm/")  # StateDirectory, PrivateTmp, PrivateDevices' /dev
+    written = written_paths(trace.read_text(encoding="utf-8", errors="replace"))
+    assert any(p.startswith(str(var / "archive")) for p in written)  # the trace does see mailbot's writes
+    outside = sorted(p for p in written if not p.startswith(allowed))
+    assert outside == []
