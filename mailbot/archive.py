@@ -13,6 +13,16 @@ import tempfile
 from pathlib import Path
 
 
+class ArchiveMissing(Exception):
+    """A file the database records is not in the archive: restored without it, or its disk is not mounted."""
+
+    def __init__(self, sha256: str, path: Path) -> None:
+        super().__init__(f"原始存档中缺少 {path}（数据库中有记录）：恢复备份时请一并恢复存档目录，"
+                         f"或检查存档所在的磁盘是否已挂载")
+        self.sha256 = sha256
+        self.path = path
+
+
 class Archive:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
@@ -39,4 +49,8 @@ class Archive:
         return sha
 
     def get(self, sha256: str) -> bytes:
-        return self.path(sha256).read_bytes()
+        """The stored bytes; ArchiveMissing when they are not there (never a bare FileNotFoundError)."""
+        try:
+            return self.path(sha256).read_bytes()
+        except FileNotFoundError:
+            raise ArchiveMissing(sha256, self.path(sha256)) from None

@@ -132,8 +132,9 @@ def rules_replay(obj: Context, since, unit: str | None, apply: bool, campaign_id
         name = loaded.roster.get(unit).name if unit else None
         changes = replay(daemon.rt, campaign_of(loaded, campaign_id), since.date() if since else None, name, apply)
         changed = [c for c in changes if c.changed]
+        missing = [c for c in changes if c.missing]
         click.echo(f"按规则版本 {loaded.version} 重审 {len(changes)} 个单位的最新报送，{len(changed)} 个有变化：")
-        for change in changed:
+        for change in changed + missing:
             click.echo(change.describe())
         if apply and changed:
             daemon.drain()
@@ -142,6 +143,9 @@ def rules_replay(obj: Context, since, unit: str | None, apply: bool, campaign_id
             click.echo("（未发送任何邮件；确认无误后加 --apply 发送更正回执。）")
     finally:
         daemon.close()
+    if missing:
+        click.echo(f"{len(missing)} 个单位的材料不在存档中，未能重审（见上）。", err=True)
+        sys.exit(1)
 
 
 @rules.command("checks")

@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timezone
 from sqlmodel import select
 
 from mailbot import store as q
+from mailbot.archive import ArchiveMissing
 from mailbot.dossier import Dossier
 from mailbot.identify import identify
 from mailbot.intake import Accepted, read_attachments
@@ -30,14 +31,17 @@ class ReplayChange:
     receipt: str
     old_tag: str
     new_tag: str
-    added: tuple[str, ...]  # finding codes (with severity) that appear now
-    removed: tuple[str, ...]  # that disappear
+    added: tuple[str, ...] = ()  # finding codes (with severity) that appear now
+    removed: tuple[str, ...] = ()  # that disappear
+    missing: str = ""  # why this unit could not be judged again (its files are not in the archive)
 
     @property
     def changed(self) -> bool:
-        return self.old_tag != self.new_tag or bool(self.added or self.removed)
+        return not self.missing and (self.old_tag != self.new_tag or bool(self.added or self.removed))
 
     def describe(self) -> str:
+        if self.missing:
+            return f"{self.unit}（回执 {self.receipt}）：未能重审。{self.missing}"
         head = f"{self.unit}（回执 {self.receipt}）：{self.old_tag}" + (
             f" → {self.new_tag}" if self.old_tag != self.new_tag else "（结论不变）")
         parts = [f"  + {code}" for code in self.added] + [f"  - {code}" for code in self.removed]
@@ -55,10 +59,14 @@ def replay(rt: Runtime, campaign: Campaign, since: date | None = None, unit: str
             if since and old.received_at < datetime.combine(since, time(0), tzinfo=timezone.utc):
                 continue
             message = session.get(MessageRecord, old.message_id)
-            raw = RawMail(message.mailbox, message.key, rt.archive.get(message.sha256), message.received_at)
+            try:
+                raw = RawMail(message.mailbox, message.key, rt.archive.get(message.sha256), message.received_at)
+                files = [make_attachment(n.rsplit("/", 1)[-1], rt.archive.get(sha)) for n, sha in
+                         ((old.ledger_name, old.ledger_sha256), (old.report_name, old.report_sha256)) if sha]
+            except ArchiveMissing as missing:
+                changes.append(ReplayChange(name, old.receipt, old.tag, old.tag, missing=str(missing)))
+                continue
             prepared = prepare(raw, rt)
-            files = [make_attachment(n.rsplit("/", 1)[-1], rt.archive.get(sha))
-                     for n, sha in ((old.ledger_name, old.ledger_sha256), (old.report_name, old.report_sha256)) if sha]
             stored = read_attachments(files, [], Accepted.of(campaign), rt.sandbox)
             dossier = Dossier(stored.ledgers, stored.reports, prepared.current.refused)
             identity = identify(prepared.mail, prepared.current, rt.rules.roster, rt.staff)

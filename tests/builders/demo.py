@@ -75,6 +75,17 @@ def sample_mails() -> list[tuple[str, bytes]]:
     return out
 
 
+def fill_inbox(var_dir: Path, label: str = "demo") -> list[tuple[str, bytes]]:
+    """The sample mails delivered into ``var_dir``'s Maildir inbox, as the mail server leaves them."""
+    inbox = var_dir / "mail" / "inbox"
+    for sub in ("tmp", "new", "cur"):
+        (inbox / sub).mkdir(parents=True, exist_ok=True)
+    mails_made = sample_mails()
+    for number, (_, raw) in enumerate(mails_made, start=1):
+        (inbox / "new" / f"{1637715600 + number}.{label}{number}.mx").write_bytes(raw)
+    return mails_made
+
+
 def on_time(hours: int) -> datetime:
     return datetime(2021, 11, 24, 9, 0, tzinfo=timezone(timedelta(hours=8))) + timedelta(hours=hours)
 
@@ -82,11 +93,7 @@ def on_time(hours: int) -> datetime:
 def main() -> None:
     shutil.rmtree(DEMO, ignore_errors=True)
     inbox = DEMO / "var" / "mail" / "inbox"
-    for sub in ("tmp", "new", "cur"):
-        (inbox / sub).mkdir(parents=True)
-    mails_made = sample_mails()
-    for number, (_, raw) in enumerate(mails_made, start=1):
-        (inbox / "new" / f"{1637715600 + number}.demo{number}.mx").write_bytes(raw)
+    mails_made = fill_inbox(DEMO / "var")
     print(f"已在 {inbox.relative_to(ROOT)}/new 放入 {len(mails_made)} 封示例来信（台账和报告由 rules/campaigns/ 中的模板填写而成）：")
     for what, _ in mails_made:
         print(f"  · {what}")

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders.demo import sample_mails
+from tests.builders.demo import fill_inbox
 
 REPO = Path(__file__).resolve().parents[2]
 DOCKERFILE = REPO / "deploy" / "Dockerfile"
@@ -117,12 +117,7 @@ def test_the_installed_package_is_the_one_that_runs(image):
 def test_the_image_processes_mail_and_answers_its_healthcheck(image):
     root, env, command, health = image
     assert command[0] == "mailbot" and health[0] == "mailbot"
-    inbox = Path(env["MAILBOT_VAR_DIR"]) / "mail" / "inbox"
-    for sub in ("tmp", "new", "cur"):
-        (inbox / sub).mkdir(parents=True)
-    mails_made = sample_mails()
-    for number, (_, raw) in enumerate(mails_made):
-        (inbox / "new" / f"{1637715600 + number}.image{number}.mx").write_bytes(raw)
+    mails_made = fill_inbox(Path(env["MAILBOT_VAR_DIR"]), "image")
 
     upgraded = mailbot(image, "db", "upgrade")
     assert upgraded.returncode == 0, upgraded.stderr

@@ -97,15 +97,10 @@ def state_with_sample_mail(tmp_path: Path) -> tuple[Path, dict[str, str], int]:
 
     The sample has a scanned report (rendered by pdfium through ctypes), an .xls, a zip and an exe.
     """
-    from tests.builders.demo import sample_mails
+    from tests.builders.demo import fill_inbox
 
     var = tmp_path / "var"
-    inbox = var / "mail" / "inbox"
-    for sub in ("tmp", "new", "cur"):
-        (inbox / sub).mkdir(parents=True)
-    mails = sample_mails()
-    for number, (_, raw) in enumerate(mails):
-        (inbox / "new" / f"{1637715600 + number}.unit{number}.mx").write_bytes(raw)
+    mails = fill_inbox(var, "unit")
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("MAILBOT_")}, "MAILBOT_VAR_DIR": str(var),
            "PYTHONDONTWRITEBYTECODE": "1"}  # as an installed venv under ProtectSystem=strict: no .pyc written
     return var, env, len(mails)

@@ -83,6 +83,18 @@ def test_ledger_first_report_later_makes_one_dossier(office):
     assert [v.tag for v in rows(office, VerdictRecord)] == ["需补正", "已受理"]
 
 
+def test_an_earlier_file_missing_from_the_archive_is_a_flag_for_staff_not_a_wrong_reply(office):
+    office.deliver(submission({"台账.xlsx": LEDGER}, received=on_time(0)))
+    office.daemon.run_once()
+    ledger = office.settings.archive_path / hashlib.sha256(LEDGER).hexdigest()[:2] / hashlib.sha256(LEDGER).hexdigest()
+    ledger.unlink()  # e.g. restored from a backup without the archive folder
+    office.deliver(submission({"报告.pdf": REPORT}, subject="田坪乡整改报告", received=on_time(2)))
+    [second] = office.daemon.run_once()
+    assert second.state == "failed" and len(office.replies()) == 1  # no 未收到台账 sent for a ledger it has
+    [flag] = [f for f in rows(office, FlagRecord) if f.kind == "failed"]
+    assert "原始存档中缺少" in flag.detail and str(ledger) in flag.detail and "恢复" in flag.detail
+
+
 def test_resubmission_supersedes_and_every_version_is_kept(office):
     office.deliver(submission({"台账.xlsx": filled_ledger(Filling(status={12: ""})), "报告.pdf": REPORT}))
     office.daemon.run_once()

@@ -52,6 +52,14 @@ def test_replay_after_making_a_warning_an_error(tmp_path):
     again = mailbot("rules", "replay")
     assert "0 个有变化" in again.stdout
 
+    for stored in (var / "archive").rglob("*"):  # restored from a backup that left the archive out
+        if stored.is_file():
+            stored.unlink()
+    lost = mailbot("rules", "replay")
+    assert lost.returncode == 1 and "Traceback" not in lost.stderr
+    assert "田坪乡（回执" in lost.stdout and "未能重审。原始存档中缺少" in lost.stdout
+    assert "2 个单位的材料不在存档中，未能重审" in lost.stderr
+
 
 def test_manual_override_is_recorded_with_who_and_why_and_told_to_the_unit(tmp_path):
     var = tmp_path / "var"
