@@ -15,6 +15,7 @@ import io
 import re
 import struct
 import zipfile
+import zlib
 from collections import Counter
 from itertools import islice
 
@@ -31,6 +32,8 @@ EXECUTABLE_MAGIC = (
     b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe",  # Mach-O little-endian, 32 and 64 bit
     b"#!",  # scripts
 )
+OPENDOCUMENT = "application/vnd.oasis.opendocument."
+OPENDOCUMENT_KINDS = {OPENDOCUMENT + "spreadsheet": FileKind.ODS, OPENDOCUMENT + "text": FileKind.ODT}
 ARCHIVE_MAGIC = {b"Rar!\x1a\x07": FileKind.RAR, b"7z\xbc\xaf\x27\x1c": FileKind.SEVEN_ZIP}  # RAR 4 and 5
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*")
 HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif")  # phone photos
@@ -72,11 +75,13 @@ def detect(data: bytes, name: str = "") -> FileKind:
 
 
 def _zip_kind(data: bytes) -> FileKind:
+    """A zip is an office document when its parts say so; only a plain zip is an archive to unpack."""
     if directory_records(data) > MAX_OOXML_MEMBERS:
         return FileKind.ZIP  # no office file has that many parts; the guard refuses it unread
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = {name.lower() for name in zf.namelist()}
+            mimetype = _opendocument_type(zf) if "mimetype" in names else ""
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, struct.error, NotImplementedError):
         return FileKind.UNKNOWN
     if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
@@ -85,7 +90,21 @@ def _zip_kind(data: bytes) -> FileKind:
         return FileKind.DOCX
     if "ofd.xml" in names:
         return FileKind.OFD
+    if mimetype.startswith(OPENDOCUMENT):
+        return OPENDOCUMENT_KINDS.get(mimetype, FileKind.OFFICE_OTHER)
+    if "[content_types].xml" in names:
+        return FileKind.OFFICE_OTHER  # .pptx and other OOXML packages
     return FileKind.ZIP
+
+
+def _opendocument_type(zf: zipfile.ZipFile) -> str:
+    """The ``mimetype`` part of an OpenDocument package (a few dozen bytes; read at most 100); '' if unreadable."""
+    name = next(n for n in zf.namelist() if n.lower() == "mimetype")
+    try:
+        with zf.open(name) as part:
+            return part.read(100).decode("ascii", "replace").strip()
+    except (zipfile.BadZipFile, RuntimeError, ValueError, OSError, EOFError, NotImplementedError, zlib.error):
+        return ""  # encrypted or damaged: then it is no document we could name
 
 
 def _ole_kind(data: bytes) -> FileKind:

@@ -17,6 +17,9 @@ class FileKind(str, Enum):
     RAR = "rar"  # not unpacked: no well-kept pure-Python reader; refused with a hint to send ZIP
     SEVEN_ZIP = "7z"  # likewise
     OFD = "ofd"  # GB/T 33190 fixed-layout document (a zip with OFD.xml): the report must be PDF
+    ODS = "ods"  # OpenDocument spreadsheet: not read; the unit is asked for .xlsx
+    ODT = "odt"  # OpenDocument text
+    OFFICE_OTHER = "office_other"  # a presentation or another office package: a document, never unpacked
     DOCX = "docx"
     DOC = "doc"
     OFFICE_ENCRYPTED = "office_encrypted"  # OLE container holding an EncryptedPackage

@@ -45,18 +45,25 @@ KIND_LABELS = {
     FileKind.RAR: "RAR 压缩包",
     FileKind.SEVEN_ZIP: "7z 压缩包",
     FileKind.OFD: "OFD 版式文件",
+    FileKind.ODS: "OpenDocument 表格（.ods）",
+    FileKind.ODT: "OpenDocument 文档（.odt）",
+    FileKind.OFFICE_OTHER: "演示文稿或其他办公文档",
     FileKind.UNKNOWN: "无法识别的文件",
     FileKind.XLSX: "Excel 工作簿（.xlsx）",
     FileKind.XLS: "Excel 97-2003 工作簿（.xls）",
     FileKind.CSV: "CSV 表格文件",
     FileKind.PDF: "PDF 文件",
 }
+ONLY_ZIP = "系统只能打开 ZIP 格式的压缩包。请直接将台账和报告作为附件发送（无需压缩），或改用 ZIP 格式打包后重新发送。"
+AS_PDF = "如为整改报告，请另存为 PDF（或将签字盖章后的纸质件扫描为 PDF）后重新发送。"
 KIND_HINTS = {
-    FileKind.DOCX: "如为整改报告，请另存为 PDF（或将签字盖章后的纸质件扫描为 PDF）后重新发送。",
-    FileKind.DOC: "如为整改报告，请另存为 PDF（或将签字盖章后的纸质件扫描为 PDF）后重新发送。",
+    FileKind.DOCX: AS_PDF,
+    FileKind.DOC: AS_PDF,
+    FileKind.ODT: AS_PDF,
+    FileKind.ODS: "如为整改台账，请在 WPS 或 LibreOffice 中另存为 Excel 工作簿（.xlsx）后重新发送。",
     FileKind.IMAGE: "如为报告的照片或扫描图片，请将各页合并为一个 PDF 文件后重新发送。",
-    FileKind.RAR: "系统只能打开 ZIP 格式的压缩包。请直接将台账和报告作为附件发送（无需压缩），或改用 ZIP 格式打包后重新发送。",
-    FileKind.SEVEN_ZIP: "系统只能打开 ZIP 格式的压缩包。请直接将台账和报告作为附件发送（无需压缩），或改用 ZIP 格式打包后重新发送。",
+    FileKind.RAR: ONLY_ZIP,
+    FileKind.SEVEN_ZIP: ONLY_ZIP,
     FileKind.OFD: "如为整改报告，请在 OFD 阅读器（如数科阅读器）或 WPS 中将其导出为 PDF 后重新发送。",
 }
 ARCHIVE_REASONS = {

@@ -1,4 +1,4 @@
-"""Real files of formats units send but mailbot does not read: RAR 5, 7z and OFD.
+"""Real files of formats units send but mailbot does not read: RAR 5, 7z, OFD, OpenDocument, .pptx.
 
 Written byte by byte (stored, uncompressed) because no library on the test
 machine writes them; each was checked once against an independent reader
@@ -95,4 +95,35 @@ def ofd(text: str = "整改报告") -> bytes:
                     f"<ofd:TextObject ID=\"2\" Boundary=\"20 20 170 10\" Font=\"1\" Size=\"5\">"
                     f"<ofd:TextCode X=\"0\" Y=\"5\">{text}</ofd:TextCode></ofd:TextObject>"
                     "</ofd:Layer></ofd:Content></ofd:Page>")
+    return buf.getvalue()
+
+
+def opendocument(kind: str = "spreadsheet") -> bytes:
+    """An OpenDocument package (.ods, .odt, .odp) laid out as LibreOffice writes it: ``mimetype`` first, stored."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(zipfile.ZipInfo("mimetype"), f"application/vnd.oasis.opendocument.{kind}",
+                    compress_type=zipfile.ZIP_STORED)
+        zf.writestr("content.xml", '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+                    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" office:version="1.3">'
+                    "<office:body/></office:document-content>")
+        zf.writestr("styles.xml", '<?xml version="1.0" encoding="UTF-8"?><office:document-styles '
+                    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"/>')
+        zf.writestr("META-INF/manifest.xml", '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                    'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry '
+                    f'manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.{kind}"/>'
+                    "</manifest:manifest>")
+        zf.writestr("Thumbnails/thumbnail.png", b"\x89PNG\r\n\x1a\n" + bytes(64))
+    return buf.getvalue()
+
+
+def pptx() -> bytes:
+    """The parts of a PowerPoint package that say what it is."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
+                    'package/2006/content-types"><Override PartName="/ppt/presentation.xml" ContentType="application/'
+                    'vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"/></Types>')
+        zf.writestr("ppt/presentation.xml", "<p:presentation/>")
+        zf.writestr("ppt/slides/slide1.xml", "<p:sld/>")
     return buf.getvalue()

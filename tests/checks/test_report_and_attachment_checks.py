@@ -92,6 +92,14 @@ def test_rar_and_7z_ask_for_plain_files_or_zip(judge_files, name, make, label):
     assert errors(verdict) == {"attachment.unsupported", "ledger.missing", "report.missing"}
 
 
+def test_opendocument_ledger_is_one_file_to_resave_not_an_archive_of_parts(judge_files):
+    verdict = judge_files({"台账.ods": other_formats.opendocument(), "报告.pdf": pdfs.text_report()})
+    finding = only(verdict, "attachment.unsupported")  # only() fails if content.xml etc. were listed too
+    assert finding.place.file == "台账.ods" and "OpenDocument 表格" in finding.message
+    assert ".xlsx" in finding.hint
+    assert errors(verdict) == {"attachment.unsupported", "ledger.missing"}
+
+
 def test_ofd_report_asks_for_pdf(judge_files):
     verdict = judge_report(judge_files, other_formats.ofd(), name="整改报告.ofd")
     finding = only(verdict, "attachment.unsupported")

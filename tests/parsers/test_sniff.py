@@ -39,6 +39,12 @@ SPEC = workbooks.LedgerSpec()
     ("材料.rar", lambda: b"Rar!\x1a\x07\x00" + bytes(20), FileKind.RAR),  # RAR 4 signature
     ("报告.pdf", lambda: other_formats.seven_zip("报告.pdf", pdfs.text_report()), FileKind.SEVEN_ZIP),
     ("报告.ofd", other_formats.ofd, FileKind.OFD),
+    ("台账.ods", other_formats.opendocument, FileKind.ODS),  # a document, not an archive to unpack
+    ("报告.odt", lambda: other_formats.opendocument("text"), FileKind.ODT),
+    ("汇报.odp", lambda: other_formats.opendocument("presentation"), FileKind.OFFICE_OTHER),
+    ("汇报.pptx", other_formats.pptx, FileKind.OFFICE_OTHER),
+    ("材料.zip", lambda: hostile.encrypted_zip({"mimetype": b"application/vnd.oasis.opendocument.text"}),
+     FileKind.ZIP),  # an unreadable mimetype names no document: the archive's own refusal says why
     ("说明.txt", lambda: "请查收附件。".encode("gb18030"), FileKind.TEXT),
     ("说明.txt", lambda: "BMI 一栏请填写数字。\n谢谢。".encode(), FileKind.TEXT),  # "BM" is not a bitmap
     ("说明.txt", lambda: "您好，附件为台账, 报告, 请查收。".encode(), FileKind.TEXT),  # one line, two commas
