@@ -39,6 +39,7 @@ _FORWARD_SUBJECT = re.compile(r"^[ \t>*]*(?:主题|Subject)\s*[:：]\s*(.+)$", r
 _FORWARD_SUBJECT_PREFIX = re.compile(r"^\s*(?:fwd?|fw|转发)\s*[:：]", re.I)
 ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+_URL = re.compile(r"https?://[^\s\"'<>（）()\u3000，。；]+", re.I)  # in text or an href; stops at CJK punctuation
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -64,6 +65,7 @@ def _parse(msg: Message, depth: int) -> ParsedMail:
     plain: list[str] = []
     markup: list[str] = []
     attachments: list[MailAttachment] = []
+    links: list[str] = []
     forwarded: dict[str, str] = {}
     for part in _leaves(msg):
         problems.extend(f"MIME defect: {type(d).__name__}" for d in part.defects)
@@ -71,7 +73,7 @@ def _parse(msg: Message, depth: int) -> ParsedMail:
         payload = part.get_payload()
         if isinstance(payload, list):  # message/rfc822 forwarded as attachment; delivery-status blocks
             if part.get_content_subtype() in ("rfc822", "global") and payload and isinstance(payload[0], Message):
-                _adopt(_nested(payload[0], depth, problems), attachments, forwarded, problems)
+                _adopt(_nested(payload[0], depth, problems), attachments, links, forwarded, problems)
             continue
         disposition = str(part.get("Content-Disposition", "")).split(";", 1)[0].strip().lower()
         name = _filename(part, problems)
@@ -79,13 +81,14 @@ def _parse(msg: Message, depth: int) -> ParsedMail:
             text, found = decode_bytes_checked(_payload(part, "body", problems), part.get_content_charset())
             problems.extend(found)
             (plain if ctype == "text/plain" else markup).append(text)
+            links.extend(html.unescape(url) for url in _URL.findall(text))
             continue
         if part.get("Content-ID") and not name and part.get_content_maintype() == "image":
             continue  # an inline picture of a signature, not a submission
         data = _payload(part, name or ctype, problems)
         if (name.lower().endswith(".eml") or ctype == "message/rfc822") and _looks_like_mail(data):
             _adopt(_nested(email.message_from_bytes(data, policy=compat32), depth, problems),
-                   attachments, forwarded, problems)  # 126 web mail forwards as an .eml attachment
+                   attachments, links, forwarded, problems)  # 126 web mail forwards as an .eml attachment
             continue
         attachments.append(MailAttachment(name=name, data=data, content_type=ctype))
     body = "\n".join(plain) if plain else "\n".join(_html_text(m) for m in markup)
@@ -108,6 +111,7 @@ def _parse(msg: Message, depth: int) -> ParsedMail:
         forwarded_from=forwarded.get("from", ""),
         forwarded_subject=forwarded.get("subject", ""),
         problems=tuple(dict.fromkeys(problems)),
+        links=tuple(dict.fromkeys(links)),
     )
 
 
@@ -128,12 +132,13 @@ def _nested(inner: Message, depth: int, problems: list[str]) -> ParsedMail | Non
     return _parse(inner, depth + 1)
 
 
-def _adopt(inner: ParsedMail | None, attachments: list[MailAttachment], forwarded: dict[str, str],
-           problems: list[str]) -> None:
-    """A forwarded mail's files are the unit's submission: they become ours, attributed to its sender."""
+def _adopt(inner: ParsedMail | None, attachments: list[MailAttachment], links: list[str],
+           forwarded: dict[str, str], problems: list[str]) -> None:
+    """A forwarded mail's files (and links) are the unit's submission: they become ours, attributed to its sender."""
     if inner is None:
         return
     attachments.extend(inner.attachments)
+    links.extend(inner.links)
     forwarded.setdefault("from", inner.from_address)
     forwarded.setdefault("subject", inner.subject)
     problems.extend(f"forwarded mail: {p}" for p in inner.problems)

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from mailbot import store as q
 from mailbot.archive import Archive
+from mailbot.cloud_links import cloud_services
 from mailbot.campaigns import match_campaign
 from mailbot.dossier import Dossier, Identity, Refusal, RefusedFile
 from mailbot.findings import Verdict
@@ -103,6 +104,8 @@ def prepare(raw: RawMail, rt: Runtime) -> Prepared:
         for attachment in attachments:
             rt.archive.put(attachment.data)
         current = read_attachments(attachments, rejected, Accepted.of(*rt.rules.campaigns.values()), rt.sandbox)
+        linked = tuple(RefusedFile(service, None, Refusal.LINK) for service in cloud_services(mail.links))
+        current = replace(current, refused=current.refused + linked)
         if raw.too_large_bytes:
             size = ParseError(ParseErrorKind.TOO_LARGE, f"{raw.too_large_bytes / 1024 / 1024:.0f} MB")
             current = Dossier(refused=(RefusedFile("（整封邮件）", None, Refusal.MAIL_TOO_LARGE, size),))

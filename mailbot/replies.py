@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from mailbot.dossier import Dossier
+from mailbot.dossier import Dossier, Refusal
 from mailbot.findings import Finding, Severity, Verdict, VerdictTag
 from mailbot.mail_types import ParsedMail
 from mailbot.letters import Office, office_letter
@@ -53,7 +53,10 @@ def context(verdict: Verdict, mail: ParsedMail, dossier: Dossier, receipt: str, 
         pages = f"，共 {rf.report.pages} 页" if rf.report else ""
         files.append(f"整改报告《{rf.name}》{pages}")
     for refused in dossier.refused:
-        files.append(f"《{refused.name}》（未受理，原因见上）")
+        if refused.reason is Refusal.LINK:
+            files.append(f"{refused.name}的下载链接（系统不下载链接中的文件）")
+        else:
+            files.append(f"《{refused.name}》（未受理，原因见上）")
     codes = {f.code for f in verdict.findings}
     missing = "、".join(label for code, label in MISSING_CODES.items() if code in codes)
     ordered = sorted(verdict.findings, key=lambda f: (f.place.file, f.place.seq or 0))

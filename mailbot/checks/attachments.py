@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from mailbot.checks.base import CheckContext, Issue
 from mailbot.dossier import Refusal
-from mailbot.findings import Finding, Place
+from mailbot.findings import Finding, Place, Severity
 from parsers.types import FileKind, ParseErrorKind
 
 DANGEROUS = Issue(
@@ -34,7 +34,13 @@ MAIL_TOO_LARGE = Issue(
     "这封邮件大小约 {size}，超过本邮箱的接收上限，附件未予读取。",
     "请压缩扫描件（如降低分辨率至 200 dpi）后重新发送，或将台账和报告分两封邮件发送。",
 )
-ISSUES = (DANGEROUS, UNSUPPORTED, TOO_LARGE, ARCHIVE, MAIL_TOO_LARGE)
+LINK = Issue(
+    "attachment.link", "附件为下载链接",
+    "邮件中附有{service}的下载链接。系统不下载链接中的文件，请将材料直接添加为邮件附件发送。",
+    "请将整改台账和整改报告直接添加为邮件附件发送；扫描件较大时，可降低分辨率（如 200 dpi）后再发送。",
+    default=Severity.WARNING,
+)
+ISSUES = (DANGEROUS, UNSUPPORTED, TOO_LARGE, ARCHIVE, MAIL_TOO_LARGE, LINK)
 
 KIND_LABELS = {
     FileKind.DOCX: "Word 文档",
@@ -80,6 +86,8 @@ def check(ctx: CheckContext) -> Iterator[Finding | None]:
         if refused.reason is Refusal.MAIL_TOO_LARGE:
             size = refused.error.detail if refused.error else ""
             yield ctx.finding(MAIL_TOO_LARGE, Place(), size=size)
+        elif refused.reason is Refusal.LINK:
+            yield ctx.finding(LINK, Place(), service=refused.name)
         elif refused.reason is Refusal.DANGEROUS:
             yield ctx.finding(DANGEROUS, place, name=refused.name)
         elif refused.reason is Refusal.TOO_LARGE:

@@ -214,3 +214,15 @@ def test_deeply_nested_forwards_stop():
         raw = mails.forwarded_as_attachment(raw)
     mail = parse_mail(raw)
     assert any("nested too deeply" in p for p in mail.problems)
+
+
+def test_links_come_out_of_html_hrefs_even_when_the_anchor_text_is_a_file_name():
+    mail = parse_mail(mails.large_attachment_mail("qq"))
+    assert "https://wx.mail.qq.com/ftn/download?func=3&k=4e2c1a&key=9f03" in mail.links  # &amp; unescaped
+    assert "wx.mail.qq.com" not in mail.body_text  # the text a person reads shows only the file name
+    assert [a.name for a in mail.attachments] == ["田坪乡整改台账.xlsx"]
+
+
+def test_a_forwarded_mails_links_are_the_units():
+    mail = parse_mail(mails.forwarded_as_attachment(mails.large_attachment_mail("baidu")))
+    assert any(link.startswith("https://pan.baidu.com/s/") for link in mail.links)

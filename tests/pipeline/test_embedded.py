@@ -95,6 +95,18 @@ def test_an_earlier_file_missing_from_the_archive_is_a_flag_for_staff_not_a_wron
     assert "原始存档中缺少" in flag.detail and str(ledger) in flag.detail and "恢复" in flag.detail
 
 
+def test_report_sent_as_a_large_attachment_link_is_explained_not_just_missing(office):
+    office.deliver(mails.large_attachment_mail("163", files={"田坪乡整改台账.xlsx": LEDGER}))
+    [outcome] = office.daemon.run_once()
+    assert outcome.verdict == "需补正"
+    text = office.reply_text()
+    assert "尚缺材料：整改报告（PDF）" in text
+    assert "邮件中附有网易邮箱超大附件的下载链接。系统不下载链接中的文件，请将材料直接添加为邮件附件发送。" in text
+    assert "网易邮箱超大附件的下载链接（系统不下载链接中的文件）" in text  # in 本次收到的材料
+    refused = [a for a in rows(office, AttachmentRecord) if a.role == "refused"]
+    assert [a.name for a in refused] == ["网易邮箱超大附件"]
+
+
 def test_resubmission_supersedes_and_every_version_is_kept(office):
     office.deliver(submission({"台账.xlsx": filled_ledger(Filling(status={12: ""})), "报告.pdf": REPORT}))
     office.daemon.run_once()
