@@ -157,7 +157,8 @@ class Daemon:
             except Exception as exc:  # noqa: BLE001 - a dropped server or one bad poll must not stop the daemon
                 self.inbox.drop()
                 backoff = min(MAX_BACKOFF_SECONDS, backoff * 2 or 1.0)
-                log.warning("mailbox unavailable (%s: %s); retrying in %.0f s", type(exc).__name__, exc, backoff)
+                log.warning("cycle failed, mailbox or database unavailable (%s: %s); retrying in %.0f s",
+                            type(exc).__name__, exc, backoff)
                 self.stopping.wait(backoff)
         self.close()
         log.info("mailbot stopped")

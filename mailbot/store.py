@@ -22,9 +22,11 @@ class Store:
     def __init__(self, url: str) -> None:
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self.engine = create_engine(url, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
         if url.startswith("sqlite"):
+            self.engine = create_engine(url, connect_args={"timeout": 30})
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        else:  # a pooled connection may have died with a server restart: test it before use
+            self.engine = create_engine(url, pool_pre_ping=True)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

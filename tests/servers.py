@@ -274,9 +274,20 @@ class Postgres:
         self.root.chmod(0o755)
         if os.geteuid() == 0:
             shutil.chown(self.root, "postgres", "postgres")
+        subprocess.run(self._as_owner(str(bin_dir / "initdb"), "-D", str(self.root / "data"), "-U", "postgres",
+                                      "--auth=trust", "--encoding=UTF8", "--no-sync"), check=True, capture_output=True)
+        self._launch()
+
+    def restart(self) -> None:
+        """Stop the server (fast: its clients' connections are cut, as in a real restart) and start it again."""
+        subprocess.run(self._as_owner(str(postgres_bin() / "pg_ctl"), "stop", "-m", "fast", "-D", str(self.root / "data")),
+                       check=True, capture_output=True)
+        self.process.wait(timeout=30)
+        self._launch()
+
+    def _launch(self) -> None:
+        bin_dir = postgres_bin()
         data = self.root / "data"
-        subprocess.run(self._as_owner(str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-                                      "--encoding=UTF8", "--no-sync"), check=True, capture_output=True)
         self.process = subprocess.Popen(self._as_owner(
             str(bin_dir / "postgres"), "-D", str(data), "-p", str(self.port), "-k", str(self.root),
             "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
