@@ -19,6 +19,7 @@ class Refusal(str, Enum):
     TOO_LARGE = "too_large"  # over a size limit, not read
     ARCHIVE = "archive"  # a zip that could not be unpacked safely
     MAIL_TOO_LARGE = "mail_too_large"  # the whole mail was over the size limit: not downloaded
+    TOO_MANY = "too_many"  # beyond Limits.max_files_per_mail: not read at all
     LINK = "link"  # a 超大附件 or cloud-drive download link in the body instead of the file: never followed
 
 

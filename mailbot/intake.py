@@ -60,6 +60,8 @@ def read_attachments(attachments: Iterable[Attachment], rejected: Iterable[Rejec
     ledgers: list[LedgerFile] = []
     reports: list[ReportFile] = []
     refused: list[RefusedFile] = []
+    attachments, extra = _within_cap(list(attachments), sandbox.limits.max_files_per_mail)
+    refused.extend(RefusedFile(a.display_name, a.kind, Refusal.TOO_MANY) for a in extra)
     for item in rejected:
         if item.kind is None and item.error.kind is ParseErrorKind.TOO_LARGE:
             reason = Refusal.TOO_LARGE  # one file over the size limit, inside an archive or not
@@ -84,6 +86,15 @@ def read_attachments(attachments: Iterable[Attachment], rejected: Iterable[Rejec
         else:
             refused.append(RefusedFile(attachment.display_name, kind, Refusal.UNSUPPORTED))
     return Dossier(tuple(ledgers), tuple(reports), tuple(refused))
+
+
+def _within_cap(attachments: list[Attachment], cap: int) -> tuple[list[Attachment], list[Attachment]]:
+    """(read, not read): spreadsheets and PDFs first, so 30 photos do not crowd out the ledger and report."""
+    if len(attachments) <= cap:
+        return attachments, []
+    ranked = sorted(attachments, key=lambda a: a.kind not in LEDGER_KINDS | {FileKind.PDF})
+    kept = {id(a) for a in ranked[:cap]}
+    return [a for a in attachments if id(a) in kept], [a for a in attachments if id(a) not in kept]
 
 
 def restrict(dossier: Dossier, accepted: Accepted) -> Dossier:

@@ -55,8 +55,11 @@ def context(verdict: Verdict, mail: ParsedMail, dossier: Dossier, receipt: str, 
     for refused in dossier.refused:
         if refused.reason is Refusal.LINK:
             files.append(f"{refused.name}的下载链接（系统不下载链接中的文件）")
-        else:
+        elif refused.reason is not Refusal.TOO_MANY:
             files.append(f"《{refused.name}》（未受理，原因见上）")
+    unread = sum(r.reason is Refusal.TOO_MANY for r in dossier.refused)
+    if unread:
+        files.append(f"另有 {unread} 个文件因附件过多未予读取")
     codes = {f.code for f in verdict.findings}
     missing = "、".join(label for code, label in MISSING_CODES.items() if code in codes)
     ordered = sorted(verdict.findings, key=lambda f: (f.place.file, f.place.seq or 0))

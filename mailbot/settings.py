@@ -33,6 +33,7 @@ class LimitSettings(BaseModel):
     max_sheet_rows: int = Field(default=Limits.max_sheet_rows, gt=0)
     max_sheet_columns: int = Field(default=Limits.max_sheet_columns, gt=0)
     max_pdf_pages: int = Field(default=Limits.max_pdf_pages, gt=0)
+    max_files_per_mail: int = Field(default=Limits.max_files_per_mail, ge=2)
     parse_timeout_seconds: float = Field(default=Limits.parse_timeout_seconds, gt=0)
     parse_memory_mb: int = Field(default=Limits.parse_memory_mb, ge=64)
 

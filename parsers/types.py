@@ -72,6 +72,7 @@ class Limits:
     max_sheet_rows: int = 5000
     max_sheet_columns: int = 100
     max_pdf_pages: int = 60
+    max_files_per_mail: int = 20  # files read from one mail, archive members included; the rest refused unread
     parse_timeout_seconds: float = 30.0
     parse_memory_mb: int = 768
 

@@ -40,7 +40,14 @@ LINK = Issue(
     "请将整改台账和整改报告直接添加为邮件附件发送；扫描件较大时，可降低分辨率（如 200 dpi）后再发送。",
     default=Severity.WARNING,
 )
-ISSUES = (DANGEROUS, UNSUPPORTED, TOO_LARGE, ARCHIVE, MAIL_TOO_LARGE, LINK)
+TOO_MANY = Issue(
+    "attachment.too_many", "附件过多",
+    "这封邮件的文件（含压缩包内的文件）过多，另有 {count} 个未予读取：{names}。",
+    "请只发送整改台账和整改报告；报告的多页扫描件请合并为一个 PDF 文件。",
+    default=Severity.WARNING,
+)
+ISSUES = (DANGEROUS, UNSUPPORTED, TOO_LARGE, ARCHIVE, MAIL_TOO_LARGE, LINK, TOO_MANY)
+SHOWN_NAMES = 5  # names listed in the too-many finding; the rest are counted
 
 KIND_LABELS = {
     FileKind.DOCX: "Word 文档",
@@ -81,7 +88,13 @@ ARCHIVE_REASONS = {
 
 
 def check(ctx: CheckContext) -> Iterator[Finding | None]:
+    unread = [r.name for r in ctx.dossier.refused if r.reason is Refusal.TOO_MANY]
+    if unread:
+        names = "、".join(f"《{n}》" for n in unread[:SHOWN_NAMES]) + ("等" if len(unread) > SHOWN_NAMES else "")
+        yield ctx.finding(TOO_MANY, Place(), count=len(unread), names=names)
     for refused in ctx.dossier.refused:
+        if refused.reason is Refusal.TOO_MANY:
+            continue
         place = Place(file=refused.name)
         if refused.reason is Refusal.MAIL_TOO_LARGE:
             size = refused.error.detail if refused.error else ""

@@ -106,6 +106,16 @@ def test_ofd_report_asks_for_pdf(judge_files):
     assert "OFD 版式文件" in finding.message and "导出为 PDF" in finding.hint
 
 
+def test_too_many_files_are_not_all_read_and_the_ledger_and_report_are_read_first(judge_files):
+    photos = {f"IMG_{i:04d}.jpg": hostile.jpeg() + bytes([i]) for i in range(1, 26)}
+    verdict = judge_files({**photos, "台账.xlsx": LEDGER, "报告.pdf": pdfs.text_report()})  # the two come last
+    finding = only(verdict, "attachment.too_many")
+    assert finding.severity is Severity.WARNING
+    assert "另有 7 个未予读取" in finding.message and finding.message.endswith("等。")
+    assert not codes(verdict) & {"ledger.missing", "report.missing"}  # both read despite coming last
+    assert sum(f.code == "attachment.unsupported" for f in verdict.findings) == 18  # 20 read: 2 + 18 photos
+
+
 def test_zip_bomb_attachment(judge_files):
     verdict = judge_files({"台账.xlsx": LEDGER, "报告.pdf": pdfs.text_report(),
                            "材料.zip": hostile.zip_bomb(300)})

@@ -107,6 +107,16 @@ def test_report_sent_as_a_large_attachment_link_is_explained_not_just_missing(of
     assert [a.name for a in refused] == ["网易邮箱超大附件"]
 
 
+def test_a_mail_of_many_photos_gets_a_reply_of_bounded_length(office):
+    photos = {f"IMG_{i:04d}.jpg": hostile.jpeg() + bytes([i]) for i in range(1, 61)}
+    office.deliver(submission({**photos, "台账.xlsx": LEDGER, "报告.pdf": REPORT}))
+    [outcome] = office.daemon.run_once()
+    assert outcome.state == "processed"
+    text = office.reply_text()
+    assert "另有 42 个文件因附件过多未予读取" in text and "IMG_0060" not in text
+    assert "另有 42 个未予读取：《IMG_0019.jpg》" in text  # 20 read: the ledger, the report and 18 photos
+
+
 def test_resubmission_supersedes_and_every_version_is_kept(office):
     office.deliver(submission({"台账.xlsx": filled_ledger(Filling(status={12: ""})), "报告.pdf": REPORT}))
     office.daemon.run_once()
