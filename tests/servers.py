@@ -276,16 +276,20 @@ class Postgres:
             shutil.chown(self.root, "postgres", "postgres")
         subprocess.run(self._as_owner(str(bin_dir / "initdb"), "-D", str(self.root / "data"), "-U", "postgres",
                                       "--auth=trust", "--encoding=UTF8", "--no-sync"), check=True, capture_output=True)
-        self._launch()
+        self.start_again()
 
-    def restart(self) -> None:
-        """Stop the server (fast: its clients' connections are cut, as in a real restart) and start it again."""
+    def stop(self) -> None:
+        """Stop the server fast: its clients' connections are cut, as when the host goes down."""
         subprocess.run(self._as_owner(str(postgres_bin() / "pg_ctl"), "stop", "-m", "fast", "-D", str(self.root / "data")),
                        check=True, capture_output=True)
         self.process.wait(timeout=30)
-        self._launch()
 
-    def _launch(self) -> None:
+    def restart(self) -> None:
+        self.stop()
+        self.start_again()
+
+    def start_again(self) -> None:
+        """Start postgres on the existing data folder and wait until it takes connections."""
         bin_dir = postgres_bin()
         data = self.root / "data"
         self.process = subprocess.Popen(self._as_owner(
