@@ -16,8 +16,11 @@ DANGEROUS = Issue(
 )
 UNSUPPORTED = Issue(
     "attachment.unsupported", "附件类型不符合要求",
-    "附件《{name}》是{kind}，不是本次要求的整改台账（Excel）或整改报告（PDF）。",
+    "附件《{name}》是{kind}，不是本次要求的整改台账（Excel）或整改报告（PDF），未予审核。",
     "{hint}",
+    # A warning: an extra photo beside a complete submission should not block it; when the file was
+    # meant as the ledger or report, ledger.missing / report.missing is the error that says so.
+    default=Severity.WARNING,
 )
 TOO_LARGE = Issue(
     "attachment.too_large", "附件过大",

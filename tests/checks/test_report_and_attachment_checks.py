@@ -75,6 +75,11 @@ def test_word_report_asks_for_pdf(judge_files):
     assert "Word" in finding.message and "PDF" in finding.hint
 
 
+def test_an_extra_photo_beside_a_complete_submission_does_not_block_it(judge_files):
+    verdict = judge_files({"台账.xlsx": LEDGER, "报告.pdf": pdfs.text_report(), "签字页.jpg": hostile.jpeg()})
+    assert verdict.accepted and only(verdict, "attachment.unsupported").severity is Severity.WARNING
+
+
 def test_photo_of_report_asks_for_one_pdf(judge_files):
     verdict = judge_report(judge_files, hostile.jpeg(), name="报告.jpg")
     assert "合并为一个 PDF" in only(verdict, "attachment.unsupported").hint
@@ -89,7 +94,7 @@ def test_rar_and_7z_ask_for_plain_files_or_zip(judge_files, name, make, label):
     finding = only(verdict, "attachment.unsupported")
     assert finding.place.file == name and label in finding.message
     assert "ZIP" in finding.hint and "无需压缩" in finding.hint
-    assert errors(verdict) == {"attachment.unsupported", "ledger.missing", "report.missing"}
+    assert errors(verdict) == {"ledger.missing", "report.missing"}
 
 
 def test_opendocument_ledger_is_one_file_to_resave_not_an_archive_of_parts(judge_files):
@@ -97,7 +102,7 @@ def test_opendocument_ledger_is_one_file_to_resave_not_an_archive_of_parts(judge
     finding = only(verdict, "attachment.unsupported")  # only() fails if content.xml etc. were listed too
     assert finding.place.file == "台账.ods" and "OpenDocument 表格" in finding.message
     assert ".xlsx" in finding.hint
-    assert errors(verdict) == {"attachment.unsupported", "ledger.missing"}
+    assert errors(verdict) == {"ledger.missing"}
 
 
 def test_ofd_report_asks_for_pdf(judge_files):
