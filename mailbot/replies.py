@@ -43,6 +43,18 @@ def _finding_view(f: Finding) -> dict:
     return {"where": f"{place}：" if place else "", "place": place or "—", "message": f.message, "hint": f.hint}
 
 
+def _once_advised(findings: list[Finding]) -> list[dict]:
+    """Warnings as shown: the same advice under 18 photos is given once, under the first."""
+    views, given = [], set()
+    for f in findings:
+        view = _finding_view(f)
+        if view["hint"] in given:
+            view["hint"] = ""
+        given.add(view["hint"])
+        views.append(view)
+    return views
+
+
 def context(verdict: Verdict, mail: ParsedMail, dossier: Dossier, receipt: str, received_at: datetime,
             office: Office, now: datetime, corrected: bool = False) -> dict:
     received_local = received_at.astimezone(ZONE).strftime("%Y年%m月%d日 %H:%M")
@@ -80,7 +92,7 @@ def context(verdict: Verdict, mail: ParsedMail, dossier: Dossier, receipt: str, 
         "late": verdict.late,
         "late_line": f"注意：{late}记为逾期报送。",  # names the cutoff, extension included
         "errors": [_finding_view(f) for f in ordered if f.severity is Severity.ERROR],
-        "warnings": [_finding_view(f) for f in ordered if f.severity is Severity.WARNING and f.code != "deadline.late"],
+        "warnings": _once_advised([f for f in ordered if f.severity is Severity.WARNING and f.code != "deadline.late"]),
         "received_files": files,
         "summary_line": summary.line() if summary.ledger_file and verdict.tag is not VerdictTag.UNIT_UNKNOWN else "",
         "still_missing": missing,

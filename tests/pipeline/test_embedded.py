@@ -116,6 +116,7 @@ def test_a_mail_of_many_photos_gets_a_reply_of_bounded_length(office):
     text = office.reply_text()
     assert "另有 42 个文件因附件过多未予读取" in text and "IMG_0060" not in text
     assert "另有 42 个未予读取：《IMG_0019.jpg》" in text  # 20 read: the ledger, the report and 18 photos
+    assert text.count("是图片") == 18 and text.count("合并为一个 PDF") == 2  # the same advice once, + too_many's
 
 
 def test_resubmission_supersedes_and_every_version_is_kept(office):
