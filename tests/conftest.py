@@ -11,9 +11,7 @@ from parsers.types import Limits
 from tests.builders.campaign import RULES
 
 
-@pytest.fixture(scope="session")
-def postgres():
-    """One throwaway PostgreSQL cluster per test session (per xdist worker)."""
+def _cluster():
     from tests.servers import Postgres, postgres_bin
 
     if postgres_bin() is None:
@@ -22,6 +20,18 @@ def postgres():
     cluster.start()
     yield cluster
     cluster.cleanup()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One throwaway PostgreSQL cluster per test session (per xdist worker)."""
+    yield from _cluster()
+
+
+@pytest.fixture
+def own_postgres():
+    """A cluster of the test's own, for tests that stop or restart it (the shared one serves other tests)."""
+    yield from _cluster()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
