@@ -186,15 +186,19 @@ def scanned_report(pages: tuple[Image.Image, ...] = (), text_overlay: str = "", 
     return buf.getvalue()
 
 
-def encrypted_report(user_password: str = "xiji2021") -> bytes:
+def encrypted_report(user_password: str = "xiji2021", restricted: bool = False) -> bytes:
     """RC4-encrypted by reportlab; with ``user_password=""`` anyone may open it.
+
+    ``restricted``: copying and editing forbidden (WPS's 权限设置, common on official PDFs).
 
     The text is ASCII: reportlab leaves the strings inside its CID font dictionary
     unencrypted, pdfminer decrypts them into garbage and then reads STSong text as
     (cid:NNN) -- a reportlab defect, not something offices send.
     """
     buf = io.BytesIO()
-    c = _canvas(buf, encrypt=StandardEncryption(user_password, ownerPassword="owner-secret", canPrint=1))
+    allowed = 0 if restricted else 1
+    c = _canvas(buf, encrypt=StandardEncryption(user_password, ownerPassword="owner-secret", canPrint=1,
+                                                canModify=allowed, canCopy=allowed, canAnnotate=allowed))
     c.setFont("Helvetica", 16)
     c.drawString(72, 760, "Tianping rectification report 2021-11-24")
     c.showPage()

@@ -114,8 +114,10 @@ def test_encrypted_pdf():
     assert error_kind(pdfs.encrypted_report("xiji2021")) is ParseErrorKind.ENCRYPTED
 
 
-def test_pdf_encrypted_with_an_empty_user_password_is_read():
-    report = read_report(pdfs.encrypted_report(""))
+@pytest.mark.parametrize("restricted", [False, True])
+def test_pdf_encrypted_with_an_empty_user_password_is_read(restricted):
+    """Copy-protection is a request to PDF viewers; checking the report is not copying it."""
+    report = read_report(pdfs.encrypted_report("", restricted=restricted))
     assert "Tianping rectification report" in report.text and report.dates == ("2021-11-24",)
 
 
