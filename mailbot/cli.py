@@ -111,10 +111,10 @@ def show(obj: Context, receipt: str) -> None:
 @click.option("--send-test", "send_to", metavar="ADDRESS", help="再给这个地址发一封测试邮件。")
 @click.pass_obj
 def doctor(obj: Context, send_to: str | None) -> None:
-    """用当前设置连接邮箱和发信服务器，逐项说明是否正常。"""
-    from mailbot.doctor import check_inbox, check_outbox
+    """检查规则、数据库、磁盘空间，并用当前设置连接邮箱和发信服务器，逐项说明是否正常。"""
+    from mailbot.doctor import check_inbox, check_outbox, check_state
 
-    checks = check_inbox(obj.settings) + check_outbox(obj.settings, send_to)
+    checks = check_state(obj.settings) + check_inbox(obj.settings) + check_outbox(obj.settings, send_to)
     for item in checks:
         click.echo(item.line())
     sys.exit(0 if all(item.ok for item in checks) else 1)

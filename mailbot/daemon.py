@@ -13,9 +13,12 @@ import os
 import signal
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.policy import SMTP
 from pathlib import Path
 from typing import Protocol
 
@@ -23,7 +26,8 @@ from mailbot import store as q
 from mailbot.archive import Archive
 from mailbot.maildir import MaildirInbox, MaildirOutbox
 from mailbot.mail_types import RawMail
-from mailbot.outbox import Transport, deliver_pending
+from mailbot.outage import OutageAlarm, alert_letter, all_clear_letter
+from mailbot.outbox import DeliveryError, Transport, deliver_pending
 from mailbot.pipeline import Outcome, Runtime, prepare, process
 from mailbot.letters import Office
 from mailbot.replies import environment
@@ -84,6 +88,7 @@ class Daemon:
     refused_versions: set[str] = field(default_factory=set)  # broken edits already reported
     stopping: threading.Event = field(default_factory=threading.Event)
     retried: set[str] = field(default_factory=set)  # failed keys already retried by this process
+    alarm: OutageAlarm = field(default_factory=lambda: OutageAlarm(timedelta(minutes=30)))
 
     def run_once(self) -> list[Outcome]:
         """Every mail not yet done, each followed by delivery of its reply; then the outbox drained."""
@@ -151,6 +156,8 @@ class Daemon:
                 self.reload_rules()
                 self.run_once()
                 backoff = 0.0
+                if (since := self.alarm.worked()) is not None:
+                    self._tell_staff(lambda to, now: all_clear_letter(self.rt.office, to, since, now))
                 if self.scheduler is not None:
                     self.scheduler.run_pending()
                 self.inbox.wait(self.poll_interval, self.stopping)
@@ -159,9 +166,27 @@ class Daemon:
                 backoff = min(MAX_BACKOFF_SECONDS, backoff * 2 or 1.0)
                 log.warning("cycle failed, mailbox or database unavailable (%s: %s); retrying in %.0f s",
                             type(exc).__name__, exc, backoff)
+                if self.alarm.failed(exc, self.rt.clock()):
+                    self.alarm.alerted = self._tell_staff(lambda to, now: alert_letter(self.rt.office, to, self.alarm, now))
                 self.stopping.wait(backoff)
         self.close()
         log.info("mailbot stopped")
+
+    def _tell_staff(self, letter: Callable[[str, datetime], EmailMessage]) -> bool:
+        """Hand a letter for each staff member straight to the transport (the database may be what is down)."""
+        staff = self.rt.rules.roster.staff
+        if not staff:
+            log.error("no staff addresses in units.toml: nobody can be told about the outage")
+            return False
+        now = self.rt.clock()
+        try:
+            for number, address in enumerate(staff):
+                raw = letter(address, now).as_bytes(policy=SMTP)
+                self.transport.deliver(f"alert-{now:%Y%m%dT%H%M%S}-{number}", self.rt.office.address, address, raw)
+        except (DeliveryError, OSError) as exc:
+            log.error("could not tell the staff about the outage: %s", exc)
+            return False
+        return True
 
     def close(self) -> None:
         self.inbox.close()
@@ -193,6 +218,7 @@ def build_daemon(settings: Settings, rules: Rules) -> Daemon:
         transport=build_transport(settings),
         poll_interval=settings.poll_interval_seconds,
         retry_base=retry,
+        alarm=OutageAlarm(timedelta(minutes=settings.alert_after_minutes)),
     )
     rt = daemon.rt
     daemon.rules_dir = settings.rules_dir

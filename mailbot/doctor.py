@@ -1,12 +1,15 @@
-"""`mailbot doctor`: try the configured mailbox and mail server and say, in plain words, what works.
+"""`mailbot doctor`: try the rules, database, disk, mailbox and mail server and say, in plain words, what works.
 
 For the administrator setting up a 126.com account or the government mail
-server: each line is a check with ✓ or ✗ and, when it fails, what to do.
+server, and for whoever looks after an outage alert: each line is a check
+with ✓ or ✗ and, when it fails, what to do.
 """
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formataddr, make_msgid
@@ -21,6 +24,61 @@ class Check:
 
     def line(self) -> str:
         return f"{'✓' if self.ok else '✗'} {self.text}"
+
+
+MIN_FREE_BYTES = 1024**3  # below 1 GB free, the archive (every mail, kept for years) is about to stop
+
+
+def check_state(settings: Settings) -> list[Check]:
+    """The rules, the database and the disk mailbot keeps its archive on."""
+    from mailbot.rules_loader import RulesError, load_rules
+
+    out = []
+    try:
+        rules = load_rules(settings.rules_dir, settings.limits.to_limits())
+        out.append(Check(True, f"规则 {settings.rules_dir}：版本 {rules.version}，{len(rules.roster.units)} 个单位，"
+                               f"{len(rules.campaigns)} 个报送任务"))
+        out.append(Check(bool(rules.roster.staff), "工作人员邮箱：" + ("、".join(rules.roster.staff) or
+                         "未填写（units.toml 的 staff）：日报、需人工处理的提醒和故障提醒无人接收")))
+    except (RulesError, OSError) as exc:
+        problems = "；".join(str(p) for p in getattr(exc, "problems", ())) or str(exc)
+        out.append(Check(False, f"规则 {settings.rules_dir} 有误：{problems}"))
+    out.append(_database(settings))
+    out.append(_disk(settings))
+    return out
+
+
+def _database(settings: Settings) -> Check:
+    from mailbot.schema import current, head
+    from mailbot.store import Store
+
+    url = settings.db_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return Check(True, f"数据库 {url}：尚未建立，首次运行时自动建立")  # looking must not create it
+    try:
+        engine = Store(url).engine
+        now = current(engine)
+        newest = head(engine)
+        engine.dispose()
+        shown = engine.url.render_as_string(hide_password=True)
+    except Exception as exc:  # noqa: BLE001 - every failure is reported in words
+        return Check(False, f"无法连接数据库：{type(exc).__name__}: {exc}")
+    if now == newest:
+        return Check(True, f"数据库 {shown}：结构为最新版本 {newest}")
+    if now is None:
+        return Check(True, f"数据库 {shown}：尚未建立，首次运行时自动建立")
+    return Check(False, f"数据库 {shown}：结构版本 {now}，需要 {newest}：请先备份，再运行 mailbot db upgrade")
+
+
+def _disk(settings: Settings) -> Check:
+    where = settings.archive_path
+    while not where.exists() and where != where.parent:
+        where = where.parent  # before the first run: the disk it will be created on
+    usage = shutil.disk_usage(where)
+    text = f"存档所在磁盘（{where}）可用 {usage.free / 1024**3:.1f} GB，占 {usage.free / usage.total:.0%}"
+    if usage.free < MIN_FREE_BYTES:
+        return Check(False, text + "：空间将满，来信将无法存档和处理，请清理或扩容")
+    return Check(True, text)
 
 
 def check_inbox(settings: Settings) -> list[Check]:

@@ -95,8 +95,8 @@ class MaildirOutbox:
     def __init__(self, root: Path) -> None:
         self.root = ensure_maildir(Path(root))
 
-    def deliver(self, outbox_id: int, envelope_from: str, to: str, raw: bytes) -> None:
-        name = f"{outbox_id:010d}.mailbot"
+    def deliver(self, key: int | str, envelope_from: str, to: str, raw: bytes) -> None:
+        name = f"{key:010d}.mailbot" if isinstance(key, int) else f"{key}.mailbot"
         target = self.root / "new" / name
         if target.exists():
             return

@@ -30,7 +30,9 @@ class DeliveryError(Exception):
 
 
 class Transport(Protocol):
-    def deliver(self, outbox_id: int, envelope_from: str, to: str, raw: bytes) -> None: ...
+    """``key`` names the delivery: an outbox row id, or a string for mail that has no row (outage alerts)."""
+
+    def deliver(self, key: int | str, envelope_from: str, to: str, raw: bytes) -> None: ...
 
     def close(self) -> None: ...
 

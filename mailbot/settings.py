@@ -147,6 +147,7 @@ class Settings(BaseSettings):
     outbox: Annotated[MaildirSettings | SmtpSettings, Field(discriminator="kind")] = MaildirSettings()
     office: OfficeSettings = OfficeSettings()
     poll_interval_seconds: float = Field(default=60, gt=0)
+    alert_after_minutes: float = Field(default=30, gt=0)  # failing this long → staff are mailed (and on recovery)
     replies_per_sender_per_hour: int = Field(default=10, ge=1)
     timezone: str = "Asia/Shanghai"  # for the digest and reminder times
     log_format: Literal["text", "json"] = "text"  # json: one JSON object per line, for log collectors

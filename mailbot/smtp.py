@@ -41,7 +41,7 @@ class SmtpTransport:
         connection.login(s.username, self.password)
         return connection
 
-    def deliver(self, outbox_id: int, envelope_from: str, to: str, raw: bytes) -> None:
+    def deliver(self, key: int | str, envelope_from: str, to: str, raw: bytes) -> None:
         wait = 60.0 / self.settings.max_per_minute - (self.clock() - self.last_sent)
         if wait > 0:
             self.sleep(wait)

@@ -9,14 +9,15 @@ from pathlib import Path
 from mailbot.daemon import build_daemon
 from mailbot.settings import Settings
 from tests.builders import pdfs
-from tests.builders.campaign import Filling, filled_ledger
+from mailbot.rules_loader import load_rules
+from tests.builders.campaign import Filling, edited_rules, filled_ledger
 from tests.pipeline.conftest import Office, on_time, submission
 
 
 def office_on(cluster, rules, tmp_path: Path, **settings) -> Office:
     """mailbot on a Maildir in ``tmp_path`` and a fresh database of ``cluster``."""
-    configured = Settings(var_dir=tmp_path / "var", rules_dir=Path("rules"), database_url=cluster.new_database(),
-                          **settings)
+    configured = Settings(**{"var_dir": tmp_path / "var", "rules_dir": Path("rules"),
+                             "database_url": cluster.new_database(), **settings})
     daemon = build_daemon(configured, rules)
     daemon.inbox.root.mkdir(parents=True, exist_ok=True)
     return Office(tmp_path, configured, daemon)
@@ -45,23 +46,37 @@ def sent(office: Office) -> list:
     return office.replies() if office.outbox.exists() else []
 
 
-def test_mail_that_arrives_while_the_database_is_down_is_answered_once_it_is_back(own_postgres, rules, tmp_path):
-    office = office_on(own_postgres, rules, tmp_path, poll_interval_seconds=0.2)
+def test_mail_that_arrives_while_the_database_is_down_is_answered_once_it_is_back(own_postgres, tmp_path):
+    """…and the staff are told when the outage has lasted ``alert_after_minutes``, and again when it is over."""
+    rules_dir = edited_rules(tmp_path, units=(("staff = []", 'staff = ["wangxq@xiji.gov.cn"]'),))
+    office = office_on(own_postgres, load_rules(rules_dir), tmp_path, rules_dir=rules_dir,
+                       poll_interval_seconds=0.2, alert_after_minutes=0.02)
     daemon = office.daemon
     runner = threading.Thread(target=daemon.run_forever, daemon=True)
     runner.start()
     try:
         own_postgres.stop()
         office.deliver(submission({"台账.xlsx": filled_ledger(), "报告.pdf": pdfs.text_report()}))
-        time.sleep(3)  # several cycles fail meanwhile; the daemon must neither die nor give up on the mail
-        assert runner.is_alive() and not sent(office)
+        wait_for(lambda: len(sent(office)) == 1, seconds=30)  # the alert: 1.2 s into the outage
+        time.sleep(2)  # more failed cycles: the daemon must neither die, give up on the mail, nor alert again
+        [alert] = sent(office)
+        assert runner.is_alive() and alert["To"] == "wangxq@xiji.gov.cn"
+        assert alert["Subject"] == "【mailbot 故障】来信暂时无法处理"
+        assert "OperationalError" in alert.get_content() and "不会丢失" in alert.get_content()
+
         own_postgres.start_again()
-        deadline = time.monotonic() + 60
-        while not sent(office) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        [reply] = sent(office)
-        assert reply["Subject"].startswith("【已受理】田坪乡")
+        wait_for(lambda: len(sent(office)) == 3, seconds=60)
+        subjects = [str(m["Subject"]) for m in sent(office)]
+        assert any(s.startswith("【已受理】田坪乡") for s in subjects)  # the mail, answered after the outage
+        assert "【mailbot 已恢复】来信处理恢复正常" in subjects and subjects.count("【mailbot 故障】来信暂时无法处理") == 1
     finally:
         daemon.stopping.set()
         runner.join(timeout=30)
     assert not runner.is_alive()
+
+
+def wait_for(condition, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
