@@ -6,14 +6,13 @@ Plain functions over the runtime; the daemon's scheduler and the CLI both call t
 from __future__ import annotations
 
 from datetime import datetime
-from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import formataddr, make_msgid
 from pathlib import Path
 
 from sqlmodel import select
 
 from mailbot.digest import context, digest_message, render, workbook_name
+from mailbot.letters import office_letter
 from mailbot.models import DigestRecord, OutboxRecord
 from mailbot.pipeline import Runtime
 from mailbot.progress import Progress, build_progress
@@ -86,16 +85,10 @@ def queue_rules_alert(rt: Runtime, problems: list[str]) -> int:
     staff = rt.rules.roster.staff
     if not staff:
         return 0
-    message = EmailMessage()
-    message["From"] = formataddr((rt.office.name, rt.office.address))
-    message["To"] = ", ".join(staff)
-    message["Subject"] = "【规则修改未生效】rules/ 中的修改有误，系统仍按原规则运行"
-    message["Message-ID"] = make_msgid(domain=rt.office.message_id_domain or rt.office.address.rsplit("@", 1)[-1])
-    message["Auto-Submitted"] = "auto-generated"
     lines = "\n".join(f"  · {p}" for p in problems)
-    message.set_content(f"对 rules/ 的最近一次修改有以下错误，未予采用；系统仍按版本 {rt.rules.version} 的规则运行：\n\n"
-                        f"{lines}\n\n请改正后保存，系统会自动重新加载；可先运行 `mailbot rules check` 检查。",
-                        charset="utf-8", cte="base64")
+    message = office_letter(rt.office, ", ".join(staff), "【规则修改未生效】rules/ 中的修改有误，系统仍按原规则运行",
+                            rt.clock(), f"对 rules/ 的最近一次修改有以下错误，未予采用；系统仍按版本 {rt.rules.version} "
+                            f"的规则运行：\n\n{lines}\n\n请改正后保存，系统会自动重新加载；可先运行 `mailbot rules check` 检查。")
     with rt.store.session() as session:
         for address in staff:
             session.add(OutboxRecord(to_address=address, subject=message["Subject"],
