@@ -32,6 +32,7 @@ from mailbot.identify import identify
 from mailbot.intake import Accepted, read_attachments, restrict, unpack_files
 from mailbot.mail_types import ParsedMail, RawMail
 from mailbot.mailparse import parse_mail
+from mailbot.questions import question_in
 from mailbot.models import AttachmentRecord, FindingRecord, FlagRecord, LedgerRowRecord, MessageRecord, \
     OutboxRecord, VerdictRecord
 from mailbot.judge import judge
@@ -231,14 +232,16 @@ def _record(session, message_id: int, mail: ParsedMail, raw: RawMail, campaign: 
         for seq, lrow in sorted(dossier.ledger.ledger.rows.items()):
             session.add(LedgerRowRecord(verdict_id=row.id, seq=seq, measure=lrow.text("measure"),
                                         status=lrow.text("status"), remark=lrow.text("remark")))
-    for kind, detail in (() if replay else _flags(identity, mail)):
+    asked = "" if replay else question_in(mail.body_text)  # a person must answer it, not the bot
+    for kind, detail in (() if replay else _flags(identity, mail, asked)):
         session.add(FlagRecord(message_id=message_id, kind=kind, detail=detail))
     now = rt.clock()
     if q.recent_reply_count(session, mail.from_address, now) >= rt.reply_cap_per_hour:
         session.add(FlagRecord(message_id=message_id, kind="reply_capped",
                                detail=f"一小时内已向 {mail.from_address} 回复 {rt.reply_cap_per_hour} 封，本次不再回复"))
     else:
-        ctx = context(verdict, mail, current, row.receipt, raw.received_at, rt.office, now, corrected=replay)
+        ctx = context(verdict, mail, current, row.receipt, raw.received_at, rt.office, now, corrected=replay,
+                      question=bool(asked))
         reply = build_reply(rt.templates, ctx, mail, rt.office, now)
         session.add(OutboxRecord(message_id=message_id, verdict_id=row.id, to_address=mail.from_address,
                                  subject=ctx["subject"], rfc_message_id=reply["Message-ID"], raw=reply.as_bytes(policy=SMTP)))
@@ -251,11 +254,14 @@ def _record(session, message_id: int, mail: ParsedMail, raw: RawMail, campaign: 
     return Outcome("processed", receipt=row.receipt, verdict=verdict.tag.value, unit=s.unit)
 
 
-def _flags(identity: Identity, mail: ParsedMail) -> list[tuple[str, str]]:
+def _flags(identity: Identity, mail: ParsedMail, asked: str) -> list[tuple[str, str]]:
+    flags = []
     if identity.how == "unknown":
-        return [("unknown_unit", f"无法确认 {mail.from_address} 的单位（主题：{mail.subject[:40]}）")]
-    if identity.how == "conflict":
-        return [("unit_conflict", "；".join(e.describe() for e in identity.evidence))]
-    if identity.how == "inferred":
-        return [("unregistered_address", f"{mail.from_address} 未登记，按附件内容认定为“{identity.unit}”")]
-    return []
+        flags.append(("unknown_unit", f"无法确认 {mail.from_address} 的单位（主题：{mail.subject[:40]}）"))
+    elif identity.how == "conflict":
+        flags.append(("unit_conflict", "；".join(e.describe() for e in identity.evidence)))
+    elif identity.how == "inferred":
+        flags.append(("unregistered_address", f"{mail.from_address} 未登记，按附件内容认定为“{identity.unit}”"))
+    if asked:
+        flags.append(("question", f"{identity.unit or mail.from_address}：{asked}"))
+    return flags

@@ -26,6 +26,7 @@ FLAG_LABELS = {
     "delivery_failed": "回执无法送达",
     "failed": "处理出错的邮件",
     "reply_capped": "回复次数超限",
+    "question": "来信中的提问（请人工答复）",
 }
 
 

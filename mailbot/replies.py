@@ -56,7 +56,7 @@ def _once_advised(findings: list[Finding]) -> list[dict]:
 
 
 def context(verdict: Verdict, mail: ParsedMail, dossier: Dossier, receipt: str, received_at: datetime,
-            office: Office, now: datetime, corrected: bool = False) -> dict:
+            office: Office, now: datetime, corrected: bool = False, question: bool = False) -> dict:
     received_local = received_at.astimezone(ZONE).strftime("%Y年%m月%d日 %H:%M")
     files = []
     for lf in dossier.ledgers:
@@ -96,6 +96,7 @@ def context(verdict: Verdict, mail: ParsedMail, dossier: Dossier, receipt: str, 
         "received_files": files,
         "summary_line": summary.line() if summary.ledger_file and verdict.tag is not VerdictTag.UNIT_UNKNOWN else "",
         "still_missing": missing,
+        "question": question,  # the mail asks something: a person will answer
         "contact": office.phone,
         "office_name": office.name,
         "today": now.astimezone(ZONE).strftime("%Y年%m月%d日"),

@@ -119,6 +119,20 @@ def test_a_mail_of_many_photos_gets_a_reply_of_bounded_length(office):
     assert text.count("是图片") == 18 and text.count("合并为一个 PDF") == 2  # the same advice once, + too_many's
 
 
+def test_a_question_in_the_mail_is_passed_to_a_person_and_the_unit_told_so(office):
+    office.deliver(submission({"台账.xlsx": LEDGER, "报告.pdf": REPORT},
+                              body="附件为我乡材料。请问序号 27 不是我乡职责，是否需要填写？\n李明"))
+    [outcome] = office.daemon.run_once()
+    assert outcome.verdict == "已受理"  # the submission itself is judged as usual
+    assert "您在来信中提出的问题已转交工作人员，将另行答复。" in office.reply_text()
+    [flag] = [f for f in rows(office, FlagRecord) if f.kind == "question"]
+    assert flag.detail == "田坪乡：请问序号 27 不是我乡职责，是否需要填写？"
+    office.deliver(submission({"台账.xlsx": LEDGER, "报告.pdf": REPORT}, received=on_time(1)))  # a plain cover note
+    office.daemon.run_once()
+    assert "转交工作人员" not in office.reply_text() and len([f for f in rows(office, FlagRecord)
+                                                                 if f.kind == "question"]) == 1
+
+
 def test_resubmission_supersedes_and_every_version_is_kept(office):
     office.deliver(submission({"台账.xlsx": filled_ledger(Filling(status={12: ""})), "报告.pdf": REPORT}))
     office.daemon.run_once()
