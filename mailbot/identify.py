@@ -16,10 +16,20 @@ from mailbot.mail_types import ParsedMail
 from mailbot.rules import Roster
 
 
+def original_sender(mail: ParsedMail, staff: frozenset[str]) -> tuple[str, bool]:
+    """(address, forwarded): for mail forwarded by staff, the first sender down the chain who is not staff.
+
+    A unit's mail that reached the office mailbox through two staff members names both; the
+    unit is the one to identify and to answer.
+    """
+    if mail.from_address not in staff or not mail.forwarded_from:
+        return mail.from_address, False
+    return next((a for a in mail.forward_senders if a not in staff), mail.forwarded_from), True
+
+
 def gather(mail: ParsedMail, dossier: Dossier, roster: Roster, staff: frozenset[str]) -> list[Evidence]:
     evidence: list[Evidence] = []
-    forwarded = mail.from_address in staff and mail.forwarded_from
-    address = mail.forwarded_from if forwarded else mail.from_address
+    address, forwarded = original_sender(mail, staff)
     if unit := roster.by_address(address):
         evidence.append(Evidence("forward" if forwarded else "address", unit.name, address))
     for lf in dossier.ledgers:
@@ -46,7 +56,7 @@ def _first_named(text: str, roster: Roster) -> str | None:
 
 def identify(mail: ParsedMail, dossier: Dossier, roster: Roster, staff: frozenset[str]) -> Identity:
     evidence = tuple(gather(mail, dossier, roster, staff))
-    address = mail.forwarded_from if mail.from_address in staff and mail.forwarded_from else mail.from_address
+    address, _ = original_sender(mail, staff)
     units = tuple(dict.fromkeys(e.unit for e in evidence))
     registered = next((e.unit for e in evidence if e.source in ("address", "forward")), None)
     if not units:

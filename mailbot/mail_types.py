@@ -41,4 +41,5 @@ class ParsedMail:
     forwarded_from: str = ""  # for a mail forwarded by staff: the original sender's address
     forwarded_subject: str = ""
     problems: tuple[str, ...] = field(default_factory=tuple)  # header/part decoding trouble, in English
+    forward_senders: tuple[str, ...] = ()  # every sender in a chain of forwards, outermost first
     links: tuple[str, ...] = ()  # http(s) URLs in the body parts, hrefs included (a forwarded mail's too)

@@ -66,6 +66,7 @@ def _parse(msg: Message, depth: int) -> ParsedMail:
     markup: list[str] = []
     attachments: list[MailAttachment] = []
     links: list[str] = []
+    senders: list[str] = []  # of the forwarded mails inside, outermost first
     forwarded: dict[str, str] = {}
     for part in _leaves(msg):
         problems.extend(f"MIME defect: {type(d).__name__}" for d in part.defects)
@@ -73,7 +74,7 @@ def _parse(msg: Message, depth: int) -> ParsedMail:
         payload = part.get_payload()
         if isinstance(payload, list):  # message/rfc822 forwarded as attachment; delivery-status blocks
             if part.get_content_subtype() in ("rfc822", "global") and payload and isinstance(payload[0], Message):
-                _adopt(_nested(payload[0], depth, problems), attachments, links, forwarded, problems)
+                _adopt(_nested(payload[0], depth, problems), attachments, links, senders, forwarded, problems)
             continue
         disposition = str(part.get("Content-Disposition", "")).split(";", 1)[0].strip().lower()
         name = _filename(part, problems)
@@ -88,13 +89,14 @@ def _parse(msg: Message, depth: int) -> ParsedMail:
         data = _payload(part, name or ctype, problems)
         if (name.lower().endswith(".eml") or ctype == "message/rfc822") and _looks_like_mail(data):
             _adopt(_nested(email.message_from_bytes(data, policy=compat32), depth, problems),
-                   attachments, links, forwarded, problems)  # 126 web mail forwards as an .eml attachment
+                   attachments, links, senders, forwarded, problems)  # 126 web mail forwards as an .eml attachment
             continue
         attachments.append(MailAttachment(name=name, data=data, content_type=ctype))
     body = "\n".join(plain) if plain else "\n".join(_html_text(m) for m in markup)
     body = body.replace("\r\n", "\n").replace("\r", "\n")
     if not forwarded:
         forwarded = _inline_forward(headers.get("subject", ""), body)
+        senders = _inline_senders(body) or senders
     if "from" not in headers:
         problems.append("no From header")
     return ParsedMail(
@@ -112,6 +114,7 @@ def _parse(msg: Message, depth: int) -> ParsedMail:
         forwarded_subject=forwarded.get("subject", ""),
         problems=tuple(dict.fromkeys(problems)),
         links=tuple(dict.fromkeys(links)),
+        forward_senders=tuple(dict.fromkeys(a for a in senders if a)),
     )
 
 
@@ -132,13 +135,14 @@ def _nested(inner: Message, depth: int, problems: list[str]) -> ParsedMail | Non
     return _parse(inner, depth + 1)
 
 
-def _adopt(inner: ParsedMail | None, attachments: list[MailAttachment], links: list[str],
+def _adopt(inner: ParsedMail | None, attachments: list[MailAttachment], links: list[str], senders: list[str],
            forwarded: dict[str, str], problems: list[str]) -> None:
     """A forwarded mail's files (and links) are the unit's submission: they become ours, attributed to its sender."""
     if inner is None:
         return
     attachments.extend(inner.attachments)
     links.extend(inner.links)
+    senders.extend((inner.from_address, *inner.forward_senders))
     forwarded.setdefault("from", inner.from_address)
     forwarded.setdefault("subject", inner.subject)
     problems.extend(f"forwarded mail: {p}" for p in inner.problems)
@@ -263,6 +267,15 @@ def _html_text(markup: str) -> str:
     text = re.sub(r"(?i)<br\s*/?>|</(p|div|tr|li|h\d|blockquote)\s*>", "\n", text)
     text = html.unescape(re.sub(r"<[^>]*>", "", text)).replace("\xa0", " ")
     return re.sub(r"\n\s*\n+", "\n\n", "\n".join(line.rstrip() for line in text.splitlines())).strip()
+
+
+def _inline_senders(body: str) -> list[str]:
+    """Every 发件人 quoted after the first forward mark: a forward of a forward names both, outermost first."""
+    mark = _FORWARD_MARK.search(body)
+    if not mark:
+        return []
+    return [address.group(0).lower() for found in _FORWARD_FROM.finditer(body, mark.end())
+            if (address := ADDRESS.search(found.group(1)))]
 
 
 def _inline_forward(subject: str, body: str) -> dict[str, str]:

@@ -226,3 +226,12 @@ def test_links_come_out_of_html_hrefs_even_when_the_anchor_text_is_a_file_name()
 def test_a_forwarded_mails_links_are_the_units():
     mail = parse_mail(mails.forwarded_as_attachment(mails.large_attachment_mail("baidu")))
     assert any(link.startswith("https://pan.baidu.com/s/") for link in mail.links)
+
+
+def test_an_inline_forward_of_a_forward_names_every_sender_outermost_first():
+    body = ("请处理。\n\n-------- 转发邮件信息 --------\n发件人：\"秘书\" <secretary@office.test>\n主题：转发：材料\n"
+            "\n------------------ 原始邮件 ------------------\n发件人: \"田坪乡政府\"<tianping@126.com>;\n主题: 材料\n")
+    raw = mails.client_mail("163", sender="chief@office.test", subject="转发：材料", body=body)
+    mail = parse_mail(raw)
+    assert mail.forwarded_from == "secretary@office.test"
+    assert mail.forward_senders == ("secretary@office.test", "tianping@126.com")

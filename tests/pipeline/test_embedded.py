@@ -233,6 +233,17 @@ def test_mail_forwarded_by_staff_is_attributed_to_the_unit_inside(office, tmp_pa
     assert outcome.unit == "田坪乡" and outcome.verdict == "已受理"
 
 
+def test_a_forward_of_a_forward_is_attributed_to_the_unit_at_the_end_of_the_chain(office, tmp_path):
+    edits = (("staff = []", 'staff = ["secretary@office.test", "chief@office.test"]'), registered("田坪乡", "tp@126.com"))
+    office.daemon.rt.rules = load_rules(edited_rules(tmp_path, units=edits))
+    inner = submission({"台账.xlsx": LEDGER, "报告.pdf": REPORT}, sender="tp@126.com", subject="材料")
+    via_secretary = mails.forwarded_as_attachment(inner, staff="secretary@office.test")
+    office.deliver(mails.forwarded_as_attachment(via_secretary, staff="chief@office.test"))
+    [outcome] = office.daemon.run_once()
+    assert outcome.unit == "田坪乡" and outcome.verdict == "已受理"
+    assert [f.kind for f in rows(office, FlagRecord)] == []  # by its registered address: no 未登记 flag
+
+
 def test_automatic_mail_is_recorded_and_never_answered(office):
     for kind in ("auto-submitted", "vacation", "mailer-daemon", "loop", "qq-bounce"):
         office.deliver(mails.auto_reply(kind))
