@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import re
 
-_MARKER = re.compile(r"^[ \t]*(?:-{2,}.*(?:原始邮件|转发|Original).*"  # ---- 原始邮件 ---- (QQ, 126)
+_MARKER = re.compile(r"^[ \t]*(?:-{2,20}[^\n]{0,40}?(?:原始邮件|转发|Original).*"  # ---- 原始邮件 ---- (QQ, 126)
                      r"|.{0,80}(?:写道|wrote)[ \t]*[:：][ \t]*"  # 在 2021-11-24 10:30，"xjzfbxx" 写道：
                      r"|(?:发件人|From)[ \t]*[:：].*)$", re.M | re.I)  # Outlook's header block
 _URL = re.compile(r"https?://\S+", re.I)
-_QUESTION = re.compile(r"[^。！!？?\n]*[？?]"
-                       r"|[^。！!？?\n]*(?:请问|咨询|能否|可否|是否需要|是否可以)[^。！!？?\n]*")
+# One pass over the text: each sentence is matched once, ending at its terminator (linear time; a
+# pattern that searched for a question mark from every position was quadratic on a long line).
+_SENTENCE = re.compile(r"[^。！!？?\n]+[？?]?")
+_ASKING = ("请问", "咨询", "能否", "可否", "是否需要", "是否可以")
 MAX_EXCERPT = 120
+MAX_OWN_WORDS = 20_000  # characters looked at: a cover note's question is near its top
 
 
 def own_words(body: str) -> str:
@@ -29,8 +32,9 @@ def own_words(body: str) -> str:
 
 def question_in(body: str) -> str:
     """The first question the sender asks in their own words, shortened; "" when there is none."""
-    found = _QUESTION.search(_URL.sub(" ", own_words(body)))
-    if found is None:
-        return ""
-    question = " ".join(found.group(0).split())
-    return question if len(question) <= MAX_EXCERPT else question[: MAX_EXCERPT - 1] + "…"
+    for sentence in _SENTENCE.finditer(_URL.sub(" ", own_words(body[:MAX_OWN_WORDS]))):
+        text = sentence.group(0)
+        if text.endswith(("？", "?")) or any(word in text for word in _ASKING):
+            question = " ".join(text.split())
+            return question if len(question) <= MAX_EXCERPT else question[: MAX_EXCERPT - 1] + "…"
+    return ""

@@ -30,3 +30,9 @@ def test_no_question_is_invented(body):
 
 def test_a_long_question_is_shortened():
     assert len(question_in("请问" + "很" * 300 + "长？")) == 120
+
+
+@pytest.mark.parametrize("body", ["啊" * 1_000_000, "-" * 1_000_000, ("-" * 30 + "\n") * 30_000])
+def test_a_huge_line_is_read_in_one_pass(body):
+    """A search that restarted at every character took hours on a 1 MB line; the suite's timeout catches that."""
+    assert question_in(body) == ""
