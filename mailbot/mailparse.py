@@ -22,6 +22,7 @@ from email.policy import compat32
 from email.utils import getaddresses
 
 from mailbot.mail_types import MailAttachment, ParsedMail
+from mailbot.html_text import html_text
 from mailbot.mailheaders import decode_bytes_checked, decode_words_checked, header_text_checked, unescape_raw_checked
 
 EXTENSIONS = {
@@ -41,6 +42,7 @@ ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _URL = re.compile(r"https?://[^\s\"'<>（）()\u3000，。；]+", re.I)  # in text or an href; stops at CJK punctuation
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MAX_HEADER_CHARS = 16_384  # RFC 5322 lines are at most 998; a folded header of 16 KiB is already absurd
 
 
 def parse_mail(data: bytes) -> ParsedMail:
@@ -60,6 +62,7 @@ def parse_mail(data: bytes) -> ParsedMail:
 def _parse(msg: Message, depth: int) -> ParsedMail:
     """One message (the outer one or a forwarded message/rfc822 inside it), attachment names may be ""."""
     problems: list[str] = []
+    _tame_headers(msg, problems)
     headers = _headers(msg, problems)
     from_name, from_address = _sender(_raw_header(msg, "from"), problems)
     plain: list[str] = []
@@ -92,7 +95,7 @@ def _parse(msg: Message, depth: int) -> ParsedMail:
                    attachments, links, senders, forwarded, problems)  # 126 web mail forwards as an .eml attachment
             continue
         attachments.append(MailAttachment(name=name, data=data, content_type=ctype))
-    body = "\n".join(plain) if plain else "\n".join(_html_text(m) for m in markup)
+    body = "\n".join(plain) if plain else "\n".join(html_text(m) for m in markup)
     body = body.replace("\r\n", "\n").replace("\r", "\n")
     if not forwarded:
         forwarded = _inline_forward(headers.get("subject", ""), body)
@@ -152,6 +155,18 @@ def _looks_like_mail(data: bytes) -> bool:
     head = data[:4096].split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0].lower()
     return head.startswith((b"received:", b"return-path:", b"from:", b"date:", b"message-id:", b"subject:",
                             b"mime-version:", b"x-", b"to:", b"delivered-to:")) and b"from:" in head
+
+
+def _tame_headers(msg: Message, problems: list[str]) -> None:
+    """Cut every header longer than any mail client writes: the standard library's parameter parsing
+    (Content-Disposition, Content-Type) slows down with the square of a header's length."""
+    for part in msg.walk():
+        for name in {str(n) for n, v in part.raw_items() if len(str(v)) > MAX_HEADER_CHARS}:
+            values = [str(v) for n, v in part.raw_items() if str(n) == name]
+            del part[name]
+            for value in values:
+                part[name] = value[:MAX_HEADER_CHARS]
+            problems.append(f"header {name.lower()} cut to {MAX_HEADER_CHARS} characters")
 
 
 def _headers(msg: Message, problems: list[str]) -> dict[str, str]:
@@ -259,14 +274,6 @@ def _payload(part: Message, label: str, problems: list[str]) -> bytes:
         problems.append(f"payload of {label}: {type(exc).__name__}")
         data = None
     return data if isinstance(data, bytes) else raw.encode("utf-8", "surrogateescape")
-
-
-def _html_text(markup: str) -> str:
-    """Readable text of an HTML-only body; line breaks kept so a quoted forward header stays one per line."""
-    text = re.sub(r"(?is)<(script|style|head)\b.*?</\1\s*>|<!--.*?-->", "", markup)
-    text = re.sub(r"(?i)<br\s*/?>|</(p|div|tr|li|h\d|blockquote)\s*>", "\n", text)
-    text = html.unescape(re.sub(r"<[^>]*>", "", text)).replace("\xa0", " ")
-    return re.sub(r"\n\s*\n+", "\n\n", "\n".join(line.rstrip() for line in text.splitlines())).strip()
 
 
 def _inline_senders(body: str) -> list[str]:
