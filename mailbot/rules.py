@@ -110,6 +110,7 @@ class Roster(Strict):
         does not also count as a mention of some shorter name inside it.
         """
         text = normalize_name(text)
+        taken = bytearray(len(text))  # marks spans already claimed (rebuilding the text per mention was quadratic)
         spans: list[tuple[int, Unit]] = []
         candidates = sorted(
             ((normalize_name(n), u) for u in self.units for n in u.names),
@@ -117,11 +118,15 @@ class Roster(Strict):
             reverse=True,
         )
         for name, unit in candidates:
-            start = text.find(name)
+            start = text.find(name) if name else -1
             while start >= 0:
+                end = start + len(name)
+                if any(taken[start:end]):  # inside a longer name's mention
+                    start = text.find(name, start + 1)
+                    continue
                 spans.append((start, unit))
-                text = text[:start] + "\0" * len(name) + text[start + len(name):]
-                start = text.find(name, start + len(name))
+                taken[start:end] = b"\1" * len(name)
+                start = text.find(name, end)
         ordered: list[Unit] = []
         for _, unit in sorted(spans, key=lambda s: s[0]):
             if unit not in ordered:
