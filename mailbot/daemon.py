@@ -27,7 +27,7 @@ from mailbot.archive import Archive
 from mailbot.maildir import MaildirInbox, MaildirOutbox
 from mailbot.mail_types import RawMail
 from mailbot.outage import OutageAlarm, alert_letter, all_clear_letter
-from mailbot.outbox import DeliveryError, Transport, deliver_pending
+from mailbot.outbox import Transport, deliver_pending
 from mailbot.pipeline import Outcome, Runtime, prepare, process
 from mailbot.letters import Office
 from mailbot.replies import environment
@@ -183,8 +183,8 @@ class Daemon:
             for number, address in enumerate(staff):
                 raw = letter(address, now).as_bytes(policy=SMTP)
                 self.transport.deliver(f"alert-{now:%Y%m%dT%H%M%S}-{number}", self.rt.office.address, address, raw)
-        except (DeliveryError, OSError) as exc:
-            log.error("could not tell the staff about the outage: %s", exc)
+        except Exception as exc:  # noqa: BLE001 - telling the staff must never stop the daemon
+            log.error("could not tell the staff about the outage: %s: %s", type(exc).__name__, exc)
             return False
         return True
 
