@@ -167,7 +167,8 @@ class Daemon:
                 log.warning("cycle failed, mailbox or database unavailable (%s: %s); retrying in %.0f s",
                             type(exc).__name__, exc, backoff)
                 if self.alarm.failed(exc, self.rt.clock()):
-                    self.alarm.alerted = self._tell_staff(lambda to, now: alert_letter(self.rt.office, to, self.alarm, now))
+                    alarm = self.alarm
+                    alarm.alerted = self._tell_staff(lambda to, now: alert_letter(self.rt.office, to, alarm, now))
                 self.stopping.wait(backoff)
         self.close()
         log.info("mailbot stopped")
