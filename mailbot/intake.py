@@ -60,7 +60,7 @@ def read_attachments(attachments: Iterable[Attachment], rejected: Iterable[Rejec
     ledgers: list[LedgerFile] = []
     reports: list[ReportFile] = []
     refused: list[RefusedFile] = []
-    attachments, extra = _within_cap(list(attachments), sandbox.limits.max_files_per_mail)
+    attachments, extra = _within_cap(_distinct(attachments), sandbox.limits.max_files_per_mail)
     refused.extend(RefusedFile(a.display_name, a.kind, Refusal.TOO_MANY) for a in extra)
     for item in rejected:
         if item.kind is None and item.error.kind is ParseErrorKind.TOO_LARGE:
@@ -86,6 +86,12 @@ def read_attachments(attachments: Iterable[Attachment], rejected: Iterable[Rejec
         else:
             refused.append(RefusedFile(attachment.display_name, kind, Refusal.UNSUPPORTED))
     return Dossier(tuple(ledgers), tuple(reports), tuple(refused))
+
+
+def _distinct(attachments: Iterable[Attachment]) -> list[Attachment]:
+    """One of each content: the same ledger attached twice (台账.xlsx, 台账(1).xlsx) is one ledger, not two."""
+    seen: set[str] = set()
+    return [a for a in attachments if not (a.sha256 in seen or seen.add(a.sha256))]
 
 
 def _within_cap(attachments: list[Attachment], cap: int) -> tuple[list[Attachment], list[Attachment]]:

@@ -121,8 +121,14 @@ def test_ledger_missing(judge_files):
     assert errors(verdict) == {"ledger.missing"}
 
 
+def test_the_same_ledger_attached_twice_is_one_ledger(judge_files):
+    verdict = judge_files({"台账.xlsx": filled_ledger(), "台账 (1).xlsx": filled_ledger(), "报告.pdf": REPORT})
+    assert verdict.accepted and "ledger.multiple" not in codes(verdict)
+
+
 def test_two_ledgers_are_ambiguous(judge_files):
-    verdict = judge_files({"台账1.xlsx": filled_ledger(), "台账2.xlsx": filled_ledger(), "报告.pdf": REPORT})
+    second = filled_ledger(Filling(status={12: "正在整改"}))  # two versions: which one counts?
+    verdict = judge_files({"台账1.xlsx": filled_ledger(), "台账2.xlsx": second, "报告.pdf": REPORT})
     finding = only(verdict, "ledger.multiple")
     assert "台账1.xlsx" in finding.message and "台账2.xlsx" in finding.message
 

@@ -21,8 +21,14 @@ def test_report_missing(judge_files):
 
 
 def test_two_reports_are_ambiguous(judge_files):
-    verdict = judge_files({"台账.xlsx": LEDGER, "报告1.pdf": pdfs.text_report(), "报告2.pdf": pdfs.text_report()})
+    draft = pdfs.text_report(date_line="2021年11月23日")  # two versions: which one counts?
+    verdict = judge_files({"台账.xlsx": LEDGER, "报告1.pdf": pdfs.text_report(), "报告2.pdf": draft})
     assert errors(verdict) == {"report.multiple"}
+
+
+def test_the_same_report_attached_twice_is_one_report(judge_files):
+    report = pdfs.text_report()
+    assert judge_files({"台账.xlsx": LEDGER, "报告.pdf": report, "报告(1).pdf": report}).accepted
 
 
 def test_encrypted_report(judge_files):
