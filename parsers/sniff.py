@@ -34,7 +34,8 @@ EXECUTABLE_MAGIC = (
 )
 OPENDOCUMENT = "application/vnd.oasis.opendocument."
 OPENDOCUMENT_KINDS = {OPENDOCUMENT + "spreadsheet": FileKind.ODS, OPENDOCUMENT + "text": FileKind.ODT}
-ARCHIVE_MAGIC = {b"Rar!\x1a\x07": FileKind.RAR, b"7z\xbc\xaf\x27\x1c": FileKind.SEVEN_ZIP}  # RAR 4 and 5
+ARCHIVE_MAGIC = {b"Rar!\x1a\x07": FileKind.RAR, b"7z\xbc\xaf\x27\x1c": FileKind.SEVEN_ZIP,  # RAR 4 and 5
+                 b"\x78\x9f\x3e\x22": FileKind.TNEF}  # 0x223E9F78, little-endian: winmail.dat
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*")
 HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif")  # phone photos
 PDF_WINDOW = 1024  # readers accept junk before %PDF- within the first kilobyte

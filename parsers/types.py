@@ -20,6 +20,7 @@ class FileKind(str, Enum):
     ODS = "ods"  # OpenDocument spreadsheet: not read; the unit is asked for .xlsx
     ODT = "odt"  # OpenDocument text
     OFFICE_OTHER = "office_other"  # a presentation or another office package: a document, never unpacked
+    TNEF = "tnef"  # Outlook's winmail.dat (rich-text mail): the real attachments are inside, not unpacked
     DOCX = "docx"
     DOC = "doc"
     OFFICE_ENCRYPTED = "office_encrypted"  # OLE container holding an EncryptedPackage

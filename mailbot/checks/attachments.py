@@ -64,6 +64,7 @@ KIND_LABELS = {
     FileKind.ODS: "OpenDocument 表格（.ods）",
     FileKind.ODT: "OpenDocument 文档（.odt）",
     FileKind.OFFICE_OTHER: "演示文稿或其他办公文档",
+    FileKind.TNEF: "Outlook 的 RTF 格式邮件包",
     FileKind.UNKNOWN: "无法识别的文件",
     FileKind.XLSX: "Excel 工作簿（.xlsx）",
     FileKind.XLS: "Excel 97-2003 工作簿（.xls）",
@@ -81,6 +82,8 @@ KIND_HINTS = {
     FileKind.RAR: ONLY_ZIP,
     FileKind.SEVEN_ZIP: ONLY_ZIP,
     FileKind.OFD: "如为整改报告，请在 OFD 阅读器（如数科阅读器）或 WPS 中将其导出为 PDF 后重新发送。",
+    FileKind.TNEF: ("台账和报告被 Outlook 封装在这个文件中，系统无法读取。请在 Outlook 中将邮件格式改为“HTML”或"
+                    "“纯文本”（“设置文本格式”选项卡），重新添加附件后发送。"),
 }
 ARCHIVE_REASONS = {
     ParseErrorKind.BOMB: "解压后的体积异常巨大，疑似恶意文件",

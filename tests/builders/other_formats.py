@@ -1,4 +1,4 @@
-"""Real files of formats units send but mailbot does not read: RAR 5, 7z, OFD, OpenDocument, .pptx.
+"""Real files of formats units send but mailbot does not read: RAR 5, 7z, OFD, OpenDocument, .pptx, TNEF.
 
 Written byte by byte (stored, uncompressed) because no library on the test
 machine writes them; each was checked once against an independent reader
@@ -127,3 +127,13 @@ def pptx() -> bytes:
         zf.writestr("ppt/presentation.xml", "<p:presentation/>")
         zf.writestr("ppt/slides/slide1.xml", "<p:sld/>")
     return buf.getvalue()
+
+
+def tnef(names: tuple[str, ...] = ("田坪乡整改台账.xlsx",)) -> bytes:
+    """Outlook's winmail.dat: the TNEF signature, a key, and one attachment-title attribute per file
+    (level 2, id 0x00018010, checksummed as MS-OXTNEF says; enough for what any reader looks at first)."""
+    out = bytearray(struct.pack("<IH", 0x223E9F78, 0x1234))
+    for name in names:
+        data = name.encode("gbk") + b"\0"
+        out += struct.pack("<BII", 2, 0x00018010, len(data)) + data + struct.pack("<H", sum(data) & 0xFFFF)
+    return bytes(out)

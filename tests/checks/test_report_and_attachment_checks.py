@@ -111,6 +111,14 @@ def test_opendocument_ledger_is_one_file_to_resave_not_an_archive_of_parts(judge
     assert errors(verdict) == {"ledger.missing"}
 
 
+def test_outlook_rich_text_mail_is_explained(judge_files):
+    verdict = judge_files({"winmail.dat": other_formats.tnef(("台账.xlsx", "报告.pdf"))})
+    finding = only(verdict, "attachment.unsupported")
+    assert finding.message.startswith("附件《winmail.dat》是Outlook 的 RTF 格式邮件包")
+    assert "封装" in finding.hint and "“HTML”或“纯文本”" in finding.hint
+    assert errors(verdict) == {"ledger.missing", "report.missing"}
+
+
 def test_ofd_report_asks_for_pdf(judge_files):
     verdict = judge_report(judge_files, other_formats.ofd(), name="整改报告.ofd")
     finding = only(verdict, "attachment.unsupported")

@@ -43,6 +43,7 @@ SPEC = workbooks.LedgerSpec()
     ("报告.odt", lambda: other_formats.opendocument("text"), FileKind.ODT),
     ("汇报.odp", lambda: other_formats.opendocument("presentation"), FileKind.OFFICE_OTHER),
     ("汇报.pptx", other_formats.pptx, FileKind.OFFICE_OTHER),
+    ("winmail.dat", other_formats.tnef, FileKind.TNEF),
     ("材料.zip", lambda: hostile.encrypted_zip({"mimetype": b"application/vnd.oasis.opendocument.text"}),
      FileKind.ZIP),  # an unreadable mimetype names no document: the archive's own refusal says why
     ("说明.txt", lambda: "请查收附件。".encode("gb18030"), FileKind.TEXT),
