@@ -28,6 +28,16 @@ class VerdictTag(str, Enum):
     UNIT_UNKNOWN = "无法确认单位"
 
 
+MAX_ECHO = 160  # characters of the sender's own text (a cell, a file name, a subject) a reply repeats
+MAX_NAME = 80  # of a file name or subject shown as a place or a heading
+
+
+def shorten(text: str, limit: int = 24) -> str:
+    """Text cut for a message (whitespace runs made one space): enough to recognise it."""
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 @dataclass(frozen=True)
 class Place:
     """Where a finding points. Every part is optional; ``describe`` says it in Chinese."""
@@ -48,7 +58,7 @@ class Place:
     def describe(self) -> str:
         parts = []
         if self.file:
-            parts.append(f"《{self.file}》")
+            parts.append(f"《{shorten(self.file, MAX_NAME)}》")
         if self.ref:
             parts.append(f"{self.ref} 单元格")
         if self.seq is not None:

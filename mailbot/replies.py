@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from mailbot.dossier import Dossier, Refusal
-from mailbot.findings import Finding, Severity, Verdict, VerdictTag
+from mailbot.findings import MAX_NAME, Finding, Severity, Verdict, VerdictTag, shorten
 from mailbot.mail_types import ParsedMail
 from mailbot.letters import Office, office_letter
 
@@ -60,15 +60,15 @@ def context(verdict: Verdict, mail: ParsedMail, dossier: Dossier, receipt: str, 
     received_local = received_at.astimezone(ZONE).strftime("%Y年%m月%d日 %H:%M")
     files = []
     for lf in dossier.ledgers:
-        files.append(f"整改台账《{lf.name}》")
+        files.append(f"整改台账《{shorten(lf.name, MAX_NAME)}》")
     for rf in dossier.reports:
         pages = f"，共 {rf.report.pages} 页" if rf.report else ""
-        files.append(f"整改报告《{rf.name}》{pages}")
+        files.append(f"整改报告《{shorten(rf.name, MAX_NAME)}》{pages}")
     for refused in dossier.refused:
         if refused.reason is Refusal.LINK:
             files.append(f"{refused.name}的下载链接（系统不下载链接中的文件）")
         elif refused.reason is not Refusal.TOO_MANY:
-            files.append(f"《{refused.name}》（未受理，原因见上）")
+            files.append(f"《{shorten(refused.name, MAX_NAME)}》（未受理，原因见上）")
     unread = sum(r.reason is Refusal.TOO_MANY for r in dossier.refused)
     if unread:
         files.append(f"另有 {unread} 个文件因附件过多未予读取")
@@ -76,7 +76,7 @@ def context(verdict: Verdict, mail: ParsedMail, dossier: Dossier, receipt: str, 
     missing = "、".join(label for code, label in MISSING_CODES.items() if code in codes)
     ordered = sorted(verdict.findings, key=lambda f: (f.place.file, f.place.seq or 0))
     summary = verdict.summary
-    subject = mail.subject.strip() or "（无主题）"
+    subject = shorten(mail.subject, MAX_NAME) or "（无主题）"
     late = next((f.message for f in verdict.findings if f.code == "deadline.late"),
                 f"本次邮件于 {received_local} 收到，已超过报送截止时间。")
     return {

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from mailbot.dossier import Dossier, Identity, LedgerFile, ReportFile
-from mailbot.findings import Finding, Place, Severity
+from mailbot.findings import MAX_ECHO, Finding, Place, Severity, shorten
 from mailbot.rules import Campaign, Problem, Roster, Unit
 
 
@@ -56,11 +56,14 @@ class CheckContext:
         severity = self.campaign.severity(issue.code, issue.default)
         if severity is Severity.OFF:
             return None
+        # text from the mail (a cell, a file name) is echoed in an official reply: bounded, so a 10,000-
+        # character cell neither swamps the reply nor makes the office send someone's essay or link farm
+        echoed = {k: shorten(v, MAX_ECHO) if isinstance(v, str) else v for k, v in values.items()}
         return Finding(
             code=issue.code,
             severity=severity,
-            message=issue.message.format(**values),
-            hint=issue.hint.format(**values),
+            message=issue.message.format(**echoed),
+            hint=issue.hint.format(**echoed),
             place=place,
         )
 
@@ -70,10 +73,6 @@ def cell_place(file: str, cell, seq: int | None = None) -> Place:
     return Place(file=file, sheet=cell.sheet, cell=cell.cell, seq=seq)
 
 
-def shorten(text: str, limit: int = 24) -> str:
-    """A problem's text cut for a message: enough to recognise the row."""
-    text = " ".join((text or "").split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mailbot.checks.base import CheckContext, Issue, shorten
+from mailbot.checks.base import CheckContext, Issue
+from mailbot.findings import shorten
 from mailbot.findings import Finding, Place, Severity
 
 ROW_MISSING = Issue(

@@ -38,6 +38,12 @@ def test_error_at_its_cell(judge_files, filling, code, ref):
     assert finding.message and finding.hint
 
 
+def test_the_senders_text_is_echoed_only_briefly(judge_files):
+    essay = "请访问 http://example.test/领取补贴 " + "很长的内容" * 2000
+    finding = only(judge_ledger(judge_files, Filling(phone=essay)), "ledger.phone_malformed")
+    assert len(finding.message) < 250 and "…" in finding.message
+
+
 def test_missing_row_names_its_seq(judge_files):
     verdict = judge_ledger(judge_files, Filling(delete_rows=(18,)))
     finding = only(verdict, "ledger.row_missing")

@@ -133,6 +133,15 @@ def test_a_question_in_the_mail_is_passed_to_a_person_and_the_unit_told_so(offic
                                                                  if f.kind == "question"]) == 1
 
 
+def test_a_reply_repeats_a_huge_subject_and_file_name_only_in_part(office):
+    name = "田坪乡" + "台账" * 300 + ".xlsx"
+    office.deliver(submission({name: LEDGER, "报告.pdf": REPORT}, subject="田坪乡整改材料" + "。" * 3000))
+    office.daemon.run_once()
+    text = office.reply_text()
+    assert len(text) < 3000 and "台账" * 300 not in text and "。" * 200 not in text
+    assert name in [a.name for a in rows(office, AttachmentRecord)]  # the record keeps it whole
+
+
 def test_resubmission_supersedes_and_every_version_is_kept(office):
     office.deliver(submission({"台账.xlsx": filled_ledger(Filling(status={12: ""})), "报告.pdf": REPORT}))
     office.daemon.run_once()
