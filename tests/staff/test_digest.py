@@ -33,8 +33,8 @@ def put(daemon, raw: bytes, name: str) -> None:
 
 
 def campaign_state(tmp_path, rules, smtp, monkeypatch):
-    """田坪乡 accepted (with a formula in a cell), 兴隆镇 needs fixing, 平峰镇 late, an unknown sender,
-    and a reply the SMTP server refuses for good."""
+    """田坪乡 accepted (with a formula in a cell), 兴隆镇 needs fixing and asks a question, 平峰镇 late,
+    an unknown sender, and a reply the SMTP server refuses for good."""
     monkeypatch.setenv("MAILBOT_TEST_SMTP_PASSWORD", PASSWORD)
     settings = Settings(var_dir=tmp_path / "var", outbox=smtp.settings())
     daemon = build_daemon(settings, rules)
@@ -42,8 +42,8 @@ def campaign_state(tmp_path, rules, smtp, monkeypatch):
     put(daemon, submission({"台账.xlsx": injected, "报告.pdf": pdfs.text_report()},
                            received=datetime(2021, 11, 23, 9, 0, tzinfo=CST)), "1.mx")
     put(daemon, submission({"台账.xlsx": filled_ledger(Filling(unit="兴隆镇", status={12: ""}))},
-                           sender="xinglong@163.com", subject="兴隆镇台账", received=datetime(2021, 11, 24, 9, 0, tzinfo=CST)),
-        "2.mx")
+                           sender="xinglong@163.com", subject="兴隆镇台账", received=datetime(2021, 11, 24, 9, 0, tzinfo=CST),
+                           body="报告随后补报。请问序号 12 的完成时限能否延后？"), "2.mx")
     put(daemon, mails.client_mail("163", sender="who@163.com", subject="材料", files={},
                                   received=datetime(2021, 11, 24, 10, 0, tzinfo=CST)), "3.mx")
     daemon.run_once()
@@ -74,7 +74,8 @@ def test_digest_is_sent_at_the_scheduled_time_with_the_workbook(tmp_path, staff_
     html = message.get_body(("html",)).get_content()
     text = message.get_body(("plain",)).get_content()
     assert "应报送 33 个单位，已受理 2，需补正 1，未报送 30，逾期 31" in text
-    for needed in ("田坪乡：已受理", "兴隆镇：需补正", "平峰镇：已受理（逾期）", "无法确认单位的来信", "回执无法送达"):
+    for needed in ("田坪乡：已受理", "兴隆镇：需补正", "平峰镇：已受理（逾期）", "无法确认单位的来信", "回执无法送达",
+                   "来信中的提问（请人工答复）", "兴隆镇：请问序号 12 的完成时限能否延后？"):
         assert needed in text, needed
     assert "<img" not in html and "http" not in html.split("<body")[1]  # no external resources
     [attachment] = list(message.iter_attachments())
