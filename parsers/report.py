@@ -41,6 +41,7 @@ SEAL_FIRST_PAGES = 5  # seals are looked for on these and on the last page read
 RENDER_DPI = 72
 MAX_RENDER_SIDE = 1600  # px: a hostile MediaBox must not become a giant bitmap
 TITLE_LINES = 4
+MAX_TITLE = 200  # characters: real titles are under 100; the campaign's title patterns run on it, outside the sandbox
 
 _CID = re.compile(r"\(cid:\d+\)")
 _CJK = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
@@ -236,7 +237,7 @@ def find_title(first_page: str) -> str:
         head.append(line)
         if "报告" in line or line.endswith(_DOCUMENT_KINDS):
             break
-    return "".join(head)
+    return "".join(head)[:MAX_TITLE]
 
 
 def _only_date(line: str) -> bool:

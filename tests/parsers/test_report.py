@@ -229,3 +229,11 @@ def test_dates_in_the_forms_offices_write(text, expected):
 ])
 def test_title(page, title):
     assert find_title(page) == title
+
+
+def test_an_endless_title_is_cut():
+    """The campaign's title patterns (整改.*报告) run on the title outside the sandbox: an unbounded
+    title of repeated 整改 made that search quadratic."""
+    from parsers.report import MAX_TITLE, find_title
+
+    assert len(find_title("整改" * 100_000 + "\n正文")) == MAX_TITLE
