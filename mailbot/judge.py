@@ -27,9 +27,10 @@ def unit_from_ledger(dossier: Dossier, roster: Roster) -> Unit | None:
 
 
 def judge(dossier: Dossier, campaign: Campaign, roster: Roster, rules_version: str, unit: Unit | None,
-          identity: Identity | None = None, received_at: datetime | None = None) -> Verdict:
+          identity: Identity | None = None, received_at: datetime | None = None,
+          first_received_at: datetime | None = None) -> Verdict:
     ctx = CheckContext(campaign=campaign, roster=roster, unit=unit, dossier=dossier, identity=identity,
-                       received_at=received_at)
+                       received_at=received_at, first_received_at=first_received_at)
     findings = tuple(run_checks(ctx))
     if unit is None:
         tag = VerdictTag.UNIT_UNKNOWN

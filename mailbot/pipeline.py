@@ -172,7 +172,8 @@ def _judge_and_record(session, record: MessageRecord, raw: RawMail, prepared: Pr
     if unit is not None:
         q.lock_dossier(session, campaign.id, unit.name)
     dossier = _complete(current, unit.name, campaign, session, rt) if unit else current
-    verdict = judge(dossier, campaign, rt.rules.roster, rt.rules.version, unit, identity, raw.received_at)
+    first = q.first_submission(session, unit.name, campaign.id) if unit else None
+    verdict = judge(dossier, campaign, rt.rules.roster, rt.rules.version, unit, identity, raw.received_at, first)
     return _record(session, record.id, mail, raw, campaign, current, dossier, identity, verdict, prepared.sizes, rt)
 
 

@@ -141,6 +141,8 @@ class Deadline(Strict):
     inclusive: bool = True
     timezone: str = "Asia/Shanghai"
     grace_hours: float = Field(default=0, ge=0, le=24 * 30)
+    # true: a unit whose first ledger or report came in time is not 逾期 for corrections sent later
+    first_mail_counts: bool = False
 
     @field_validator("timezone")
     @classmethod

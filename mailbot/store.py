@@ -100,6 +100,16 @@ def newest_file(session: Session, unit: str, campaign: str, role: str) -> Attach
     ).first()
 
 
+def first_submission(session: Session, unit: str, campaign: str) -> datetime | None:
+    """When the unit first sent a ledger or a report in this campaign (a mail with neither does not count)."""
+    first = session.exec(
+        select(VerdictRecord).where(VerdictRecord.unit == unit, VerdictRecord.campaign == campaign,
+                                    (VerdictRecord.ledger_sha256.is_not(None)) | (VerdictRecord.report_sha256.is_not(None)))
+        .order_by(VerdictRecord.received_at)
+    ).first()
+    return first.received_at if first else None
+
+
 def replies_since(session: Session, address: str, since: datetime) -> int:
     return session.exec(select(func.count()).select_from(OutboxRecord)
                         .where(OutboxRecord.to_address == address, OutboxRecord.created_at >= since)).one()

@@ -35,6 +35,7 @@ class CheckContext:
     dossier: Dossier
     identity: Identity | None = None  # how the unit was found (mail only; None for `mailbot check`)
     received_at: datetime | None = None  # server receive time of the mail that completed the dossier
+    first_received_at: datetime | None = None  # of the unit's first mail with a ledger or report, if earlier
 
     @property
     def ledger_file(self) -> LedgerFile | None:

@@ -1,4 +1,8 @@
-"""Mail received after the deadline is still judged and may be accepted, but is marked 逾期."""
+"""Mail received after the deadline is still judged and may be accepted, but is marked 逾期.
+
+With ``[deadline] first_mail_counts``, a correction sent after the deadline is not 逾期 when the
+unit's first ledger or report came in time.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from mailbot.findings import Finding, Severity
 
 LATE = Issue(
     "deadline.late", "逾期报送",
-    "本次邮件于 {received} 收到，已超过报送截止时间（{cutoff} 前）。",
+    "{which}于 {received} 收到，已超过报送截止时间（{cutoff} 前）。",
     "材料已照常审核；逾期情况将如实报告。",
     default=Severity.WARNING,
 )
@@ -21,8 +25,12 @@ FORMAT = "%Y年%m月%d日 %H:%M"
 def check(ctx: CheckContext) -> Iterator[Finding | None]:
     if ctx.received_at is None:
         return
+    received, which = ctx.received_at, "本次邮件"
+    first = ctx.first_received_at
+    if ctx.campaign.spec.deadline.first_mail_counts and first is not None and first < received:
+        received, which = first, "贵单位首次报送材料的邮件"  # a correction is judged by when the unit first sent
     cutoff = ctx.campaign.cutoff_for(ctx.unit)
-    if ctx.received_at >= cutoff:
+    if received >= cutoff:
         zone = ZoneInfo(ctx.campaign.spec.deadline.timezone)
-        yield ctx.finding(LATE, received=ctx.received_at.astimezone(zone).strftime(FORMAT),
+        yield ctx.finding(LATE, which=which, received=received.astimezone(zone).strftime(FORMAT),
                           cutoff=cutoff.astimezone(zone).strftime(FORMAT))

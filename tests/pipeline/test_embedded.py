@@ -3,6 +3,7 @@
 import hashlib
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlmodel import select
 
 from mailbot.models import AttachmentRecord, FlagRecord, LedgerRowRecord, MessageRecord, VerdictRecord
@@ -160,6 +161,22 @@ def test_exact_duplicate_is_recognised_and_not_answered_again(office):
     outcomes = office.daemon.run_once()
     assert [o.state for o in outcomes] == ["processed", "duplicate"]
     assert len(office.replies()) == 1
+
+
+@pytest.mark.parametrize("first_mail_counts", [False, True])
+def test_a_late_correction_of_an_on_time_submission(office, tmp_path, first_mail_counts):
+    """By default every mail after the deadline is 逾期; with first_mail_counts the on-time first counts."""
+    edit = ("first_mail_counts = false", f"first_mail_counts = {str(first_mail_counts).lower()}")
+    office.daemon.rt.rules = load_rules(edited_rules(tmp_path, campaign=(edit,)))
+    office.deliver(submission({"台账.xlsx": filled_ledger(Filling(status={12: ""})), "报告.pdf": REPORT}))
+    [first] = office.daemon.run_once()
+    assert first.verdict == "需补正"
+    late = datetime(2021, 11, 27, 9, 0, tzinfo=timezone(timedelta(hours=8)))
+    office.deliver(submission({"台账（补正）.xlsx": LEDGER}, received=late))
+    [fixed] = office.daemon.run_once()
+    assert fixed.verdict == "已受理"
+    assert rows(office, VerdictRecord)[-1].late is not first_mail_counts
+    assert ("逾期" in office.replies()[-1]["Subject"]) is not first_mail_counts
 
 
 def test_late_mail_is_judged_and_marked(office):
