@@ -98,6 +98,8 @@ def rules_check(obj: Context) -> None:
         click.echo(f"\n任务 {campaign.id}：{spec.doc_number}《{spec.title}》")
         grace = f"，宽限 {d.grace_hours:g} 小时" if d.grace_hours else ""
         click.echo(f"  截止：{d.date} 前（{rule}{grace}），即 {cutoff}（{d.timezone}）之前收到为按时")
+        click.echo("  补正：" + ("首次报送按时的，截止后的补正不记逾期" if d.first_mail_counts
+                                else "截止后收到的每封邮件都记逾期，补正也不例外"))
         for name, extension in spec.extensions.items():
             why = f"，{extension.reason}" if extension.reason else ""
             click.echo(f"  延期：{name} 至 {extension.until}（{extension.by} 批准{why}）")

@@ -75,6 +75,7 @@ def test_rules_check_summary():
     assert result.returncode == 0
     assert "名册：33 个单位（乡镇 19，部门 14）" in result.stdout
     assert "即 2021-11-26 00:00（Asia/Shanghai）之前收到为按时" in result.stdout
+    assert "补正：截止后收到的每封邮件都记逾期" in result.stdout
     assert "问题：37 个" in result.stdout
     assert "政府办：26 项" in result.stdout
 
