@@ -12,8 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
+from zoneinfo import ZoneInfo
 
 from mailbot.screening import LOOP_HEADER
+
+ZONE = ZoneInfo("Asia/Shanghai")  # the office's clock, for every time a letter shows
 
 
 @dataclass(frozen=True)
@@ -52,3 +55,13 @@ def office_letter(office: Office, to: str, subject: str, now: datetime, text: st
     if html is not None:
         msg.add_alternative(html, subtype="html", charset="utf-8", cte="base64")
     return msg
+
+
+def local_time(moment: datetime) -> str:
+    """2021年11月24日 10:30, on the office's clock."""
+    return moment.astimezone(ZONE).strftime("%Y年%m月%d日 %H:%M")
+
+
+def local_date(moment: datetime) -> str:
+    """2021年11月24日, the date a letter is signed with."""
+    return moment.astimezone(ZONE).strftime("%Y年%m月%d日")

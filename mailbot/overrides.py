@@ -11,16 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from email.policy import SMTP
-from zoneinfo import ZoneInfo
 
 from mailbot import store as q
-from mailbot.letters import office_letter
+from mailbot.letters import local_date, local_time, office_letter
 from mailbot.models import MessageRecord, OutboxRecord, OverrideRecord
 from mailbot.pipeline import Runtime
-
-ZONE = ZoneInfo("Asia/Shanghai")
-FORMAT = "%Y年%m月%d日 %H:%M"
-
 
 class OverrideError(Exception):
     """The override cannot be recorded (unknown receipt); the message says why, in Chinese."""
@@ -49,9 +44,9 @@ def override(rt: Runtime, receipt: str, decision: str, who: str, comment: str, n
                                 rt.templates.get_template("override.txt.j2").render(
                                     unit=verdict.unit or "您好", receipt=receipt, machine_tag=verdict.tag,
                                     decision=decision, comment=comment, subject=message.subject or "（无主题）",
-                                    received=verdict.received_at.astimezone(ZONE).strftime(FORMAT),
+                                    received=local_time(verdict.received_at),
                                     contact=rt.office.phone, office_name=rt.office.name,
-                                    today=now.astimezone(ZONE).strftime("%Y年%m月%d日")),
+                                    today=local_date(now)),
                                 loop=f"override-{receipt}", answering=(message.message_id, ()))
             session.add(OutboxRecord(message_id=message.id, verdict_id=verdict.id, to_address=address,
                                      subject=str(msg["Subject"]), rfc_message_id=msg["Message-ID"],

@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from email.policy import SMTP  # CRLF line ends: what SMTP servers require
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
 from sqlalchemy.exc import IntegrityError
@@ -36,7 +35,7 @@ from mailbot.questions import question_in
 from mailbot.models import AttachmentRecord, FindingRecord, FlagRecord, LedgerRowRecord, MessageRecord, \
     OutboxRecord, VerdictRecord
 from mailbot.judge import judge
-from mailbot.letters import Office
+from mailbot.letters import ZONE, Office
 from mailbot.replies import build_reply, context
 from mailbot.rules import Campaign, Rules
 from mailbot.screening import Screen, screen
@@ -46,7 +45,6 @@ from parsers.sniff import make_attachment
 from parsers.types import Limits, ParseError, ParseErrorKind
 
 log = logging.getLogger("mailbot")
-ZONE = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass

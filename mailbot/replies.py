@@ -11,17 +11,15 @@ import uuid
 from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from mailbot.dossier import Dossier, Refusal
 from mailbot.findings import MAX_NAME, Finding, Severity, Verdict, VerdictTag, shorten
 from mailbot.mail_types import ParsedMail
-from mailbot.letters import Office, office_letter
+from mailbot.letters import ZONE, Office, local_date, local_time, office_letter
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "outbox_templates"  # beside mailbot/, in the repo and in a wheel install
-ZONE = ZoneInfo("Asia/Shanghai")
 MISSING_CODES = {"ledger.missing": "整改台账（Excel）", "report.missing": "整改报告（PDF）"}
 
 
@@ -57,7 +55,7 @@ def _once_advised(findings: list[Finding]) -> list[dict]:
 
 def context(verdict: Verdict, mail: ParsedMail, dossier: Dossier, receipt: str, received_at: datetime,
             office: Office, now: datetime, corrected: bool = False, question: bool = False) -> dict:
-    received_local = received_at.astimezone(ZONE).strftime("%Y年%m月%d日 %H:%M")
+    received_local = local_time(received_at)
     files = []
     for lf in dossier.ledgers:
         files.append(f"整改台账《{shorten(lf.name, MAX_NAME)}》")
@@ -99,7 +97,7 @@ def context(verdict: Verdict, mail: ParsedMail, dossier: Dossier, receipt: str, 
         "question": question,  # the mail asks something: a person will answer
         "contact": office.phone,
         "office_name": office.name,
-        "today": now.astimezone(ZONE).strftime("%Y年%m月%d日"),
+        "today": local_date(now),
     }
 
 
