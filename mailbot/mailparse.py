@@ -40,7 +40,7 @@ _FORWARD_SUBJECT = re.compile(r"^[ \t>*]*(?:主题|Subject)\s*[:：]\s*(.+)$", r
 _FORWARD_SUBJECT_PREFIX = re.compile(r"^\s*(?:fwd?|fw|转发)\s*[:：]", re.I)
 ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
-_URL = re.compile(r"https?://[^\s\"'<>（）()\u3000，。；]+", re.I)  # in text or an href; stops at CJK punctuation
+URL = re.compile(r"https?://[^\s\"'<>（）()\u3000，。；]+", re.I)  # in text or an href; stops at CJK punctuation
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_HEADER_CHARS = 16_384  # RFC 5322 lines are at most 998; a folded header of 16 KiB is already absurd
 
@@ -85,7 +85,7 @@ def _parse(msg: Message, depth: int) -> ParsedMail:
             text, found = decode_bytes_checked(_payload(part, "body", problems), part.get_content_charset())
             problems.extend(found)
             (plain if ctype == "text/plain" else markup).append(text)
-            links.extend(html.unescape(url) for url in _URL.findall(text))
+            links.extend(html.unescape(url) for url in URL.findall(text))
             continue
         if part.get("Content-ID") and not name and part.get_content_maintype() == "image":
             continue  # an inline picture of a signature, not a submission

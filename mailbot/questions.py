@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 
+from mailbot.mailparse import URL
+
 _MARKER = re.compile(r"^[ \t]*(?:-{2,20}[^\n]{0,40}?(?:原始邮件|转发|Original).*"  # ---- 原始邮件 ---- (QQ, 126)
                      r"|.{0,80}(?:写道|wrote)[ \t]*[:：][ \t]*"  # 在 2021-11-24 10:30，"xjzfbxx" 写道：
                      r"|(?:发件人|From)[ \t]*[:：].*)$", re.M | re.I)  # Outlook's header block
-_URL = re.compile(r"https?://\S+", re.I)
 # One pass over the text: each sentence is matched once, ending at its terminator (linear time; a
 # pattern that searched for a question mark from every position was quadratic on a long line).
 _SENTENCE = re.compile(r"[^。！!？?\n]+[？?]?")
@@ -32,7 +33,7 @@ def own_words(body: str) -> str:
 
 def question_in(body: str) -> str:
     """The first question the sender asks in their own words, shortened; "" when there is none."""
-    for sentence in _SENTENCE.finditer(_URL.sub(" ", own_words(body[:MAX_OWN_WORDS]))):
+    for sentence in _SENTENCE.finditer(URL.sub(" ", own_words(body[:MAX_OWN_WORDS]))):
         text = sentence.group(0)
         if text.endswith(("？", "?")) or any(word in text for word in _ASKING):
             question = " ".join(text.split())
