@@ -75,8 +75,7 @@ def context(verdict: Verdict, mail: ParsedMail, dossier: Dossier, receipt: str, 
     ordered = sorted(verdict.findings, key=lambda f: (f.place.file, f.place.seq or 0))
     summary = verdict.summary
     subject = shorten(mail.subject, MAX_NAME) or "（无主题）"
-    late = next((f.message for f in verdict.findings if f.code == "deadline.late"),
-                f"本次邮件于 {received_local} 收到，已超过报送截止时间。")
+    late = next((f.message for f in verdict.findings if f.code == "deadline.late"), "")  # verdict.late iff found
     return {
         "subject": reply_subject(verdict, receipt, corrected),
         "corrected": corrected,
@@ -88,7 +87,7 @@ def context(verdict: Verdict, mail: ParsedMail, dossier: Dossier, receipt: str, 
         "receipt": receipt,
         "tag": verdict.tag.value,
         "late": verdict.late,
-        "late_line": f"注意：{late}记为逾期报送。",  # names the cutoff, extension included
+        "late_line": f"注意：{late}记为逾期报送。" if late else "",  # names the cutoff, extension included
         "errors": [_finding_view(f) for f in ordered if f.severity is Severity.ERROR],
         "warnings": _once_advised([f for f in ordered if f.severity is Severity.WARNING and f.code != "deadline.late"]),
         "received_files": files,
