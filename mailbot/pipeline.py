@@ -170,9 +170,17 @@ def _judge_and_record(session, record: MessageRecord, raw: RawMail, prepared: Pr
     if unit is not None:
         q.lock_dossier(session, campaign.id, unit.name)
     dossier = _complete(current, unit.name, campaign, session, rt) if unit else current
-    first = q.first_submission(session, unit.name, campaign.id) if unit else None
+    first = first_submission(session, unit.name if unit else None, campaign)
     verdict = judge(dossier, campaign, rt.rules.roster, rt.rules.version, unit, identity, raw.received_at, first)
     return _record(session, record.id, mail, raw, campaign, current, dossier, identity, verdict, prepared.sizes, rt)
+
+
+def first_submission(session, unit: str | None, campaign: Campaign) -> datetime | None:
+    """The unit's first mail with a ledger or report, looked up only where it decides lateness
+    (``[deadline] first_mail_counts``): no query per mail for a setting that is off."""
+    if unit is None or not campaign.spec.deadline.first_mail_counts:
+        return None
+    return q.first_submission(session, unit, campaign.id)
 
 
 def _complete(current: Dossier, unit: str, campaign: Campaign, session, rt: Runtime) -> Dossier:

@@ -20,7 +20,7 @@ from mailbot.intake import Accepted, read_attachments
 from mailbot.judge import judge
 from mailbot.mail_types import RawMail
 from mailbot.models import FindingRecord, MessageRecord
-from mailbot.pipeline import Runtime, _record, prepare
+from mailbot.pipeline import Runtime, _record, first_submission, prepare
 from mailbot.rules import Campaign
 from parsers.sniff import make_attachment
 
@@ -71,7 +71,7 @@ def replay(rt: Runtime, campaign: Campaign, since: date | None = None, unit: str
             dossier = Dossier(stored.ledgers, stored.reports, prepared.current.refused)
             identity = identify(prepared.mail, prepared.current, rt.rules.roster, rt.staff)
             verdict = judge(dossier, campaign, rt.rules.roster, rt.rules.version, rt.rules.roster.get(name), identity,
-                            message.received_at, q.first_submission(session, name, campaign.id))
+                            message.received_at, first_submission(session, name, campaign))
             before = {f"{f.code}（{f.severity}）" for f in
                       session.exec(select(FindingRecord).where(FindingRecord.verdict_id == old.id))}
             after = {f"{f.code}（{f.severity.value}）" for f in verdict.findings}
