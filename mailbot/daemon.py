@@ -29,7 +29,6 @@ from mailbot.mail_types import RawMail
 from mailbot.outage import OutageAlarm, alert_letter, all_clear_letter
 from mailbot.outbox import Transport, deliver_pending
 from mailbot.pipeline import Outcome, Runtime, prepare, process
-from mailbot.letters import Office
 from mailbot.replies import environment
 from mailbot.rules import Rules
 from mailbot.scheduler import build_scheduler
@@ -60,14 +59,13 @@ class Inbox(Protocol):
 
 def build_runtime(settings: Settings, rules: Rules, store: Store | None = None) -> Runtime:
     """Everything the pipeline needs; refuses a database whose schema is out of date (SchemaError)."""
-    office = settings.office
     store = store or Store(settings.db_url)
     ensure_current(store.engine)
     return Runtime(
         store=store,
         archive=Archive(settings.archive_path),
         rules=rules,
-        office=Office(office.name, office.address.lower(), office.phone, office.message_id_domain),
+        office=settings.office.to_office(),
         limits=settings.limits.to_limits(),
         templates=environment(settings.templates_dir) if settings.templates_dir else environment(),
         reply_cap_per_hour=settings.replies_per_sender_per_hour,

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
-from pathlib import Path
-from email.message import EmailMessage
+from datetime import datetime, timezone
 from email.policy import SMTP
-from email.utils import formataddr, make_msgid
+from pathlib import Path
 
+from mailbot.letters import office_letter
 from mailbot.settings import ImapSettings, Settings, SettingsError, SmtpSettings
 
 
@@ -75,7 +75,7 @@ def _disk(settings: Settings) -> Check:
     while not where.exists() and where != where.parent:
         where = where.parent  # before the first run: the disk it will be created on
     usage = shutil.disk_usage(where)
-    text = f"存档所在磁盘（{where}）可用 {usage.free / 1024**3:.1f} GB，占 {usage.free / usage.total:.0%}"
+    text = f"存档所在磁盘（{where}）剩余空间 {usage.free / 1024**3:.1f} GB（{usage.free / usage.total:.0%}）"
     if usage.free < MIN_FREE_BYTES:
         return Check(False, text + "：空间将满，来信将无法存档和处理，请清理或扩容")
     return Check(True, text)
@@ -140,13 +140,8 @@ def check_outbox(settings: Settings, send_to: str | None) -> list[Check]:
         out.append(Check(False, f"发件账号 {outbox.username} 与回执落款地址 {settings.office.address} 不同："
                                 "网易邮箱要求两者一致"))
     if send_to:
-        message = EmailMessage()
-        message["From"] = formataddr((settings.office.name, settings.office.address))
-        message["To"] = send_to
-        message["Subject"] = "mailbot 测试邮件"
-        message["Message-ID"] = make_msgid(domain=settings.office.address.rsplit("@", 1)[-1])
-        message["Auto-Submitted"] = "auto-generated"
-        message.set_content("这是一封测试邮件，说明回执可以正常发出。", charset="utf-8", cte="base64")
+        message = office_letter(settings.office.to_office(), send_to, "mailbot 测试邮件", datetime.now(timezone.utc),
+                                "这是一封测试邮件，说明回执可以正常发出。")
         try:
             transport.deliver(0, settings.office.address, send_to, message.as_bytes(policy=SMTP))
             out.append(Check(True, f"测试邮件已发给 {send_to}"))

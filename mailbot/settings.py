@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from mailbot.letters import Office
 from parsers.types import Limits
 
 
@@ -115,6 +116,9 @@ class OfficeSettings(BaseModel):
     address: str = "xjzfbxx@126.com"  # From of every reply; also never answered when seen as a sender
     phone: str = ""  # shown in replies for questions, e.g. "王雪倩 15509503117"
     message_id_domain: str = ""  # default: the domain of ``address``
+
+    def to_office(self) -> Office:
+        return Office(self.name, self.address.lower(), self.phone, self.message_id_domain)
 
 
 class DigestSettings(BaseModel):

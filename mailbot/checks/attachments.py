@@ -39,7 +39,7 @@ MAIL_TOO_LARGE = Issue(
 )
 LINK = Issue(
     "attachment.link", "附件为下载链接",
-    "邮件中附有{service}的下载链接。系统不下载链接中的文件，请将材料直接添加为邮件附件发送。",
+    "邮件中附有{service}的下载链接。系统不下载链接中的文件，链接中的材料未予审核。",
     "请将整改台账和整改报告直接添加为邮件附件发送；扫描件较大时，可降低分辨率（如 200 dpi）后再发送。",
     default=Severity.WARNING,
 )

@@ -102,7 +102,7 @@ def test_report_sent_as_a_large_attachment_link_is_explained_not_just_missing(of
     assert outcome.verdict == "需补正"
     text = office.reply_text()
     assert "尚缺材料：整改报告（PDF）" in text
-    assert "邮件中附有网易邮箱超大附件的下载链接。系统不下载链接中的文件，请将材料直接添加为邮件附件发送。" in text
+    assert "邮件中附有网易邮箱超大附件的下载链接。系统不下载链接中的文件，链接中的材料未予审核。" in text
     assert "网易邮箱超大附件的下载链接（系统不下载链接中的文件）" in text  # in 本次收到的材料
     assert "    建议：请将整改台账和整改报告直接添加为邮件附件发送" in text  # warnings carry their advice too
     refused = [a for a in rows(office, AttachmentRecord) if a.role == "refused"]
