@@ -21,14 +21,12 @@ class Sheet:
     # with one is refused only if it is the one holding the ledger (see parsers.ledger).
     overflow: tuple[int, int] | None = None
 
-    def put(self, row: int, col: int, text: str, max_rows: int, max_cols: int) -> bool:
-        """Keep a non-empty cell inside the limits; False (and ``overflow`` set) beyond them."""
-        if row > max_rows or col > max_cols:
-            if self.overflow is None:
-                self.overflow = (row, col)
-            return False
-        self.cells[(row, col)] = text
-        return True
+    def put(self, row: int, col: int, text: str, max_rows: int, max_cols: int) -> None:
+        """Keep a non-empty cell inside the limits; beyond them, only note the first such cell."""
+        if row <= max_rows and col <= max_cols:
+            self.cells[(row, col)] = text
+        elif self.overflow is None:
+            self.overflow = (row, col)
 
     def get(self, row: int, col: int) -> str:
         return self.cells.get((row, col), "")

@@ -74,8 +74,6 @@ def cell_place(file: str, cell, seq: int | None = None) -> Place:
     return Place(file=file, sheet=cell.sheet, cell=cell.cell, seq=seq)
 
 
-
-
 @dataclass(frozen=True)
 class FileIssues:
     """The issues of one file role (ledger or report) for :func:`file_findings`."""
