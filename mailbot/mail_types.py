@@ -38,8 +38,12 @@ class ParsedMail:
     headers: dict[str, str]  # lower-cased name -> decoded value (first occurrence)
     body_text: str
     attachments: tuple[MailAttachment, ...]
-    forwarded_from: str = ""  # for a mail forwarded by staff: the original sender's address
     forwarded_subject: str = ""
     problems: tuple[str, ...] = field(default_factory=tuple)  # header/part decoding trouble, in English
     forward_senders: tuple[str, ...] = ()  # every sender in a chain of forwards, outermost first
     links: tuple[str, ...] = ()  # http(s) URLs in the body parts, hrefs included (a forwarded mail's too)
+
+    @property
+    def forwarded_from(self) -> str:
+        """For a forwarded mail, the sender of the mail inside ("" otherwise)."""
+        return self.forward_senders[0] if self.forward_senders else ""

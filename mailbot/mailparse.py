@@ -70,14 +70,15 @@ def _parse(msg: Message, depth: int) -> ParsedMail:
     attachments: list[MailAttachment] = []
     links: list[str] = []
     senders: list[str] = []  # of the forwarded mails inside, outermost first
-    forwarded: dict[str, str] = {}
+    forwarded_subject = ""
     for part in _leaves(msg):
         problems.extend(f"MIME defect: {type(d).__name__}" for d in part.defects)
         ctype = part.get_content_type()
         payload = part.get_payload()
         if isinstance(payload, list):  # message/rfc822 forwarded as attachment; delivery-status blocks
             if part.get_content_subtype() in ("rfc822", "global") and payload and isinstance(payload[0], Message):
-                _adopt(_nested(payload[0], depth, problems), attachments, links, senders, forwarded, problems)
+                subject = _adopt(_nested(payload[0], depth, problems), attachments, links, senders, problems)
+                forwarded_subject = forwarded_subject or subject
             continue
         disposition = str(part.get("Content-Disposition", "")).split(";", 1)[0].strip().lower()
         name = _filename(part, problems)
@@ -91,15 +92,15 @@ def _parse(msg: Message, depth: int) -> ParsedMail:
             continue  # an inline picture of a signature, not a submission
         data = _payload(part, name or ctype, problems)
         if (name.lower().endswith(".eml") or ctype == "message/rfc822") and _looks_like_mail(data):
-            _adopt(_nested(email.message_from_bytes(data, policy=compat32), depth, problems),
-                   attachments, links, senders, forwarded, problems)  # 126 web mail forwards as an .eml attachment
+            inner = _nested(email.message_from_bytes(data, policy=compat32), depth, problems)  # 126 forwards an .eml
+            subject = _adopt(inner, attachments, links, senders, problems)
+            forwarded_subject = forwarded_subject or subject
             continue
         attachments.append(MailAttachment(name=name, data=data, content_type=ctype))
     body = "\n".join(plain) if plain else "\n".join(html_text(m) for m in markup)
     body = body.replace("\r\n", "\n").replace("\r", "\n")
-    if not forwarded:
-        forwarded = _inline_forward(headers.get("subject", ""), body)
-        senders = _inline_senders(body) or senders
+    if not senders:
+        senders, forwarded_subject = _inline_forward(headers.get("subject", ""), body)
     if "from" not in headers:
         problems.append("no From header")
     return ParsedMail(
@@ -113,8 +114,7 @@ def _parse(msg: Message, depth: int) -> ParsedMail:
         headers=headers,
         body_text=body,
         attachments=tuple(attachments),
-        forwarded_from=forwarded.get("from", ""),
-        forwarded_subject=forwarded.get("subject", ""),
+        forwarded_subject=forwarded_subject,
         problems=tuple(dict.fromkeys(problems)),
         links=tuple(dict.fromkeys(links)),
         forward_senders=tuple(dict.fromkeys(a for a in senders if a)),
@@ -139,16 +139,18 @@ def _nested(inner: Message, depth: int, problems: list[str]) -> ParsedMail | Non
 
 
 def _adopt(inner: ParsedMail | None, attachments: list[MailAttachment], links: list[str], senders: list[str],
-           forwarded: dict[str, str], problems: list[str]) -> None:
-    """A forwarded mail's files (and links) are the unit's submission: they become ours, attributed to its sender."""
+           problems: list[str]) -> str:
+    """A forwarded mail's files (and links) are the unit's submission: they become ours, attributed to its sender.
+
+    Returns the forwarded mail's subject ("" when it was nested too deeply to read).
+    """
     if inner is None:
-        return
+        return ""
     attachments.extend(inner.attachments)
     links.extend(inner.links)
     senders.extend((inner.from_address, *inner.forward_senders))
-    forwarded.setdefault("from", inner.from_address)
-    forwarded.setdefault("subject", inner.subject)
     problems.extend(f"forwarded mail: {p}" for p in inner.problems)
+    return inner.subject
 
 
 def _looks_like_mail(data: bytes) -> bool:
@@ -276,25 +278,14 @@ def _payload(part: Message, label: str, problems: list[str]) -> bytes:
     return data if isinstance(data, bytes) else raw.encode("utf-8", "surrogateescape")
 
 
-def _inline_senders(body: str) -> list[str]:
-    """Every 发件人 quoted after the first forward mark: a forward of a forward names both, outermost first."""
-    mark = _FORWARD_MARK.search(body)
-    if not mark:
-        return []
-    return [address.group(0).lower() for found in _FORWARD_FROM.finditer(body, mark.end())
-            if (address := ADDRESS.search(found.group(1)))]
-
-
-def _inline_forward(subject: str, body: str) -> dict[str, str]:
-    """'-----原始邮件----- 发件人: 田坪乡 <tianping@126.com> 主题: …' quoted in a forward's body."""
+def _inline_forward(subject: str, body: str) -> tuple[list[str], str]:
+    """'-----原始邮件----- 发件人: 田坪乡 <tianping@126.com> 主题: …' quoted in a forward's body:
+    every 发件人 after the mark (a forward of a forward names both, outermost first), and the first 主题."""
     mark = _FORWARD_MARK.search(body)
     if not mark and not _FORWARD_SUBJECT_PREFIX.match(subject):
-        return {}
-    block = body[mark.end():] if mark else body
-    out: dict[str, str] = {}
-    if found := _FORWARD_FROM.search(block):
-        if address := ADDRESS.search(found.group(1)):
-            out["from"] = address.group(0).lower()
-    if found := _FORWARD_SUBJECT.search(block):
-        out["subject"] = found.group(1).strip()
-    return out
+        return [], ""
+    start = mark.end() if mark else 0
+    senders = [address.group(0).lower() for found in _FORWARD_FROM.finditer(body, start)
+               if (address := ADDRESS.search(found.group(1)))]
+    found = _FORWARD_SUBJECT.search(body, start)
+    return senders, found.group(1).strip() if found else ""

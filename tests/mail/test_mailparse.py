@@ -136,6 +136,17 @@ def test_forward_as_attachment_is_attributed_to_the_original_sender(forward):
     assert [(a.name, a.data) for a in mail.attachments] == list(FILES.items())
 
 
+def test_two_mails_forwarded_in_one_keep_every_file_and_the_first_subject():
+    """A clerk forwarding two units' mails at once: no file may be lost, the first mail names the forward."""
+    first = mails.mail_126(files={"甲.xlsx": b"PK\x03\x04a"})
+    second = mails.mail_163(sender="huaqiao@163.com", subject="华桥镇材料", files={"乙.pdf": b"%PDF-1.4 b"})
+    parts = [(["Content-Type: text/plain; charset=utf-8"], "请处理。".encode())]
+    parts += [(["Content-Type: message/rfc822", "Content-Disposition: attachment"], inner) for inner in (first, second)]
+    mail = parse_mail(mails.assemble(["From: <staff@office.test>", "Subject: fwd"], parts, boundary="=_two_"))
+    assert [a.name for a in mail.attachments] == ["甲.xlsx", "乙.pdf"]
+    assert mail.forward_senders == ("tianping@126.com", "huaqiao@163.com") and mail.forwarded_subject == SUBJECT
+
+
 def test_inline_forward_names_the_original_sender():
     mail = parse_mail(mails.forwarded_inline())
     assert mail.forwarded_from == "tianping@126.com" and mail.forwarded_subject == "田坪乡整改台账"
