@@ -1,4 +1,4 @@
-"""Typed models of the admin-edited rules: the roster and the campaigns.
+"""Typed models of the admin-edited rules: the campaigns (the roster is in :mod:`mailbot.roster`).
 
 Built by :mod:`mailbot.rules_loader` from ``rules/units.toml`` and
 ``rules/campaigns/<id>/``; everything after loading works on these values only.
@@ -9,146 +9,39 @@ template workbook, so the office edits it in one place.
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date, datetime, time, timedelta
-from enum import Enum
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, StrictBool, field_validator, model_validator
 
 from mailbot.findings import Severity
+from mailbot.roster import Roster, Unit, UnitKind, normalize_name  # callers also import the roster from here
+from mailbot.rules_fields import (
+    LEDGER_TYPES,
+    REPORT_TYPES,
+    Placed,
+    Strict,
+    Text,
+    file_types,
+    known_zone,
+    template_name,
+)
+from mailbot.rules_messages import regex_error
 
-ADDRESS_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-class Strict(BaseModel):
-    """Unknown keys are typos: refuse them, naming the key."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class UnitKind(str, Enum):
-    TOWNSHIP = "乡镇"
-    DEPARTMENT = "部门"
-
-
-def normalize_name(text: str) -> str:
-    """Compare names the way a reader does: full-width folded, spaces and brackets unified."""
-    text = unicodedata.normalize("NFKC", text or "")
-    return re.sub(r"\s+", "", text)
-
-
-class Unit(Strict):
-    name: str = Field(min_length=2)
-    kind: UnitKind
-    aliases: tuple[str, ...] = ()
-    addresses: tuple[str, ...] = ()
-
-    @field_validator("addresses")
-    @classmethod
-    def _addresses_are_mail(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for address in value:
-            if not ADDRESS_RE.match(address):
-                raise ValueError(f"「{address}」不是有效的邮箱地址（格式如 tianping@126.com）")
-        return tuple(a.lower() for a in value)
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        """Every name the unit goes by, longest first (so 人力资源和社会保障局 beats 社保局)."""
-        return tuple(sorted({self.name, *self.aliases}, key=len, reverse=True))
-
-
-class Roster(Strict):
-    """The units that must report, plus the office staff who get digests and flags."""
-
-    staff: tuple[str, ...] = ()
-    units: tuple[Unit, ...]
-
-    @field_validator("staff")
-    @classmethod
-    def _staff_are_mail(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for address in value:
-            if not ADDRESS_RE.match(address):
-                raise ValueError(f"「{address}」不是有效的邮箱地址")
-        return tuple(a.lower() for a in value)
-
-    @model_validator(mode="after")
-    def _names_unique(self) -> "Roster":
-        seen: dict[str, str] = {}
-        for unit in self.units:
-            for name in unit.names:
-                key = normalize_name(name)
-                if key in seen and seen[key] != unit.name:
-                    raise ValueError(f"名称「{name}」同时属于「{seen[key]}」和「{unit.name}」")
-                seen[key] = unit.name
-            for address in unit.addresses:
-                key = f"@{address}"
-                if key in seen and seen[key] != unit.name:
-                    raise ValueError(f"邮箱 {address} 同时登记在「{seen[key]}」和「{unit.name}」")
-                seen[key] = unit.name
-        return self
-
-    def get(self, name: str) -> Unit | None:
-        """The unit called ``name`` (its name or an alias, however spaced), or None."""
-        key = normalize_name(name)
-        for unit in self.units:
-            if any(normalize_name(n) == key for n in unit.names):
-                return unit
-        return None
-
-    def by_address(self, address: str) -> Unit | None:
-        address = (address or "").strip().lower()
-        return next((u for u in self.units if address in u.addresses), None)
-
-    def of_kind(self, kind: UnitKind) -> tuple[Unit, ...]:
-        return tuple(u for u in self.units if u.kind is kind)
-
-    def mentioned_in(self, text: str) -> tuple[Unit, ...]:
-        """Units whose name or alias occurs in ``text``, in order of first mention.
-
-        Longer names are matched first and their span is blanked, so 县政府办公室
-        does not also count as a mention of some shorter name inside it.
-        """
-        text = normalize_name(text)
-        taken = bytearray(len(text))  # marks spans already claimed (rebuilding the text per mention was quadratic)
-        spans: list[tuple[int, Unit]] = []
-        candidates = sorted(
-            ((normalize_name(n), u) for u in self.units for n in u.names),
-            key=lambda pair: len(pair[0]),
-            reverse=True,
-        )
-        for name, unit in candidates:
-            start = text.find(name) if name else -1
-            while start >= 0:
-                end = start + len(name)
-                if any(taken[start:end]):  # inside a longer name's mention
-                    start = text.find(name, start + 1)
-                    continue
-                spans.append((start, unit))
-                taken[start:end] = b"\1" * len(name)
-                start = text.find(name, end)
-        ordered: list[Unit] = []
-        for _, unit in sorted(spans, key=lambda s: s[0]):
-            if unit not in ordered:
-                ordered.append(unit)
-        return tuple(ordered)
+StrictDate = Annotated[date, Field(strict=True)]  # a quoted "2021-11-25" is refused, as the guide says
 
 
 class Deadline(Strict):
     """When mail must have arrived. ``inclusive``: 前 read as 'by the end of that day'."""
 
-    date: date
-    inclusive: bool = True
-    timezone: str = "Asia/Shanghai"
-    grace_hours: float = Field(default=0, ge=0, le=24 * 30)
+    # strict: "yes" or "2" in quotes would be read silently as something else
+    date: StrictDate
+    inclusive: StrictBool = True
+    timezone: Annotated[str, AfterValidator(known_zone)] = "Asia/Shanghai"
+    grace_hours: float = Field(default=0, ge=0, le=24 * 30, strict=True, allow_inf_nan=False)
     # true: a unit whose first ledger or report came in time is not 逾期 for corrections sent later
-    first_mail_counts: bool = False
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        ZoneInfo(value)  # raises for an unknown zone
-        return value
+    first_mail_counts: StrictBool = False
 
     def cutoff(self, day: date | None = None) -> datetime:
         """The first instant that is late (aware), grace included."""
@@ -166,20 +59,20 @@ class Extension(Strict):
     with every verdict also says which extensions were in force.
     """
 
-    until: date
-    by: str = Field(min_length=1)  # who granted it
+    until: StrictDate
+    by: Text  # who granted it
     reason: str = ""
 
     @model_validator(mode="before")
     @classmethod
     def _says_who(cls, value):
-        if isinstance(value, date):
+        if isinstance(value, (date, str)):  # a bare date, quoted or not: who granted it is missing
             raise ValueError(f'延期须写明批准人，如 {{ until = {value}, by = "批准人", reason = "延期原因" }}')
         return value
 
 
 class Statuses(Strict):
-    allowed: tuple[str, ...] = ("完成整改", "正在整改", "未整改")
+    allowed: tuple[Text, ...] = Field(default=("完成整改", "正在整改", "未整改"), min_length=1)
     synonyms: dict[str, str] = {}
     needs_reason: tuple[str, ...] = ("未整改",)
 
@@ -187,10 +80,10 @@ class Statuses(Strict):
     def _targets_allowed(self) -> "Statuses":
         for word, target in self.synonyms.items():
             if target not in self.allowed:
-                raise ValueError(f"同义词「{word}」指向「{target}」，但它不在 allowed 中")
+                raise Placed(f"同义词「{word}」指向「{target}」，但它不在 allowed 中", "synonyms", word)
         for status in self.needs_reason:
             if status not in self.allowed:
-                raise ValueError(f"needs_reason 中的「{status}」不在 allowed 中")
+                raise Placed(f"needs_reason 中的「{status}」不在 allowed 中", "needs_reason")
         return self
 
     def normalize(self, text: str) -> tuple[str | None, bool]:
@@ -219,34 +112,34 @@ LEDGER_FIELD_LABELS = {
 
 
 class LedgerRules(Strict):
-    template: str = "template.xlsx"
+    template: Annotated[str, AfterValidator(template_name)] = "template.xlsx"
     required_columns: tuple[str, ...] = ("序号", "反馈问题", "整改措施", "整改完成情况", "备注")
     required_fields: tuple[str, ...] = ("整改措施", "整改完成情况")
-    example_prefixes: tuple[str, ...] = ("例：", "例:", "示例：", "示例:")
-    types: tuple[str, ...] = ("xlsx", "xls", "csv")
+    example_prefixes: tuple[Text, ...] = ("例：", "例:", "示例：", "示例:")
+    types: Annotated[tuple[str, ...], AfterValidator(file_types(LEDGER_TYPES, "台账"))] = LEDGER_TYPES
 
     @field_validator("required_columns", "required_fields")
     @classmethod
     def _known_columns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        known = set(LEDGER_FIELD_LABELS.values())
-        for label in value:
+        known = tuple(LEDGER_FIELD_LABELS.values())  # in template order, so the list reads like the sheet
+        for index, label in enumerate(value):
             if label not in known:
-                raise ValueError(f"未知的列名「{label}」，可用：{'、'.join(known)}")
+                raise Placed(f"未知的列名「{label}」，可用：{'、'.join(known)}", index)
         return value
 
 
 class ReportRules(Strict):
-    title_patterns: tuple[str, ...] = (r"整改.*报告",)
-    types: tuple[str, ...] = ("pdf",)
+    title_patterns: tuple[str, ...] = Field(default=(r"整改.*报告",), min_length=1)
+    types: Annotated[tuple[str, ...], AfterValidator(file_types(REPORT_TYPES, "报告"))] = REPORT_TYPES
 
     @field_validator("title_patterns")
     @classmethod
     def _compiles(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for pattern in value:
+        for index, pattern in enumerate(value):
             try:
                 re.compile(pattern)
             except re.error as exc:
-                raise ValueError(f"正则表达式「{pattern}」有误：{exc}") from exc
+                raise Placed(regex_error(pattern, exc), index) from exc
         return value
 
 
@@ -271,7 +164,7 @@ class Problem(Strict):
 class CampaignFile(Strict):
     """``campaign.toml`` as written by the administrator."""
 
-    title: str
+    title: Text
     doc_number: str = ""
     subject_keywords: tuple[str, ...] = ()
     deadline: Deadline

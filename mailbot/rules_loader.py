@@ -19,7 +19,9 @@ from pydantic import BaseModel, ValidationError
 
 from mailbot.checks import known_codes
 from mailbot.rules import Campaign, CampaignFile, Problem, Roster, Rules, UnitKind
-from mailbot.toml_places import line_of
+from mailbot.rules_fields import Placed
+from mailbot.rules_messages import os_reason, pydantic_error, toml_error
+from mailbot.toml_places import key_at, line_of
 from parsers.ledger import read_ledger
 from parsers.types import FileKind, Ledger, Limits, ParseError
 
@@ -29,24 +31,6 @@ CAMPAIGN_FILE = "campaign.toml"
 
 _EVERY_TOWNSHIP = re.compile(r"^(各|全部|所有)?乡镇(人民政府)?$")
 _EVERY_DEPARTMENT = re.compile(r"^(县直)?(各|全部|所有)?(部门|单位|部门\(单位\)|县直部门)(\(单位\))?$")
-
-_PYDANTIC_CHINESE = {
-    "missing": "缺少必填项",
-    "extra_forbidden": "不认识的键，请检查拼写",
-    "string_too_short": "不能为空",
-    "date_from_datetime_parsing": "日期格式应为 2021-11-25",
-    "date_parsing": "日期格式应为 2021-11-25",
-    "date_type": "日期格式应为 2021-11-25（不加引号）",
-    "bool_type": "应为 true 或 false",
-    "bool_parsing": "应为 true 或 false",
-    "string_type": "应为文字（加英文双引号）",
-    "tuple_type": "应为列表，如 [\"甲\", \"乙\"]",
-    "dict_type": "应为一个表（[名称] 段落）",
-    "float_parsing": "应为数字",
-    "greater_than_equal": "不能小于 {ge}",
-    "less_than_equal": "不能大于 {le}",
-}
-
 
 @dataclass(frozen=True)
 class RuleProblem:
@@ -71,17 +55,17 @@ class RulesError(Exception):
 def load_rules(rules_dir: Path, limits: Limits = Limits()) -> Rules:
     rules_dir = Path(rules_dir)
     problems: list[RuleProblem] = []
-    roster = _load_toml_model(rules_dir / UNITS_FILE, Roster, rules_dir, problems)
+    roster, _ = _load_toml_model(rules_dir / UNITS_FILE, Roster, rules_dir, problems)
     campaigns: dict[str, Campaign] = {}
     campaign_root = rules_dir / CAMPAIGNS_DIR
     folders = sorted(p for p in campaign_root.iterdir() if p.is_dir()) if campaign_root.is_dir() else []
     if not folders:
         problems.append(RuleProblem(_rel(campaign_root, rules_dir), None, "", "没有任何报送任务文件夹"))
     for folder in folders:
-        spec = _load_toml_model(folder / CAMPAIGN_FILE, CampaignFile, rules_dir, problems)
+        spec, text = _load_toml_model(folder / CAMPAIGN_FILE, CampaignFile, rules_dir, problems)
         if spec is None or roster is None:
             continue
-        campaign = _build_campaign(folder, spec, roster, rules_dir, limits, problems)
+        campaign = _build_campaign(folder, spec, text, roster, rules_dir, limits, problems)
         if campaign is not None:
             campaigns[campaign.id] = campaign
     if problems:
@@ -108,29 +92,47 @@ def _rel(path: Path, root: Path) -> str:
         return str(path)
 
 
+def read_text(path: Path) -> str:
+    """A rules file as text; a byte-order mark (Windows Notepad writes one) is dropped.
+
+    Raises FileNotFoundError, or ValueError with the Chinese reason.
+    """
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise
+    except UnicodeDecodeError as exc:
+        raise ValueError("文件不是 UTF-8 编码，请用 UTF-8 保存") from exc
+    except OSError as exc:  # a folder of that name, no permission...
+        raise ValueError(f"文件无法读取：{os_reason(exc)}") from exc
+
+
 def _load_toml_model(path: Path, model: type[BaseModel], root: Path, problems: list[RuleProblem]):
+    """(model, text), or (None, text) with the problems added."""
     name = _rel(path, root)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
     except FileNotFoundError:
         problems.append(RuleProblem(name, None, "", "文件不存在"))
-        return None
-    except UnicodeDecodeError:
-        problems.append(RuleProblem(name, None, "", "文件不是 UTF-8 编码，请用 UTF-8 保存"))
-        return None
+        return None, ""
+    except ValueError as exc:
+        problems.append(RuleProblem(name, None, "", str(exc)))
+        return None, ""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"at line (\d+)", str(exc))
-        problems.append(RuleProblem(name, int(m.group(1)) if m else None, "", f"TOML 语法错误：{exc}"))
-        return None
+        line, message = toml_error(str(exc), text)
+        key = key_at(text, line) if line else ()
+        problems.append(RuleProblem(name, line, _field_name(key), f"TOML 语法错误：{message}"))
+        return None, text
     try:
-        return model.model_validate(data)
+        return model.model_validate(data), text
     except ValidationError as exc:
         for error in exc.errors():
-            loc = tuple(error["loc"])
-            problems.append(RuleProblem(name, line_of(text, loc), _field_name(loc), _chinese(error)))
-        return None
+            placed = (error.get("ctx") or {}).get("error")
+            loc = tuple(error["loc"]) + (placed.loc if isinstance(placed, Placed) else ())
+            problems.append(RuleProblem(name, line_of(text, loc), _field_name(loc), pydantic_error(error)))
+        return None, text
 
 
 def _field_name(loc: tuple) -> str:
@@ -140,23 +142,9 @@ def _field_name(loc: tuple) -> str:
     return out
 
 
-def _chinese(error: dict) -> str:
-    template = _PYDANTIC_CHINESE.get(error["type"])
-    if template:
-        text = template.format(**(error.get("ctx") or {}))
-    elif error["type"] == "enum":
-        text = f"取值应为 {error['ctx']['expected']}"
-    else:
-        text = re.sub(r"^(Value|Assertion) error, ", "", error["msg"])
-    if "input" in error and error["type"] not in ("missing",) and not isinstance(error["input"], (dict, list)):
-        text += f"（现为「{error['input']}」）"
-    return text
-
-
-def _build_campaign(folder, spec, roster, root, limits, problems) -> Campaign | None:
+def _build_campaign(folder, spec, toml_text, roster, root, limits, problems) -> Campaign | None:
     """Read the template's problems and check every name the campaign uses against the roster."""
     toml_name = _rel(folder / CAMPAIGN_FILE, root)
-    toml_text = (folder / CAMPAIGN_FILE).read_text(encoding="utf-8")
     before = len(problems)
     for unit_name in spec.extensions:
         if roster.get(unit_name) is None:
@@ -166,20 +154,44 @@ def _build_campaign(folder, spec, roster, root, limits, problems) -> Campaign | 
         if code not in known_codes():
             problems.append(RuleProblem(toml_name, line_of(toml_text, ("checks", code)), f"checks.{code}",
                                         "没有这项校验，可用的校验项见 `mailbot rules checks`"))
-    template_path = folder / spec.ledger.template
-    template_name = _rel(template_path, root)
-    try:
-        ledger = read_ledger(template_path.read_bytes(), FileKind.XLSX, limits)
-    except FileNotFoundError:
-        problems.append(RuleProblem(template_name, None, "", "模板文件不存在"))
+    ledger = _template(folder, spec, toml_name, toml_text, limits, problems)
+    if ledger is None:
         return None
-    except ParseError as exc:
-        problems.append(RuleProblem(template_name, None, "", f"模板无法读取（{exc.kind.value}）"))
-        return None
-    problem_rows = _problems(ledger, spec, roster, template_name, problems)
+    problem_rows = _problems(ledger, spec, roster, _rel(folder / spec.ledger.template, root), problems)
     if len(problems) > before:
         return None
     return Campaign(id=folder.name, spec=spec, problems=problem_rows, template_title=ledger.title)
+
+
+_TEMPLATE_REASONS = {
+    "encrypted": "设置了打开密码，请取消密码后保存",
+    "truncated": "文件不完整或已损坏",
+    "wrong_type": "不是 Excel 工作簿（.xlsx）",
+    "no_table": "找不到台账表头（须有“序号”“反馈问题”“责任单位”等列）",
+    "too_large": "文件过大",
+    "overflow": "台账工作表超出可读取的行数或列数",
+}
+
+
+def _template(folder, spec, toml_name, toml_text, limits, problems) -> Ledger | None:
+    """The campaign's template workbook read as a ledger; a problem names ``ledger.template`` where it is set."""
+    line = line_of(toml_text, ("ledger", "template"))
+    where = f"模板《{spec.ledger.template}》"
+    try:
+        data = (folder / spec.ledger.template).read_bytes()
+    except FileNotFoundError:
+        why = "不存在：请把随通知下发的台账模板放在本任务文件夹中"
+    except OSError as exc:  # a folder of that name, a name too long, no permission
+        why = f"无法读取：{os_reason(exc)}"
+    else:
+        try:
+            return read_ledger(data, FileKind.XLSX, limits)
+        except ParseError as exc:
+            why = f"无法读取：{_TEMPLATE_REASONS.get(exc.kind.value, '文件已损坏或格式无法识别')}"
+        except Exception:  # noqa: BLE001 - a reader bug on the office's own workbook is a rules problem, not a crash
+            why = "无法读取：文件已损坏或格式无法识别"
+    problems.append(RuleProblem(toml_name, line, "ledger.template", where + why))
+    return None
 
 
 def _problems(ledger: Ledger, spec, roster, template_name, problems) -> tuple[Problem, ...]:

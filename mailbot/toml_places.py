@@ -52,3 +52,9 @@ def line_of(text: str, path: tuple) -> int | None:
         if path[:end] in places:
             return places[path[:end]]
     return None
+
+
+def key_at(text: str, line: int) -> tuple:
+    """The key path written on ``line`` (a key line or a table header), () when none: a syntax error
+    then names the key as well as the line."""
+    return next((path for path, number in key_lines(text).items() if number == line), ())
