@@ -53,25 +53,49 @@ NETEASE_HOSTS = ("126.com", "163.com", "yeah.net", "188.com")
 
 
 class Secret(BaseModel):
-    """Where a password or 授权码 comes from: an environment variable or a file, never this settings file."""
+    """Where a password or 授权码 comes from: the environment, a systemd credential or a file, never this file.
+
+    The first of these that is there wins:
+
+    1. ``password_env``, when that variable is set: whoever runs one command can give it for that run;
+    2. ``credential``: the file of that name in ``$CREDENTIALS_DIRECTORY``. systemd fills that folder from
+       LoadCredentialEncrypted= for mailbot.service and just as well for a one-off
+       ``systemd-run -p LoadCredentialEncrypted=…`` (so ``mailbot doctor`` sees the service's 授权码),
+       whereas the fixed path /run/credentials/mailbot.service/… exists only while the service runs;
+       compose sets CREDENTIALS_DIRECTORY=/run/secrets, so one settings file serves both;
+    3. ``password_file``: a fixed path.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     password_env: str = ""  # name of the environment variable holding it
-    password_file: Path | None = None  # e.g. a systemd credential: /run/credentials/mailbot.service/imap
+    credential: str = Field(default="", pattern=r"^[\w.-]*$")  # name of a systemd credential, e.g. "imap"
+    password_file: Path | None = None
 
     def read(self, what: str) -> str:
+        if self.password_env and self.password_env in os.environ:
+            return os.environ[self.password_env]
+        if self.credential:
+            folder = os.environ.get("CREDENTIALS_DIRECTORY")
+            if folder:
+                return _read_secret(Path(folder) / self.credential, f"{what}.credential")
+            if self.password_file is None:
+                raise SettingsError(
+                    f"{what}.credential：没有环境变量 CREDENTIALS_DIRECTORY，凭据“{self.credential}”只在 systemd "
+                    f"服务中可用。手动运行时请用 systemd-run -p LoadCredentialEncrypted={self.credential}:… "
+                    "（见部署说明“检查”一节），或临时用 password_env 指定的环境变量提供")
         if self.password_file is not None:
-            try:
-                return self.password_file.read_text(encoding="utf-8").strip()
-            except OSError as exc:
-                raise SettingsError(f"{what}.password_file: cannot read {self.password_file}: {exc}") from exc
+            return _read_secret(self.password_file, f"{what}.password_file")
         if self.password_env:
-            value = os.environ.get(self.password_env)
-            if value is None:
-                raise SettingsError(f"{what}.password_env: environment variable {self.password_env} is not set")
-            return value
-        raise SettingsError(f"{what}: set password_env or password_file")
+            raise SettingsError(f"{what}.password_env：环境变量 {self.password_env} 未设置")
+        raise SettingsError(f"{what}：未指定密码（授权码）从哪里读取，请设置 credential、password_env 或 password_file")
+
+
+def _read_secret(path: Path, key: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise SettingsError(f"{key}：无法读取 {path}（{exc.strerror or exc}）") from exc
 
 
 class ImapSettings(Secret):
@@ -171,7 +195,7 @@ class Settings(BaseSettings):
             try:
                 return self.database_url_file.read_text(encoding="utf-8").strip()
             except OSError as exc:
-                raise SettingsError(f"database_url_file: cannot read {self.database_url_file}: {exc}") from exc
+                raise SettingsError(f"database_url_file：无法读取 {self.database_url_file}（{exc.strerror or exc}）") from exc
         return self.database_url or f"sqlite:///{self.var_dir / 'mailbot.db'}"
 
     @property
@@ -194,16 +218,43 @@ class SettingsError(Exception):
 
 
 def load_settings(path: Path | None = None) -> Settings:
+    """The settings from ``path`` (if given) and the environment; every problem is a SettingsError in words."""
     data: dict = {}
     if path is not None:
+        path = Path(path)
         try:
-            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
-            raise SettingsError(f"{path}: settings file not found") from exc
+            raise SettingsError(f"{path}：找不到设置文件") from exc
+        except PermissionError as exc:
+            raise SettingsError(_unreadable(path)) from exc
+        except OSError as exc:
+            raise SettingsError(f"{path}：无法读取设置文件（{exc.strerror or exc}）") from exc
+        except UnicodeDecodeError as exc:
+            raise SettingsError(f"{path}：不是 UTF-8 编码的文本，请用 UTF-8 编码另存后再试") from exc
         except tomllib.TOMLDecodeError as exc:
-            raise SettingsError(f"{path}: TOML syntax error: {exc}") from exc
+            raise SettingsError(f"{path}：TOML 语法错误：{exc}") from exc
     try:
         return Settings(**data)
     except ValidationError as exc:
-        lines = [f"{path or 'environment'}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        lines = [f"{path or '环境变量'}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
         raise SettingsError("\n".join(lines)) from exc
+
+
+def _unreadable(path: Path) -> str:
+    """Name who cannot read it and the usual fix: the service user is in the folder's group, not its owner."""
+    import grp
+    import pwd
+
+    uid, gid = os.geteuid(), os.getegid()
+    try:
+        user = pwd.getpwuid(uid).pw_name
+    except KeyError:
+        user = str(uid)
+    try:
+        group = grp.getgrgid(gid).gr_name
+    except KeyError:
+        group = str(gid)
+    folder = path.resolve().parent
+    return (f"{path}：用户 {user} 没有权限读取此设置文件（或进入其所在目录）。请让该用户所在的组能读取，例如："
+            f"chgrp {group} {folder} {path} && chmod 750 {folder} && chmod 640 {path}")
