@@ -1,58 +1,83 @@
 """`mailbot campaign new`: start a collection round from the workbook the office will send out.
 
 The new folder's campaign.toml starts as a copy of an existing campaign's (its comments explain
-every key), with the title, document number, deadline and keywords replaced and no extensions.
-The folder is kept only if the whole rules directory still loads.
+every key, and its statuses, ledger, report and checks settings carry over), with the title,
+document number, deadline, keywords and template name replaced and no extensions. The copy is
+edited as TOML (tomlkit), not as text, so nothing but those keys changes. The folder is kept only
+if the whole rules directory still loads.
 """
 
 from __future__ import annotations
 
 import re
 import shutil
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+
+import tomlkit
 
 from mailbot.rules import Rules
 from mailbot.rules_loader import CAMPAIGN_FILE, CAMPAIGNS_DIR, RulesError, load_rules
 
-
-def _set(text: str, key: str, value: str) -> str:
-    return re.sub(rf"(?m)^{key} = .*$", lambda _: f"{key} = {value}", text, count=1)
+TEMPLATE = "template.xlsx"
 
 
-def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def parse_deadline(text: str) -> date:
+    """2022-06-30 as typed on the command line; ValueError in Chinese for anything else."""
+    try:
+        return datetime.strptime(text.strip(), "%Y-%m-%d").date()
+    except ValueError:
+        raise ValueError(f"截止日期「{text}」的写法不对，请写成 2022-06-30 这样的格式（年-月-日）") from None
 
 
 def new_campaign(rules_dir: Path, campaign_id: str, workbook: Path, title: str, deadline: date,
                  doc_number: str = "", keywords: tuple[str, ...] = (), base: str | None = None) -> Rules:
-    """Create rules/campaigns/<campaign_id>/ and return the loaded rules; raises RulesError (folder removed)."""
+    """Create rules/campaigns/<campaign_id>/ and return the loaded rules.
+
+    Raises ValueError (Chinese) for a bad id, base or workbook; RulesError when the rules would not
+    load, the folder then removed again.
+    """
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", campaign_id):
         raise ValueError("任务编号只能用字母、数字、点、横线和下划线，如 xzbh-2022-12")
+    if not Path(workbook).is_file():
+        raise ValueError(f"找不到台账模板文件：{workbook}")
     root = Path(rules_dir) / CAMPAIGNS_DIR
     folder = root / campaign_id
     if folder.exists():
         raise ValueError(f"{folder} 已存在")
-    existing = sorted(p for p in root.iterdir() if (p / CAMPAIGN_FILE).exists())
-    source = root / base if base else (existing[-1] if existing else None)
-    if source is None:
+    existing = sorted(p.name for p in root.iterdir() if (p / CAMPAIGN_FILE).is_file()) if root.is_dir() else []
+    if base and base not in existing:
+        raise ValueError(f"没有编号为「{base}」的报送任务可以参照，现有：{'、'.join(existing) or '（无）'}")
+    if not existing:
         raise ValueError("没有可参照的报送任务，请从 rules/campaigns/ 中复制一个")
-    text = (source / CAMPAIGN_FILE).read_text(encoding="utf-8")
-    text = _set(text, "title", _quote(title))
-    text = _set(text, "doc_number", _quote(doc_number))
-    text = _set(text, "date", deadline.isoformat())
-    text = _set(text, "subject_keywords", "[" + ", ".join(_quote(k) for k in keywords) + "]")
-    text = _set(text, "template", '"template.xlsx"')
-    text = re.sub(r"(?ms)^\[extensions\]\n(?:(?!^\[).*\n)*", "[extensions]\n\n", text)
-    text = re.sub(r"(?m)^(# 报送任务：).*$", rf"\g<1>{doc_number}《{title}》", text, count=1)
+    source = root / (base or existing[-1])
+    text = campaign_text((source / CAMPAIGN_FILE).read_text(encoding="utf-8-sig"), title, deadline, doc_number,
+                         keywords)
     folder.mkdir(parents=True)
     try:
         (folder / CAMPAIGN_FILE).write_text(text, encoding="utf-8")
-        shutil.copyfile(workbook, folder / "template.xlsx")
+        shutil.copyfile(workbook, folder / TEMPLATE)
         return load_rules(rules_dir)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
 
 
-__all__ = ["new_campaign", "RulesError"]
+def campaign_text(base: str, title: str, deadline: date, doc_number: str, keywords: tuple[str, ...]) -> str:
+    """The base campaign.toml with this round's keys set; every other key and every comment kept."""
+    doc = tomlkit.parse(base)
+    doc["title"] = title
+    doc["doc_number"] = doc_number
+    doc["subject_keywords"] = list(keywords)
+    doc["deadline"]["date"] = deadline
+    if "extensions" in doc:
+        extensions = doc["extensions"]
+        for name in list(extensions):
+            del extensions[name]
+    if "ledger" in doc and "template" in doc["ledger"]:
+        doc["ledger"]["template"] = TEMPLATE
+    text = tomlkit.dumps(doc)
+    return re.sub(r"(?m)^(# 报送任务：).*$", lambda m: f"{m.group(1)}{doc_number}《{title}》", text, count=1)
+
+
+__all__ = ["new_campaign", "parse_deadline", "RulesError"]

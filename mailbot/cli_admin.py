@@ -22,21 +22,22 @@ def campaign() -> None:
 
 @campaign.command("new")
 @click.argument("campaign_id")
-@click.option("--template", "workbook", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@click.option("--template", "workbook", required=True, type=click.Path(path_type=Path),
               help="随通知下发的台账模板（.xlsx）。")
 @click.option("--title", required=True, help="通知标题。")
-@click.option("--deadline", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="截止日期，如 2022-06-30。")
+@click.option("--deadline", required=True, help="截止日期，如 2022-06-30。")
 @click.option("--doc-number", default="", help="文号，如 西政办函〔2022〕12号。")
 @click.option("--keyword", "keywords", multiple=True, help="邮件主题中用于识别本任务的词，可多次指定。")
 @click.option("--like", "base", help="参照哪个已有任务的设置（默认最新的一个）。")
 @click.pass_obj
-def campaign_new(obj: Context, campaign_id: str, workbook: Path, title: str, deadline, doc_number: str,
+def campaign_new(obj: Context, campaign_id: str, workbook: Path, title: str, deadline: str, doc_number: str,
                  keywords: tuple[str, ...], base: str | None) -> None:
     """新建报送任务：复制模板、生成 campaign.toml，并检查全部规则。"""
-    from mailbot.campaign_new import new_campaign
+    from mailbot.campaign_new import new_campaign, parse_deadline
 
     try:
-        loaded = new_campaign(obj.rules_dir, campaign_id, workbook, title, deadline.date(), doc_number, keywords, base)
+        loaded = new_campaign(obj.rules_dir, campaign_id, workbook, title, parse_deadline(deadline), doc_number,
+                              keywords, base)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     except RulesError as exc:

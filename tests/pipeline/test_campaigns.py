@@ -6,6 +6,8 @@ import io
 import os
 import subprocess
 import sys
+import tomllib
+from datetime import date
 from email import policy
 from pathlib import Path
 
@@ -103,8 +105,9 @@ def test_each_campaign_takes_its_own_file_types(tmp_path):
     assert mailbot(rules_dir, tmp_path / "var", "campaign", "new", SECOND, "--template", str(workbook), "--title", "第二季度",
                    "--deadline", "2022-06-30", "--keyword", "第二季度").returncode == 0
     toml = rules_dir / "campaigns" / SECOND / "campaign.toml"
-    toml.write_text(toml.read_text(encoding="utf-8").replace('types = ["xlsx"]', 'types = ["xlsx", "csv"]'),
-                    encoding="utf-8")
+    text = toml.read_text(encoding="utf-8")
+    assert 'types = ["xlsx"]' in text  # the new round starts with its base's types: the edit below must apply
+    toml.write_text(text.replace('types = ["xlsx"]', 'types = ["xlsx", "csv"]'), encoding="utf-8")
     settings = Settings(var_dir=tmp_path / "var", rules_dir=rules_dir)
     daemon = build_daemon(settings, load_rules(rules_dir))
     inbox = daemon.inbox.root / "new"
@@ -136,4 +139,48 @@ def test_a_broken_workbook_leaves_no_folder(tmp_path):
     made = mailbot(rules_dir, tmp_path / "var", "campaign", "new", SECOND, "--template", str(workbook),
                    "--title", "T", "--deadline", "2022-06-30")
     assert made.returncode == 2 and "「发改局」不在名册中" in made.stderr
+    assert not (rules_dir / "campaigns" / SECOND).exists()
+
+
+def test_new_campaign_toml_is_its_base_with_only_the_round_keys_changed(tmp_path):
+    """Statuses, ledger, report and checks carry over (so 已完成 is still read as 完成整改), comments too;
+    only title, document number, keywords, deadline and the template's name change, and extensions go."""
+    extension = '\n[extensions]\n"田坪乡" = { until = 2021-11-30, by = "王雪倩", reason = "书记外出" }\n'
+    rules_dir = edited_rules(tmp_path, campaign=(("\n[extensions]\n", extension),
+                                                 ('template = "template.xlsx"', 'template = "第一轮模板.xlsx"')))
+    first = rules_dir / "campaigns" / "xzbh-2021-56"
+    (first / "template.xlsx").rename(first / "第一轮模板.xlsx")
+    workbook = tmp_path / "第二季度台账.xlsx"
+    workbook.write_bytes(second_template())
+    made = mailbot(rules_dir, tmp_path / "var", "campaign", "new", SECOND, "--template", str(workbook),
+                   "--title", "第二季度整改", "--deadline", "2022-06-30", "--doc-number", "西政办函〔2022〕12号",
+                   "--keyword", "第二季度")
+    assert made.returncode == 0, made.stderr
+    base_text = (first / "campaign.toml").read_text(encoding="utf-8")
+    new_text = (rules_dir / "campaigns" / SECOND / "campaign.toml").read_text(encoding="utf-8")
+    expected = tomllib.loads(base_text)
+    expected.update(title="第二季度整改", doc_number="西政办函〔2022〕12号", subject_keywords=["第二季度"], extensions={})
+    expected["deadline"]["date"] = date(2022, 6, 30)
+    expected["ledger"]["template"] = "template.xlsx"
+    assert tomllib.loads(new_text) == expected
+    comments = [line for line in base_text.splitlines() if line.startswith("#")]
+    assert [line for line in new_text.splitlines() if line.startswith("#")][1:] == comments[1:]
+    assert new_text.startswith("# 报送任务：西政办函〔2022〕12号《第二季度整改》")
+    statuses = load_rules(rules_dir).campaigns[SECOND].spec.statuses
+    assert statuses.normalize("已完成") == ("完成整改", True)
+
+
+def test_campaign_new_explains_a_bad_deadline_or_base_in_chinese(tmp_path):
+    rules_dir = edited_rules(tmp_path)
+    workbook = tmp_path / "第二季度台账.xlsx"
+    workbook.write_bytes(second_template())
+    args = ("campaign", "new", SECOND, "--template", str(workbook), "--title", "T")
+    slashes = mailbot(rules_dir, tmp_path / "var", *args, "--deadline", "2022/09/30")
+    assert slashes.returncode == 2 and "截止日期「2022/09/30」的写法不对，请写成 2022-06-30" in slashes.stderr
+    unknown = mailbot(rules_dir, tmp_path / "var", *args, "--deadline", "2022-09-30", "--like", "nosuch")
+    assert unknown.returncode == 2 and "Traceback" not in unknown.stderr
+    assert "没有编号为「nosuch」的报送任务可以参照，现有：xzbh-2021-56" in unknown.stderr
+    missing = mailbot(rules_dir, tmp_path / "var", "campaign", "new", SECOND, "--template", str(tmp_path / "无.xlsx"),
+                      "--title", "T", "--deadline", "2022-09-30")
+    assert missing.returncode == 2 and "找不到台账模板文件" in missing.stderr
     assert not (rules_dir / "campaigns" / SECOND).exists()
