@@ -98,11 +98,13 @@ def override(obj: Context, receipt: str, decision: str | None, who: str, comment
 
     if decision is None:
         raise click.UsageError("请指定 --accept 或 --reject")
+    if not who.strip():
+        raise click.UsageError("--by 须写明作出决定的人的姓名，如 --by 王雪倩")
     if decision == "需补正" and not comment.strip():
         raise click.UsageError("--reject 须用 --comment 说明需要补正什么，单位才能照改")
     daemon = build_daemon(obj.settings, obj.rules())
     try:
-        done = record(daemon.rt, receipt, decision, who, comment.strip(), notify, datetime.now(timezone.utc))
+        done = record(daemon.rt, receipt, decision, who.strip(), comment.strip(), notify, datetime.now(timezone.utc))
         click.echo(f"已记录：{done.unit} 回执 {receipt} 由 {who} 人工认定为“{decision}”（系统结论为“{done.machine_tag}”）。")
         if done.notified:
             daemon.drain()

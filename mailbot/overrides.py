@@ -12,13 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.policy import SMTP
 
+from sqlmodel import select
+
 from mailbot import store as q
 from mailbot.letters import local_date, local_time, office_letter
-from mailbot.models import MessageRecord, OutboxRecord, OverrideRecord
+from mailbot.models import MessageRecord, OutboxRecord, OverrideRecord, VerdictRecord
 from mailbot.pipeline import Runtime
 
+
 class OverrideError(Exception):
-    """The override cannot be recorded (unknown receipt); the message says why, in Chinese."""
+    """The override cannot be recorded (unknown, superseded or unit-less receipt, no name); the message says why, in Chinese."""
 
 
 @dataclass(frozen=True)
@@ -32,10 +35,15 @@ class OverrideDone:
 
 def override(rt: Runtime, receipt: str, decision: str, who: str, comment: str, notify: bool,
              now: datetime) -> OverrideDone:
+    if not who.strip():
+        raise OverrideError("请用 --by 写明作出决定的人的姓名，如 --by 王雪倩")
     with rt.store.session() as session:
         verdict = q.verdict_by_receipt(session, receipt)
         if verdict is None:
             raise OverrideError(f"没有回执编号为 {receipt} 的记录")
+        refusal = _refusal(session, verdict)
+        if refusal:
+            raise OverrideError(refusal)
         session.add(OverrideRecord(verdict_id=verdict.id, tag=decision, by=who, comment=comment, created_at=now))
         message = session.get(MessageRecord, verdict.message_id)
         address = message.from_address if notify else ""
@@ -53,6 +61,30 @@ def override(rt: Runtime, receipt: str, decision: str, who: str, comment: str, n
                                      raw=msg.as_bytes(policy=SMTP)))
         session.commit()
         return OverrideDone(verdict.unit or "", receipt, verdict.tag, decision, address)
+
+
+def _refusal(session, verdict: VerdictRecord) -> str:
+    """Why this verdict cannot be overridden, or "".
+
+    Status, digest and export count each unit's newest verdict: a decision on an older one would be
+    mailed to the unit as 已受理 while its status stayed 需补正. Without a unit nothing can count it.
+    """
+    if verdict.unit is None:
+        return (f"回执 {verdict.receipt} 的来信未能确认是哪个单位报送的，无法人工认定。请先核实单位："
+                "如为未登记的邮箱，可在 rules/units.toml 中登记后请该单位重新发送")
+    newer = _newest_after(session, verdict)
+    if newer is not None:
+        return (f"回执 {verdict.receipt} 已不是{verdict.unit}的最新结论：其后的回执 {newer.receipt}（{newer.tag}）"
+                f"才是该单位现在的结论。请核对后对 {newer.receipt} 作人工认定")
+    return ""
+
+
+def _newest_after(session, verdict: VerdictRecord) -> VerdictRecord | None:
+    # belongs in store.py (kept here while that module is being edited)
+    return session.exec(select(VerdictRecord).where(VerdictRecord.unit == verdict.unit,
+                                                    VerdictRecord.campaign == verdict.campaign,
+                                                    VerdictRecord.id > verdict.id)
+                        .order_by(VerdictRecord.id.desc())).first()
 
 
 def notice_subject(unit: str, decision: str, receipt: str) -> str:
