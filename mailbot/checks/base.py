@@ -25,6 +25,16 @@ class Issue:
     message: str
     hint: str = ""
     default: Severity = Severity.ERROR
+    # said instead when an administrator makes a warning an error: "已按…处理" or "无需处理" would
+    # tell a unit its file was taken while the same reply rejects it ("" keeps the warning's text)
+    error_message: str = ""
+    error_hint: str = ""
+
+    def wording(self, severity: Severity) -> tuple[str, str]:
+        """(message, hint) that fit the severity the campaign gives this issue."""
+        if severity is Severity.ERROR and self.default is not Severity.ERROR:
+            return self.error_message or self.message, self.error_hint or self.hint
+        return self.message, self.hint
 
 
 @dataclass(frozen=True)
@@ -60,11 +70,12 @@ class CheckContext:
         # text from the mail (a cell, a file name) is echoed in an official reply: bounded, so a 10,000-
         # character cell neither swamps the reply nor makes the office send someone's essay or link farm
         echoed = {k: shorten(v, MAX_ECHO) if isinstance(v, str) else v for k, v in values.items()}
+        message, hint = issue.wording(severity)
         return Finding(
             code=issue.code,
             severity=severity,
-            message=issue.message.format(**echoed),
-            hint=issue.hint.format(**echoed),
+            message=message.format(**echoed),
+            hint=hint.format(**echoed),
             place=place,
         )
 

@@ -17,6 +17,7 @@ LATE = Issue(
     "{which}于 {received} 收到，已超过报送截止时间（{cutoff} 前）。",
     "材料已照常审核；逾期情况将如实报告。",
     default=Severity.WARNING,
+    error_hint="逾期报送的材料不予受理；如确有特殊情况，请与县政府办公室联系。",
 )
 ISSUES = (LATE,)
 FORMAT = "%Y年%m月%d日 %H:%M"

@@ -18,6 +18,7 @@ ROW_DUPLICATED = Issue(
     "序号 {seq} 在台账中出现了不止一次，系统以第一次出现的那一行为准。",
     "请删除重复的行，每个序号只保留一行。",
     default=Severity.WARNING,
+    error_message="序号 {seq} 在台账中出现了不止一次，无法确定哪一行是本单位的填报内容。",
 )
 ISSUES = (ROW_MISSING, ROW_DUPLICATED)
 

@@ -23,6 +23,8 @@ STATUS_SYNONYM = Issue(
     "序号 {seq} 的“整改完成情况”填写为“{value}”，已按“{status}”处理。",
     "今后请直接从下拉列表中选择规范写法“{status}”。",
     default=Severity.WARNING,
+    error_message="序号 {seq} 的“整改完成情况”填写为“{value}”，不是规定的写法。",
+    error_hint="请改为规范写法“{status}”（可从下拉列表中选择）后重新发送。",
 )
 ISSUES = (STATUS_MISSING, STATUS_INVALID, STATUS_SYNONYM)
 

@@ -17,6 +17,8 @@ INFERRED = Issue(
     "发件邮箱 {address} 未在报送名册中登记，系统根据{sources}确认为“{unit}”。",
     "如该邮箱确为本单位使用，请联系县政府办公室登记；今后请尽量使用登记的邮箱报送。",
     default=Severity.WARNING,
+    error_message="发件邮箱 {address} 未在报送名册中登记（系统根据{sources}判断来自“{unit}”），本次材料不予受理。",
+    error_hint="请用本单位登记的邮箱重新发送；如该邮箱确为本单位使用，请先联系县政府办公室登记。",
 )
 ISSUES = (CONFLICT, INFERRED)
 
