@@ -36,7 +36,7 @@ from mailbot.schema import ensure_current
 from mailbot.settings import ImapSettings, Settings, SmtpSettings
 from mailbot.rules_loader import RulesError, load_rules, rules_version
 from mailbot.staff import queue_digest, queue_rules_alert, send_reminders
-from mailbot.store import Store
+from mailbot.store import Reservations, Store
 from parsers.sandbox import Sandbox
 
 log = logging.getLogger("mailbot")
@@ -94,25 +94,29 @@ class Daemon:
             done = q.done_keys(session, self.inbox.name) | self.retried
         outcomes: list[Outcome] = []
         window: deque[tuple[RawMail, Future]] = deque()
-        with ThreadPoolExecutor(self.workers, thread_name_prefix="prepare") as pool:
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="prepare") as pool, \
+                self.rt.store.reservations() as reserved:
             for raw in self.inbox.pending(done):
                 if self.stopping.is_set():
                     break
+                if not reserved.take(self.inbox.name, raw.key):
+                    continue  # another worker is reading it, or has finished it since the cycle began
                 window.append((raw, pool.submit(prepare, raw, self.rt)))
                 if len(window) > 2 * self.workers:  # bounded look-ahead: memory stays bounded
-                    outcomes.append(self._finish(*window.popleft()))
+                    outcomes.append(self._finish(*window.popleft(), reserved))
             while window:
                 raw, future = window.popleft()
                 if self.stopping.is_set():
                     future.cancel()
                     continue
-                outcomes.append(self._finish(raw, future))
+                outcomes.append(self._finish(raw, future, reserved))
         self.drain()
         return outcomes
 
-    def _finish(self, raw: RawMail, future: Future) -> Outcome:
+    def _finish(self, raw: RawMail, future: Future, reserved: Reservations) -> Outcome:
         """Record one prepared mail (in arrival order), file it, and send its reply."""
         outcome = process(raw, self.rt, future.result())
+        reserved.release(self.inbox.name, raw.key)
         if outcome.state == "failed":
             self.retried.add(raw.key)  # retried on the next start, not in a hot loop
         elif outcome.state != "skipped":

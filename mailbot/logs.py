@@ -21,6 +21,20 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+def log_mail(log: logging.Logger, key: str, sender: str, outcome: str, *, unit: str | None = None,
+             receipt: str = "", verdict: str = "", late: bool = False, rules_version: str = "", reason: str = "") -> None:
+    """The one line a mail leaves in the log, whatever became of it, with the same fields every time:
+    ``outcome`` is processed | ignored | duplicate | failed."""
+    if outcome == "processed":
+        text = f"unit={unit or '-'} receipt={receipt} verdict={verdict}{'（逾期）' if late else ''}"
+    else:
+        text = f"{outcome}: {reason}"
+    fields = {"event": "mail", "outcome": outcome, "mail": key, "from": sender, "unit": unit, "receipt": receipt,
+              "verdict": verdict, "late": late, "rules_version": rules_version, "reason": reason}
+    log.log(logging.ERROR if outcome == "failed" else logging.INFO, "mail %s from %s: %s", key, sender or "-", text,
+            extra={"fields": fields})
+
+
 def configure_logging(kind: str = "text") -> None:
     handler = logging.StreamHandler()
     if kind == "json":

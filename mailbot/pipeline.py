@@ -36,6 +36,7 @@ from mailbot.models import AttachmentRecord, FindingRecord, FlagRecord, LedgerRo
     OutboxRecord, VerdictRecord
 from mailbot.judge import judge
 from mailbot.letters import ZONE, Office
+from mailbot.logs import log_mail
 from mailbot.replies import build_reply, context
 from mailbot.rules import Campaign, Rules
 from mailbot.screening import Screen, screen
@@ -117,7 +118,7 @@ def process(raw: RawMail, rt: Runtime, prepared: Prepared | None = None) -> Outc
     prepared = prepared or prepare(raw, rt)
     with rt.store.session() as session:
         record = q.message_by_key(session, raw.mailbox, raw.key)
-        if record is not None and record.state in ("processed", "ignored", "duplicate"):
+        if record is not None and record.state in q.DONE_STATES:
             return Outcome("skipped")
         if record is None:
             record = MessageRecord(mailbox=raw.mailbox, key=raw.key, sha256=prepared.sha256,
@@ -132,11 +133,13 @@ def process(raw: RawMail, rt: Runtime, prepared: Prepared | None = None) -> Outc
         claimed = q.claim_message(session, message_id)  # FOR UPDATE SKIP LOCKED: one worker per mail
         if claimed is None:
             return Outcome("skipped")
+        q.lock(session, f"sha256/{prepared.sha256}")  # a copy claimed by another worker at this moment waits
         first = q.first_with_sha(session, prepared.sha256, message_id)
         if first is not None:
             claimed.state, claimed.reason = "duplicate", f"与第 {first.id} 号邮件完全相同"
             session.add(claimed)
             session.commit()
+            log_mail(log, raw.key, prepared.mail.from_address if prepared.mail else "", "duplicate", reason=claimed.reason)
             return Outcome("duplicate", reason=claimed.reason)
         try:
             if prepared.error is not None:
@@ -144,12 +147,14 @@ def process(raw: RawMail, rt: Runtime, prepared: Prepared | None = None) -> Outc
             return _judge_and_record(session, claimed, raw, prepared, rt)
         except Exception as exc:  # noqa: BLE001 - any bug must leave a trace, not a lost mail
             session.rollback()
-            log.error("mail %s failed: %s: %s", raw.key, type(exc).__name__, exc, exc_info=exc)
             failed = session.get(MessageRecord, message_id)
             failed.state, failed.reason = "failed", f"处理出错：{type(exc).__name__}: {exc}"[:500]
             session.add(failed)
             session.add(FlagRecord(message_id=message_id, kind="failed", detail=failed.reason))
             session.commit()
+            log_mail(log, raw.key, prepared.mail.from_address if prepared.mail else "", "failed",
+                     reason=f"{type(exc).__name__}: {exc}")
+            log.error("traceback of mail %s", raw.key, exc_info=exc)  # for the developer; the line above is the record
             return Outcome("failed", reason=str(exc))
 
 
@@ -161,14 +166,14 @@ def _judge_and_record(session, record: MessageRecord, raw: RawMail, prepared: Pr
         record.state, record.reason = "ignored", prepared.screen.reason
         session.add(record)
         session.commit()
-        log.info("mail %s from %s ignored: %s", raw.key, mail.from_address or "-", prepared.screen.reason)
+        log_mail(log, raw.key, mail.from_address, "ignored", reason=prepared.screen.reason)
         return Outcome("ignored", reason=prepared.screen.reason)
     campaign = match_campaign(rt.rules, mail, prepared.current, raw.received_at)
     current = restrict(prepared.current, Accepted.of(campaign))  # read with every campaign's types, judged with its own
     identity = identify(mail, current, rt.rules.roster, rt.staff)
     unit = rt.rules.roster.get(identity.unit) if identity.unit else None
     if unit is not None:
-        q.lock_dossier(session, campaign.id, unit.name)
+        q.lock(session, f"dossier/{campaign.id}/{unit.name}")
     dossier = _complete(current, unit.name, campaign, session, rt) if unit else current
     first = first_submission(session, unit.name if unit else None, campaign)
     verdict = judge(dossier, campaign, rt.rules.roster, rt.rules.version, unit, identity, raw.received_at, first)
@@ -253,11 +258,8 @@ def _record(session, message_id: int, mail: ParsedMail, raw: RawMail, campaign: 
         session.add(OutboxRecord(message_id=message_id, verdict_id=row.id, to_address=mail.from_address,
                                  subject=ctx["subject"], rfc_message_id=reply["Message-ID"], raw=reply.as_bytes(policy=SMTP)))
     session.commit()
-    log.info("mail %s from %s: unit=%s receipt=%s verdict=%s%s", raw.key, mail.from_address, s.unit or "-",
-             row.receipt, verdict.tag.value, "（逾期）" if verdict.late else "",
-             extra={"fields": {"mail": raw.key, "from": mail.from_address, "unit": s.unit, "receipt": row.receipt,
-                               "verdict": verdict.tag.value, "late": verdict.late,
-                               "rules_version": verdict.rules_version}})
+    log_mail(log, raw.key, mail.from_address, "processed", unit=s.unit, receipt=row.receipt, verdict=verdict.tag.value,
+             late=verdict.late, rules_version=verdict.rules_version)
     return Outcome("processed", receipt=row.receipt, verdict=verdict.tag.value, unit=s.unit)
 
 

@@ -12,7 +12,8 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import event, func, text
+from sqlalchemy import event, func, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine, select
 
 from mailbot.models import AttachmentRecord, MessageRecord, OutboxRecord, OverrideRecord, VerdictRecord
@@ -33,8 +34,60 @@ class Store:
         with Session(self.engine, expire_on_commit=False) as session:
             yield session
 
+    @contextmanager
+    def reservations(self) -> Iterator[Reservations]:
+        """Which mails this worker prepares in this cycle (see :class:`Reservations`)."""
+        if self.engine.dialect.name != "postgresql":
+            yield Reservations(None, self)
+            return
+        with self.engine.connect() as connection:
+            try:
+                yield Reservations(connection, self)
+            finally:
+                try:
+                    connection.execute(text("SELECT pg_advisory_unlock_all()"))
+                    connection.commit()
+                except DBAPIError:  # the connection died, and its locks with it
+                    connection.invalidate()
+
     def close(self) -> None:
         self.engine.dispose()
+
+
+DONE_STATES = ("processed", "ignored", "duplicate")
+
+
+class Reservations:
+    """Which worker reads and parses which mail, before anyone claims it.
+
+    Parsing is most of a mail's cost, and the claim (:func:`claim_message`) comes after it: without
+    this, two workers would both parse every mail and a second worker would add nothing. On PostgreSQL
+    a reservation is a session advisory lock on one connection, gone when the worker dies (no stale
+    lease after a crash); a mail another worker has finished meanwhile is not parsed again. SQLite
+    serves one worker per file: every mail not done is this worker's.
+    """
+
+    def __init__(self, connection, store: Store) -> None:
+        self.connection, self.store = connection, store
+
+    def take(self, mailbox: str, key: str) -> bool:
+        if self.connection is not None:
+            locked = self.connection.execute(text("SELECT pg_try_advisory_lock(:k)"),
+                                             {"k": _lock_key(f"mail/{mailbox}/{key}")}).scalar()
+            self.connection.commit()
+            if not locked:
+                return False
+        with self.store.session() as session:
+            record = message_by_key(session, mailbox, key)
+        if record is not None and record.state in DONE_STATES:
+            self.release(mailbox, key)
+            return False
+        return True
+
+    def release(self, mailbox: str, key: str) -> None:
+        if self.connection is not None:
+            self.connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _lock_key(f"mail/{mailbox}/{key}")})
+            self.connection.commit()
 
 
 def _sqlite_pragmas(connection, _record) -> None:
@@ -51,10 +104,8 @@ def message_by_key(session: Session, mailbox: str, key: str) -> MessageRecord | 
 
 
 def claim_message(session: Session, message_id: int) -> MessageRecord | None:
-    """Lock the mail for this worker until commit; None when another worker holds it or it is done.
-
-    PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED. SQLite ignores the clause; one worker per SQLite file.
-    """
+    """Lock the mail for this worker until commit; None when another worker holds it or it is done."""
+    _write_lock(session, MessageRecord, message_id)
     return session.exec(select(MessageRecord).where(MessageRecord.id == message_id,
                                                     MessageRecord.state.in_(("new", "failed")))
                         .with_for_update(skip_locked=True)).first()
@@ -62,25 +113,39 @@ def claim_message(session: Session, message_id: int) -> MessageRecord | None:
 
 def claim_outbox(session: Session, outbox_id: int) -> OutboxRecord | None:
     """Lock a pending reply for sending; None when another worker is sending it or it went out."""
+    _write_lock(session, OutboxRecord, outbox_id)
     return session.exec(select(OutboxRecord).where(OutboxRecord.id == outbox_id, OutboxRecord.state == "pending")
                         .with_for_update(skip_locked=True)).first()
 
 
-def lock_dossier(session: Session, campaign: str, unit: str) -> None:
-    """Serialise work on one unit's dossier until commit (PostgreSQL advisory lock; SQLite has one writer).
+def _write_lock(session: Session, table, row_id: int) -> None:
+    """SQLite has no row locks and ignores FOR UPDATE: as the transaction's first statement, a no-op
+    UPDATE takes the database's write lock (SQLite waits for it like BEGIN IMMEDIATE), so a second
+    worker or a CLI command waits for the first one's commit and then finds the row done.
+    PostgreSQL: nothing here; the SELECT … FOR UPDATE SKIP LOCKED that follows skips a held row at once."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(table).where(table.id == row_id).values(id=table.id))
 
-    Two workers judging two mails of the same unit at once would otherwise each miss the other's file.
+
+def lock(session: Session, name: str) -> None:
+    """Serialise work on ``name`` (a unit's dossier, a mail's sha256) until commit.
+
+    PostgreSQL: an advisory transaction lock. SQLite: nothing to do, the claim holds the write lock.
+    Two workers judging two mails of one unit would otherwise each miss the other's file, and two
+    copies of one mail claimed at once would each be answered.
     """
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    key = int.from_bytes(hashlib.sha256(f"{campaign}/{unit}".encode()).digest()[:8], "big", signed=True)
-    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(name)})
+
+
+def _lock_key(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
 def done_keys(session: Session, mailbox: str) -> set[str]:
     """Keys that need no more work (processed, ignored, duplicate). New and failed ones are retried."""
     rows = session.exec(select(MessageRecord.key).where(MessageRecord.mailbox == mailbox,
-                                                        MessageRecord.state.in_(("processed", "ignored", "duplicate"))))
+                                                        MessageRecord.state.in_(DONE_STATES)))
     return set(rows)
 
 

@@ -183,6 +183,7 @@ class SmtpServer:
 
     def __init__(self, user: str = "bot@example.test", password: str = PASSWORD, security: str = "plain",
                  cert: Path | None = None) -> None:
+        import asyncio
         import logging
         import warnings
 
@@ -195,12 +196,15 @@ class SmtpServer:
         self.port = free_port()
         self.messages: list[dict] = []
         self.refuse_with: str | None = None  # e.g. "451 4.3.0 try later"
+        self.delay_seconds = 0.0  # per accepted message, as a busy real server takes 0.1–0.3 s
         server = self
 
         class Handler:
             async def handle_DATA(self, smtp, session, envelope):
                 if server.refuse_with:
                     return server.refuse_with
+                if server.delay_seconds:
+                    await asyncio.sleep(server.delay_seconds)
                 server.messages.append({"mail_from": envelope.mail_from, "rcpt_tos": list(envelope.rcpt_tos),
                                         "data": envelope.original_content,
                                         "login": getattr(session.auth_data, "login", None)})
