@@ -57,22 +57,71 @@ def test_hardening_keeps_the_exposure_low(tmp_path):
     assert result.returncode == 0, result.stdout[-2000:]
 
 
-def test_the_only_writable_place_is_where_mailbot_keeps_its_state():
+def test_the_only_writable_place_is_where_the_settings_keep_the_state():
+    """The unit names the settings file and nothing else of the layout: the file the guide's commands read too."""
+    from mailbot.settings import load_settings
+
     service = service_section()
     environment = dict(line.split("=", 1) for line in repeated("Environment"))
     state = f"/var/lib/{service['StateDirectory']}"
-    assert service["ProtectSystem"] == "strict" and service["ReadWritePaths"] == state
-    assert environment["MAILBOT_VAR_DIR"] == state == service["WorkingDirectory"]
+    assert service["ProtectSystem"] == "strict" and service["ReadWritePaths"] == state == service["WorkingDirectory"]
+    assert environment == {"MAILBOT_SETTINGS": "/etc/mailbot/mailbot.toml"}  # no MAILBOT_VAR_DIR to disagree with it
+    installed = load_settings(REPO / "deploy" / "mailbot.example.toml")  # what the guide installs there
+    assert str(installed.var_dir) == state and installed.archive_path.is_relative_to(state)
     assert service["User"] == "mailbot" and service["Restart"] == "on-failure"
 
 
-def test_the_credentials_are_the_files_the_settings_name():
-    """LoadCredentialEncrypted=imap:… appears as /run/credentials/mailbot.service/imap, as the guide says."""
+def test_the_credentials_are_the_ones_the_settings_name():
+    """LoadCredentialEncrypted=imap:… is $CREDENTIALS_DIRECTORY/imap: credential = "imap" in the guide and example."""
     names = {line.split(":", 1)[0] for line in repeated("LoadCredentialEncrypted")}
     assert names == {"imap", "smtp"}
     guide = (REPO / "deploy" / "README.md").read_text(encoding="utf-8")
+    example = (REPO / "deploy" / "mailbot.example.toml").read_text(encoding="utf-8")
     for name in names:
-        assert f'password_file = "/run/credentials/mailbot.service/{name}"' in guide
+        assert f'credential = "{name}"' in guide and f'# credential = "{name}"' in example
+        assert f"-p LoadCredentialEncrypted={name}:/etc/mailbot/{name}.cred" in guide  # the guide's doctor has them
+
+
+def run_exit(tmp_path: Path, settings: str = "", *, rules: Path = REPO / "rules", old_schema: bool = False) -> int:
+    """Exit status of `mailbot run` (the unit's ExecStart) on a fresh state folder with these settings."""
+    from sqlalchemy import create_engine
+
+    from mailbot.schema import upgrade
+
+    var = tmp_path / "var"
+    var.mkdir()
+    if old_schema:
+        upgrade(create_engine(f"sqlite:///{var / 'mailbot.db'}"), "0002")  # what the previous release left
+    path = tmp_path / "mailbot.toml"
+    path.write_text(f'var_dir = "{var}"\nrules_dir = "{rules}"\n{settings}', encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAILBOT_")}
+    ran = subprocess.run([str(Path(sys.executable).parent / "mailbot"), "--settings", str(path), "run"], env=env,
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    return ran.returncode
+
+
+def prevented() -> set[int]:
+    return {int(s) for line in repeated("RestartPreventExitStatus") for s in line.split()}
+
+
+@pytest.mark.parametrize("case", ["schema behind", "bad setting", "no rules"])
+def test_what_a_restart_cannot_fix_stops_the_service(tmp_path, case):
+    """Restart=on-failure would start a refused `run` every 10 s for ever; run's exit 2 for these is prevented."""
+    if case == "schema behind":
+        status = run_exit(tmp_path, old_schema=True)
+    elif case == "bad setting":
+        status = run_exit(tmp_path, "poll_interval_seconds = -1\n")
+    else:
+        status = run_exit(tmp_path, rules=tmp_path / "no-rules")
+    assert status == 2 and status in prevented(), f"{case}: exit {status}"
+
+
+def test_a_database_that_is_down_at_start_is_retried(tmp_path):
+    """PostgreSQL not up yet (or restarting) when mailbot starts: an exit systemd restarts after RestartSec."""
+    from tests.servers import free_port
+
+    status = run_exit(tmp_path, f'database_url = "postgresql+psycopg://mailbot@127.0.0.1:{free_port()}/mailbot"\n')
+    assert status not in prevented() and status != 0
 
 
 # The unit's process-wide protections that Linux offers without systemd, applied before mailbot
