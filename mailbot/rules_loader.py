@@ -74,14 +74,22 @@ def load_rules(rules_dir: Path, limits: Limits = Limits()) -> Rules:
 
 
 def rules_version(rules_dir: Path) -> str:
-    """A short hash of every file under ``rules/``: stored with each verdict it judged."""
+    """A short hash of every file under ``rules/``: stored with each verdict it judged.
+
+    Raises RulesError naming a file that cannot be read (a stray file counts: it changes the version).
+    """
     digest = hashlib.sha256()
     for path in sorted(p for p in Path(rules_dir).rglob("*") if p.is_file()):
         if path.name.startswith((".", "~$")):
             continue
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            problem = RuleProblem(_rel(path, Path(rules_dir)), None, "", f"文件无法读取：{os_reason(exc)}")
+            raise RulesError([problem]) from exc
         digest.update(str(path.relative_to(rules_dir)).encode())
         digest.update(b"\0")
-        digest.update(path.read_bytes())
+        digest.update(data)
     return digest.hexdigest()[:12]
 
 

@@ -92,6 +92,15 @@ def test_a_template_that_is_a_folder_is_a_rules_error(tmp_path):
     assert problem.field == "ledger.template" and problem.file == CAMPAIGN and "这是一个文件夹" in problem.message
 
 
+def test_an_unreadable_stray_file_is_a_rules_error(tmp_path):
+    rules = edited_rules(tmp_path)
+    (rules / "campaigns" / CAMPAIGN_ID / "附件.txt").symlink_to("/proc/self/mem")  # a regular file that cannot be read
+    with pytest.raises(RulesError) as info:
+        load_rules(rules)
+    [problem] = info.value.problems
+    assert str(problem).startswith(f"rules/campaigns/{CAMPAIGN_ID}/附件.txt: 文件无法读取")
+
+
 def test_notepad_byte_order_mark_is_accepted(tmp_path):
     rules = edited_rules(tmp_path)
     for path in (rules / "units.toml", rules / "campaigns" / CAMPAIGN_ID / "campaign.toml"):
