@@ -133,3 +133,23 @@ def test_the_image_processes_mail_and_answers_its_healthcheck(image):
     assert any(s.startswith("【已受理】") for s in subjects), subjects
     status = mailbot(image, "status")
     assert status.returncode == 0 and "已受理" in status.stdout
+
+
+def test_the_image_runs_as_the_user_it_creates_not_root():
+    """A mail-reading service that opens hostile attachments must not be root inside its container."""
+    _, final = stages(DOCKERFILE.read_text(encoding="utf-8"))
+    users = [rest for word, rest in final if word == "USER"]
+    created = re.findall(r"useradd\b[^&]*?\s(\w+)\s*(?:&&|$)", " ".join(rest for word, rest in final if word == "RUN"))
+    assert users and users[-1] not in ("root", "0") and users[-1] in created, (users, created)
+    uid = re.search(r"--uid (\d+)", " ".join(rest for word, rest in final if word == "RUN"))[1]
+    guide = (REPO / "deploy" / "README.md").read_text(encoding="utf-8")
+    assert f"chown {uid} " in guide and f"uid {uid}" in guide  # the secret files are made readable to that user
+
+
+def test_the_image_is_the_small_python_the_suite_runs_on():
+    """Both stages on one python:X.Y-slim, X.Y as tested here: wheels built in one Python run in the other."""
+    froms = [re.match(r"(\S+)", rest)[1] for stage in stages(DOCKERFILE.read_text(encoding="utf-8"))
+             for word, rest in stage if word == "FROM"]
+    expected = f"python:{sys.version_info.major}.{sys.version_info.minor}-slim"
+    assert froms == [expected, expected]
+    assert expected in (REPO / "deploy" / "README.md").read_text(encoding="utf-8")  # as the guide describes it
