@@ -66,7 +66,7 @@ def run(obj: Context, once: bool) -> None:
     """收取并处理邮件、发送回执（守护进程，SIGTERM/Ctrl-C 安全退出）。"""
     configure_logging(obj.settings.log_format)
     obj.store()  # refuses an out-of-date schema before anything runs
-    daemon = build_daemon(obj.settings, obj.rules())
+    daemon = build_daemon(obj.settings, obj.rules(), obj.rules_dir)
     if once:
         try:
             outcomes = daemon.run_once()

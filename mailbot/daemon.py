@@ -21,6 +21,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from mailbot import store as q
 from mailbot.archive import Archive
@@ -34,7 +35,7 @@ from mailbot.rules import Rules
 from mailbot.scheduler import build_scheduler
 from mailbot.schema import ensure_current
 from mailbot.settings import ImapSettings, Settings, SmtpSettings
-from mailbot.rules_loader import RulesError, load_rules, rules_version
+from mailbot.rules_loader import load_rules, rules_version
 from mailbot.staff import queue_digest, queue_rules_alert, send_reminders
 from mailbot.store import Reservations, Store
 from parsers.sandbox import Sandbox
@@ -125,24 +126,35 @@ class Daemon:
         return outcome
 
     def reload_rules(self) -> bool:
-        """Load edited rules; a broken edit is refused (logged, mailed to staff) and the last good rules stay."""
+        """Load edited rules; a broken edit is refused (logged, mailed to staff) and the last good rules stay.
+
+        Any error counts as a broken edit, not only a RulesError: whatever an edit does, mail goes on
+        being answered under the rules in force.
+        """
         if self.rules_dir is None:
             return False
-        version = rules_version(self.rules_dir)
+        try:
+            version = rules_version(self.rules_dir)
+        except Exception as exc:  # noqa: BLE001 - a file under rules/ cannot be read at all
+            return self._refuse("unreadable", exc)
         if version == self.rt.rules.version or version in self.refused_versions:
             return False
         try:
             rules = load_rules(self.rules_dir, self.rt.limits)
-        except (RulesError, OSError) as exc:
-            self.refused_versions.add(version)
-            problems = [str(p) for p in getattr(exc, "problems", ())] or [str(exc)]
-            log.error("rules edit refused, still using version %s: %s", self.rt.rules.version, "; ".join(problems))
-            if queue_rules_alert(self.rt, problems):
-                self.drain()
-            return False
+        except Exception as exc:  # noqa: BLE001 - see the docstring
+            return self._refuse(version, exc)
         log.info("rules reloaded: version %s → %s", self.rt.rules.version, rules.version)
         self.rt.rules = rules
         return True
+
+    def _refuse(self, version: str, exc: Exception) -> bool:
+        if version not in self.refused_versions:
+            self.refused_versions.add(version)
+            problems = [str(p) for p in getattr(exc, "problems", ())] or [f"{type(exc).__name__}: {exc}"]
+            log.error("rules edit refused, still using version %s: %s", self.rt.rules.version, "; ".join(problems))
+            if queue_rules_alert(self.rt, version, problems):
+                self.drain()
+        return False
 
     def drain(self) -> None:
         deliver_pending(self.rt.store, self.transport, self.rt.office.address, self.retry_base)
@@ -213,7 +225,8 @@ def build_transport(settings: Settings) -> Transport:
     return MaildirOutbox(settings.outbox_path)
 
 
-def build_daemon(settings: Settings, rules: Rules) -> Daemon:
+def build_daemon(settings: Settings, rules: Rules, rules_dir: Path | None = None) -> Daemon:
+    """The daemon over ``rules`` (loaded from ``rules_dir``, watched for edits; default: settings.rules_dir)."""
     retry = settings.outbox.retry_base_seconds if isinstance(settings.outbox, SmtpSettings) else 60.0
     daemon = Daemon(
         rt=build_runtime(settings, rules),
@@ -224,10 +237,12 @@ def build_daemon(settings: Settings, rules: Rules) -> Daemon:
         alarm=OutageAlarm(timedelta(minutes=settings.alert_after_minutes)),
     )
     rt = daemon.rt
-    daemon.rules_dir = settings.rules_dir
+    daemon.rules_dir = rules_dir or settings.rules_dir
 
-    def digest() -> None:  # one digest per campaign
-        if sum(queue_digest(rt, settings, c, rt.clock()) for c in rt.rules.campaigns.values()):
+    def digest() -> None:  # one digest per campaign and day, however many workers run
+        now = rt.clock()
+        day = now.astimezone(ZoneInfo(settings.timezone)).date()
+        if sum(queue_digest(rt, settings, c, now, once=f"digest/{c.id}/{day}") for c in rt.rules.campaigns.values()):
             daemon.drain()
 
     def reminders() -> None:

@@ -184,3 +184,13 @@ class OverrideRecord(SQLModel, table=True):
     by: str
     comment: str = ""
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class OnceRecord(SQLModel, table=True):
+    """Work that one worker does for all (the day's digest, the alert about a refused rules edit): the
+    key is inserted in the transaction that queues the mail, so a second worker's insert fails."""
+
+    __tablename__ = "once"
+
+    key: str = Field(primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -13,6 +13,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from mailbot.letters import office_letter
@@ -59,7 +60,8 @@ def due_reminders(session: Session, rt: Runtime, campaign: Campaign, rules_: tup
 
 
 def queue_reminders(rt: Runtime, campaign: Campaign, reminders: list[Reminder], zone: str, now: datetime) -> int:
-    """Reminder mails into the outbox and the slots recorded, in one transaction."""
+    """Reminder mails into the outbox and the slots recorded, in one transaction; 0 when another
+    worker recorded these slots first (the table keeps each unit's slot once)."""
     queued = 0
     with rt.store.session() as session:
         for reminder in reminders:
@@ -70,7 +72,10 @@ def queue_reminders(rt: Runtime, campaign: Campaign, reminders: list[Reminder], 
                 session.add(OutboxRecord(to_address=address, subject=message["Subject"],
                                          rfc_message_id=message["Message-ID"], raw=message.as_bytes(policy=SMTP)))
                 queued += 1
-        session.commit()
+        try:
+            session.commit()
+        except IntegrityError:
+            return 0
     return queued
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
+from mailbot import store as q
 from mailbot.digest import context, digest_message, render, workbook_name
 from mailbot.letters import office_letter
 from mailbot.models import DigestRecord, OutboxRecord
@@ -36,8 +37,11 @@ def digest_recipients(rt: Runtime, settings: Settings) -> tuple[str, ...]:
     return tuple(dict.fromkeys((*rt.rules.roster.staff, *(a.lower() for a in settings.digest.recipients))))
 
 
-def queue_digest(rt: Runtime, settings: Settings, campaign: Campaign, now: datetime) -> int:
-    """The digest into the outbox (one row per recipient) and remembered as sent, in one transaction."""
+def queue_digest(rt: Runtime, settings: Settings, campaign: Campaign, now: datetime, once: str | None = None) -> int:
+    """The digest into the outbox (one row per recipient) and remembered as sent, in one transaction.
+
+    ``once``: the scheduled digest's key (campaign and day): of several workers, one sends it.
+    """
     recipients = digest_recipients(rt, settings)
     if not recipients:
         return 0
@@ -50,7 +54,10 @@ def queue_digest(rt: Runtime, settings: Settings, campaign: Campaign, now: datet
             session.add(OutboxRecord(to_address=address, subject=message["Subject"],
                                      rfc_message_id=message["Message-ID"], raw=raw))
         session.add(DigestRecord(campaign=campaign.id, created_at=now, recipients=", ".join(recipients)))
-        session.commit()
+        if once is None:
+            session.commit()
+        elif not q.commit_once(session, once):
+            return 0
     return len(recipients)
 
 
@@ -80,8 +87,9 @@ def send_reminders(rt: Runtime, settings: Settings, campaign: Campaign, now: dat
     return queue_reminders(rt, campaign, reminders_due(rt, settings, campaign, now), settings.timezone, now)
 
 
-def queue_rules_alert(rt: Runtime, problems: list[str]) -> int:
-    """Tell the staff that an edit of rules/ was refused and which rules are still in force."""
+def queue_rules_alert(rt: Runtime, version: str, problems: list[str]) -> int:
+    """Tell the staff that an edit of rules/ (``version``) was refused and which rules are still in force;
+    once per version, however many workers found it."""
     staff = rt.rules.roster.staff
     if not staff:
         return 0
@@ -93,5 +101,6 @@ def queue_rules_alert(rt: Runtime, problems: list[str]) -> int:
         for address in staff:
             session.add(OutboxRecord(to_address=address, subject=message["Subject"],
                                      rfc_message_id=message["Message-ID"], raw=message.as_bytes(policy=SMTP)))
-        session.commit()
+        if not q.commit_once(session, f"rules-refused/{version}"):
+            return 0
     return len(staff)

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import event, func, text, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, create_engine, select
 
-from mailbot.models import AttachmentRecord, MessageRecord, OutboxRecord, OverrideRecord, VerdictRecord
+from mailbot.models import AttachmentRecord, MessageRecord, OnceRecord, OutboxRecord, OverrideRecord, VerdictRecord
 
 
 class Store:
@@ -96,6 +96,18 @@ def _sqlite_pragmas(connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=FULL")  # a committed verdict survives a power cut
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def commit_once(session: Session, key: str) -> bool:
+    """Commit the session's work only if no worker has done ``key`` before; False (and nothing
+    committed) when one has. For work that every worker's scheduler starts but one must do."""
+    session.add(OnceRecord(key=key))
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return False
+    return True
 
 
 def message_by_key(session: Session, mailbox: str, key: str) -> MessageRecord | None:

@@ -12,6 +12,7 @@ from freezegun import freeze_time
 from mailbot.daemon import build_daemon
 from mailbot.rules_loader import load_rules
 from mailbot.settings import Settings
+from mailbot.reminders import queue_reminders
 from mailbot.staff import preview_digest, reminders_due, send_reminders
 from tests.builders import mails, pdfs
 from tests.builders.campaign import Filling, edited_rules, filled_ledger, registered
@@ -82,6 +83,26 @@ def test_digest_is_sent_at_the_scheduled_time_with_the_workbook(tmp_path, staff_
     assert attachment.get_filename() == "汇总台账_20211127.xlsx"
     check_workbook(attachment.get_content())
     daemon.close()
+
+
+def test_two_workers_send_one_digest_a_day_and_each_reminder_once(tmp_path, staff_rules, smtp, monkeypatch):
+    """Every worker's scheduler fires at 08:00; the staff must still get one digest, and a unit one reminder."""
+    settings, daemon = campaign_state(tmp_path, staff_rules, smtp, monkeypatch)
+    with freeze_time(datetime(2021, 11, 27, 7, 59, 30, tzinfo=CST)) as clock:
+        workers = [build_daemon(settings, staff_rules) for _ in range(2)]
+        clock.tick(timedelta(seconds=45))
+        for worker in workers:
+            worker.scheduler.run_pending()
+    assert len([m for m in smtp.messages if m["rcpt_tos"] == [STAFF]]) == 1
+    smtp.messages.clear()
+    at = datetime(2021, 11, 24, 10, 0, 30, tzinfo=CST)
+    campaign = staff_rules.campaign()
+    due = [reminders_due(w.rt, settings, campaign, at) for w in workers]  # both look before either has sent
+    assert [queue_reminders(w.rt, campaign, d, settings.timezone, at) for w, d in zip(workers, due)] == [2, 0]
+    workers[1].drain()
+    assert sorted(m["rcpt_tos"][0] for m in smtp.messages) == ["majian@163.com", "xinglong@163.com"]
+    for worker in (*workers, daemon):
+        worker.close()
 
 
 def check_workbook(data: bytes) -> None:
