@@ -59,20 +59,42 @@ def db() -> None:
 @click.pass_obj
 def db_upgrade(obj: Context) -> None:
     """把数据库结构升级到本程序需要的版本（升级前请先备份）。"""
-    from mailbot.schema import upgrade
+    from sqlalchemy.exc import DBAPIError
 
-    before, after = upgrade(Store(obj.settings.db_url).engine)
+    from mailbot.schema import SchemaError, upgrade
+
+    try:
+        before, after = upgrade(Store(obj.settings.db_url).engine)
+    except SchemaError as exc:  # newer or unregistered: nothing was changed, a person must decide
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    except DBAPIError as exc:
+        click.echo(f"无法连接或写入数据库，结构未作改动：{exc.orig or exc}。请检查数据库后再试", err=True)
+        sys.exit(1)
     click.echo(f"数据库结构：{before or '（新数据库）'} → {after}" if before != after else f"数据库结构已是最新（{after}）")
 
 
 @db.command("current")
 @click.pass_obj
 def db_current(obj: Context) -> None:
-    """显示数据库结构的当前版本和本程序需要的版本。"""
-    from mailbot.schema import current, head
+    """显示数据库结构的当前版本和本程序需要的版本；不是最新时退出码为 1。"""
+    from sqlalchemy.exc import DBAPIError
 
-    engine = Store(obj.settings.db_url).engine
-    click.echo(f"当前：{current(engine) or '（未建立）'}　需要：{head(engine)}")
+    from mailbot.schema import head, state_at
+
+    try:
+        found = state_at(obj.settings.db_url)
+    except DBAPIError as exc:
+        click.echo(f"无法连接数据库：{exc.orig or exc}", err=True)
+        sys.exit(1)
+    shown = found.revision or ("（未登记）" if found.tables else "（未建立）") if found else "（未建立）"
+    click.echo(f"当前：{shown}　需要：{head()}")
+    if found is None or found.kind == "empty":
+        click.echo("数据库尚未建立：首次运行 mailbot run 时自动建立，也可以现在运行 mailbot db upgrade")
+        sys.exit(1)
+    if (problem := found.problem()) is not None:
+        click.echo(problem)
+        sys.exit(1)
 
 
 @click.group()
@@ -125,30 +147,43 @@ def rules_check(obj: Context) -> None:
 @click.pass_obj
 def rules_replay(obj: Context, since, unit: str | None, apply: bool, campaign_id: str | None) -> None:
     """按现在的规则重新审核已收到的材料，列出每个单位结论和问题的变化。默认不发送任何邮件。"""
-    from mailbot.replay import replay
+    from mailbot.replay import issue_titles, replay
 
     loaded = obj.rules()
-    if unit and loaded.roster.get(unit) is None:
+    chosen = loaded.roster.get(unit) if unit else None
+    if unit and chosen is None:
         raise click.UsageError(f"名册中没有单位「{unit}」")
+    campaign = campaign_of(loaded, campaign_id)
     daemon = build_daemon(obj.settings, loaded)
     try:
-        name = loaded.roster.get(unit).name if unit else None
-        changes = replay(daemon.rt, campaign_of(loaded, campaign_id), since.date() if since else None, name, apply)
-        changed = [c for c in changes if c.changed]
-        missing = [c for c in changes if c.missing]
-        click.echo(f"按规则版本 {loaded.version} 重审 {len(changes)} 个单位的最新报送，{len(changed)} 个有变化：")
-        for change in changed + missing:
-            click.echo(change.describe())
-        if apply and changed:
+        changes = replay(daemon.rt, campaign, since.date() if since else None, chosen.name if chosen else None, apply)
+        applied = [c for c in changes if c.applies] if apply else []
+        if applied:
             daemon.drain()
-            click.echo(f"已记录新结论并发出 {len(changed)} 封更正回执。")
-        elif changed:
-            click.echo("（未发送任何邮件；确认无误后加 --apply 发送更正回执。）")
     finally:
         daemon.close()
-    if missing:
-        click.echo(f"{len(missing)} 个单位的材料不在存档中，未能重审（见上）。", err=True)
+    click.echo(replay_report(changes, loaded.version, chosen.name if chosen else None, apply, issue_titles()))
+    if any(c.missing for c in changes):
+        click.echo(f"{sum(1 for c in changes if c.missing)} 封来信未能重审（见上）。", err=True)
         sys.exit(1)
+
+
+def replay_report(changes, version: str, unit: str | None, apply: bool, titles: dict[str, str]) -> str:
+    """What replay says: how many were judged again, each change, and what was (or would be) sent."""
+    if not changes:
+        return f"{unit}尚无报送记录，无可重审。" if unit else "尚无报送记录，无可重审。"
+    changed = [c for c in changes if c.changed]
+    missing = [c for c in changes if c.missing]
+    scope = f"{unit}的 {len(changes)} 封来信" if unit else f" {len(changes)} 封来信（各单位最新一次报送，及未能确认单位的来信）"
+    lines = [f"按现行规则（版本 {version}）重审{scope}："
+             + (f"{len(changed)} 封的结论或问题有变化。" if changed else "结论和问题均无变化。")]
+    lines += [c.describe(titles) for c in changed + missing]
+    applicable = [c for c in changed if c.applies]
+    if apply and applicable:
+        lines.append(f"已记录新结论，并发出 {len(applicable)} 封更正回执。")
+    elif applicable:
+        lines.append(f"（未记录、未发送任何邮件；确认无误后加 --apply，记录新结论并向 {len(applicable)} 个单位发送更正回执。）")
+    return "\n".join(lines)
 
 
 @rules.command("checks")

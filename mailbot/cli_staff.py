@@ -46,7 +46,7 @@ def digest(obj: Context, send: bool, preview: Path | None, campaign_id: str | No
 @click.pass_obj
 def export(obj: Context, file: Path, campaign_id: str | None) -> None:
     """导出汇总台账（汇总台账、报送进度、问题整改情况三个工作表）。"""
-    from mailbot.daemon import build_runtime
+    from mailbot.runtime import build_runtime
     from mailbot.staff import export_workbook
 
     rt = build_runtime(obj.settings, obj.rules())

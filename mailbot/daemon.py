@@ -24,21 +24,18 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from mailbot import store as q
-from mailbot.archive import Archive
 from mailbot.maildir import MaildirInbox, MaildirOutbox
 from mailbot.mail_types import RawMail
 from mailbot.outage import OutageAlarm, alert_letter, all_clear_letter
 from mailbot.outbox import Transport, deliver_pending
-from mailbot.pipeline import Outcome, Runtime, prepare, process
-from mailbot.replies import environment
+from mailbot.pipeline import Outcome, prepare, process
+from mailbot.runtime import Runtime, build_runtime
 from mailbot.rules import Rules
 from mailbot.scheduler import build_scheduler
-from mailbot.schema import ensure_current
 from mailbot.settings import ImapSettings, Settings, SmtpSettings
 from mailbot.rules_loader import load_rules, rules_version
 from mailbot.staff import queue_digest, queue_rules_alert, send_reminders
-from mailbot.store import Reservations, Store
-from parsers.sandbox import Sandbox
+from mailbot.store import Reservations
 
 log = logging.getLogger("mailbot")
 MAX_BACKOFF_SECONDS = 300.0
@@ -58,22 +55,6 @@ class Inbox(Protocol):
     def close(self) -> None: ...
 
 
-def build_runtime(settings: Settings, rules: Rules, store: Store | None = None) -> Runtime:
-    """Everything the pipeline needs; refuses a database whose schema is out of date (SchemaError)."""
-    store = store or Store(settings.db_url)
-    ensure_current(store.engine)
-    return Runtime(
-        store=store,
-        archive=Archive(settings.archive_path),
-        rules=rules,
-        office=settings.office.to_office(),
-        limits=settings.limits.to_limits(),
-        templates=environment(settings.templates_dir) if settings.templates_dir else environment(),
-        reply_cap_per_hour=settings.replies_per_sender_per_hour,
-        sandbox=Sandbox(settings.limits.to_limits(), os.cpu_count() or 1),
-    )
-
-
 @dataclass
 class Daemon:
     rt: Runtime
@@ -88,6 +69,7 @@ class Daemon:
     stopping: threading.Event = field(default_factory=threading.Event)
     retried: set[str] = field(default_factory=set)  # failed keys already retried by this process
     alarm: OutageAlarm = field(default_factory=lambda: OutageAlarm(timedelta(minutes=30)))
+    heartbeat: Path | None = None  # written after each good cycle of run_forever, read by `mailbot health`
 
     def run_once(self) -> list[Outcome]:
         """Every mail not yet done, each followed by delivery of its reply; then the outbox drained."""
@@ -160,13 +142,26 @@ class Daemon:
         deliver_pending(self.rt.store, self.transport, self.rt.office.address, self.retry_base)
 
     def run_forever(self) -> None:
+        """Cycle until SIGTERM/SIGINT, writing the heartbeat after each good cycle.
+
+        Each cycle first reads the schema's revision (one small query). When it is no longer this code's
+        (another host ran `db upgrade` to a newer one, a backup was restored, the database was swapped),
+        the daemon stops before touching any mail and exits with status 2: its SQL would no longer match
+        the tables, and the unit's RestartPreventExitStatus=2 keeps systemd from restarting it into the
+        same refusal. Polling on without processing would look alive and hide the problem.
+        """
+        from mailbot.schema import changed_under_us
+
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, lambda *_: self.stopping.set())
         log.info("mailbot running: inbox %s, polling every %s s", self.inbox.name, self.poll_interval)
         backoff = 0.0
+        moved = None
         while not self.stopping.is_set():
             try:
+                if (moved := changed_under_us(self.rt.store.engine)) is not None:
+                    break
                 self.reload_rules()
                 self.run_once()
                 backoff = 0.0
@@ -174,6 +169,7 @@ class Daemon:
                     self._tell_staff(lambda to, now: all_clear_letter(self.rt.office, to, since, now))
                 if self.scheduler is not None:
                     self.scheduler.run_pending()
+                self._beat()
                 self.inbox.wait(self.poll_interval, self.stopping)
             except Exception as exc:  # noqa: BLE001 - a dropped server or one bad poll must not stop the daemon
                 self.inbox.drop()
@@ -185,7 +181,25 @@ class Daemon:
                     alarm.alerted = self._tell_staff(lambda to, now: alert_letter(self.rt.office, to, alarm, now))
                 self.stopping.wait(backoff)
         self.close()
+        if moved is not None:
+            log.error("database schema changed under the running mailbot; stopped before touching more mail: %s",
+                      moved)
+            raise SystemExit(2)
         log.info("mailbot stopped")
+
+    def _beat(self) -> None:
+        """Write this cycle's end (UTC, ISO 8601) to the heartbeat file, atomically: a reader never sees half."""
+        if self.heartbeat is None:
+            return
+        from datetime import timezone
+
+        written = self.heartbeat.with_name(self.heartbeat.name + ".tmp")
+        try:
+            self.heartbeat.parent.mkdir(parents=True, exist_ok=True)
+            written.write_text(datetime.now(timezone.utc).isoformat() + "\n", encoding="utf-8")
+            os.replace(written, self.heartbeat)
+        except OSError as exc:  # mail is still answered; `mailbot health` will say the daemon looks stalled
+            log.warning("could not write the heartbeat %s: %s", self.heartbeat, exc)
 
     def _tell_staff(self, letter: Callable[[str, datetime], EmailMessage]) -> bool:
         """Hand a letter for each staff member straight to the transport (the database may be what is down)."""
@@ -207,6 +221,11 @@ class Daemon:
         self.inbox.close()
         self.transport.close()
         self.rt.sandbox.close()
+
+
+def heartbeat_path(settings: Settings) -> Path:
+    """Where the daemon records its last good cycle (see Daemon.run_forever and `mailbot health`)."""
+    return settings.var_dir / "heartbeat"
 
 
 def build_inbox(settings: Settings) -> Inbox:
@@ -238,6 +257,7 @@ def build_daemon(settings: Settings, rules: Rules, rules_dir: Path | None = None
     )
     rt = daemon.rt
     daemon.rules_dir = rules_dir or settings.rules_dir
+    daemon.heartbeat = heartbeat_path(settings)
 
     def digest() -> None:  # one digest per campaign and day, however many workers run
         now = rt.clock()

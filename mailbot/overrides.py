@@ -17,7 +17,7 @@ from sqlmodel import select
 from mailbot import store as q
 from mailbot.letters import local_date, local_time, office_letter
 from mailbot.models import MessageRecord, OutboxRecord, OverrideRecord, VerdictRecord
-from mailbot.pipeline import Runtime
+from mailbot.runtime import Runtime
 
 
 class OverrideError(Exception):

@@ -11,64 +11,31 @@ and leaves it to be retried: nothing is lost and nothing is answered twice.
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
-from email.policy import SMTP  # CRLF line ends: what SMTP servers require
+from datetime import datetime
 
-from jinja2 import Environment
 from sqlalchemy.exc import IntegrityError
 
 from mailbot import store as q
-from mailbot.archive import Archive
-from mailbot.cloud_links import cloud_services
 from mailbot.campaigns import match_campaign
-from mailbot.dossier import Dossier, Identity, Refusal, RefusedFile
-from mailbot.findings import Verdict
+from mailbot.cloud_links import cloud_services
+from mailbot.dossier import Dossier, Refusal, RefusedFile
 from mailbot.identify import identify
 from mailbot.intake import Accepted, read_attachments, restrict, unpack_files
+from mailbot.judge import judge
+from mailbot.logs import log_mail
 from mailbot.mail_types import ParsedMail, RawMail
 from mailbot.mailparse import parse_mail
-from mailbot.questions import question_in
-from mailbot.models import AttachmentRecord, FindingRecord, FlagRecord, LedgerRowRecord, MessageRecord, \
-    OutboxRecord, VerdictRecord
-from mailbot.judge import judge
-from mailbot.letters import ZONE, Office
-from mailbot.logs import log_mail
-from mailbot.replies import build_reply, context
-from mailbot.rules import Campaign, Rules
+from mailbot.models import FlagRecord, MessageRecord
+from mailbot.record import Judged, record_verdict
+from mailbot.rules import Campaign
+from mailbot.runtime import Runtime
 from mailbot.screening import Screen, screen
-from mailbot.store import Store
-from parsers.sandbox import Sandbox
 from parsers.sniff import make_attachment
-from parsers.types import Limits, ParseError, ParseErrorKind
+from parsers.types import ParseError, ParseErrorKind
 
 log = logging.getLogger("mailbot")
-
-
-@dataclass
-class Runtime:
-    """Everything the pipeline needs, built once from settings and passed in."""
-
-    store: Store
-    archive: Archive
-    rules: Rules
-    office: Office
-    limits: Limits
-    templates: Environment
-    reply_cap_per_hour: int
-    sandbox: Sandbox
-    clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
-
-    @property
-    def own_addresses(self) -> frozenset[str]:
-        return frozenset({self.office.address.lower()})
-
-    @property
-    def staff(self) -> frozenset[str]:
-        return frozenset(self.rules.roster.staff)
 
 
 @dataclass(frozen=True)
@@ -168,16 +135,37 @@ def _judge_and_record(session, record: MessageRecord, raw: RawMail, prepared: Pr
         session.commit()
         log_mail(log, raw.key, mail.from_address, "ignored", reason=prepared.screen.reason)
         return Outcome("ignored", reason=prepared.screen.reason)
-    campaign = match_campaign(rt.rules, mail, prepared.current, raw.received_at)
-    current = restrict(prepared.current, Accepted.of(campaign))  # read with every campaign's types, judged with its own
+    campaign = match_campaign(rt.rules, mail, prepared.current, raw.received_at,
+                              _earlier_rounds(session, mail, prepared.current, rt))
+    judged = judge_mail(session, mail, prepared.current, campaign, raw.received_at, rt)
+    row = record_verdict(session, record.id, mail, raw, judged, prepared.sizes, rt)
+    log_mail(log, raw.key, mail.from_address, "processed", unit=row.unit, receipt=row.receipt, verdict=row.tag,
+             late=row.late, rules_version=row.rules_version)
+    return Outcome("processed", receipt=row.receipt, verdict=row.tag, unit=row.unit)
+
+
+def judge_mail(session, mail: ParsedMail, current: Dossier, campaign: Campaign, received_at: datetime,
+               rt: Runtime) -> Judged:
+    """Identify the unit, complete its dossier with earlier files, judge: the steps a new mail and
+    `rules replay` share, so that a replayed verdict is exactly the one a new mail would get now."""
+    current = restrict(current, Accepted.of(campaign))  # read with every campaign's types, judged with its own
     identity = identify(mail, current, rt.rules.roster, rt.staff)
     unit = rt.rules.roster.get(identity.unit) if identity.unit else None
     if unit is not None:
         q.lock(session, f"dossier/{campaign.id}/{unit.name}")
     dossier = _complete(current, unit.name, campaign, session, rt) if unit else current
     first = first_submission(session, unit.name if unit else None, campaign)
-    verdict = judge(dossier, campaign, rt.rules.roster, rt.rules.version, unit, identity, raw.received_at, first)
-    return _record(session, record.id, mail, raw, campaign, current, dossier, identity, verdict, prepared.sizes, rt)
+    verdict = judge(dossier, campaign, rt.rules.roster, rt.rules.version, unit, identity, received_at, first)
+    return Judged(campaign, current, dossier, identity, verdict)
+
+
+def _earlier_rounds(session, mail: ParsedMail, current: Dossier, rt: Runtime) -> frozenset[str]:
+    """With several rounds open: those where the sender's unit already has files (a correction
+    belongs with its first submission). No query when there is only one round."""
+    if len(rt.rules.campaigns) < 2:
+        return frozenset()
+    unit = identify(mail, current, rt.rules.roster, rt.staff).unit
+    return q.campaigns_with_files(session, unit) if unit else frozenset()
 
 
 def first_submission(session, unit: str | None, campaign: Campaign) -> datetime | None:
@@ -207,70 +195,3 @@ def _complete(current: Dossier, unit: str, campaign: Campaign, session, rt: Runt
     return Dossier(ledgers, reports, current.refused)
 
 
-def _record(session, message_id: int, mail: ParsedMail, raw: RawMail, campaign: Campaign, current: Dossier,
-            dossier: Dossier, identity: Identity, verdict: Verdict, sizes: dict[str, int] | None, rt: Runtime) -> Outcome:
-    """Message, files, verdict, findings, rows, flags and the reply: one transaction.
-
-    ``sizes`` None: a re-judgement of a mail already recorded (rules replay): files and flags are not
-    recorded again, only the new verdict, its findings and its corrected reply.
-    """
-    record = session.get(MessageRecord, message_id)
-    record.state, record.unit, record.campaign = "processed", verdict.summary.unit, campaign.id
-    session.add(record)
-    replay = sizes is None
-    for role, files in (() if replay else (("ledger", current.ledgers), ("report", current.reports))):
-        for f in files:
-            session.add(AttachmentRecord(message_id=message_id, name=f.name, sha256=f.sha256, kind=f.kind.value,
-                                         size=(sizes or {}).get(f.sha256, 0), role=role))
-    for refused in (() if replay else current.refused):
-        session.add(AttachmentRecord(message_id=message_id, name=refused.name, sha256="",
-                                     kind=refused.kind.value if refused.kind else "", size=0, role="refused"))
-    s = verdict.summary
-    row = VerdictRecord(
-        message_id=message_id, unit=s.unit, campaign=campaign.id, tag=verdict.tag.value, late=verdict.late,
-        rules_version=verdict.rules_version, ledger_name=s.ledger_file,
-        ledger_sha256=dossier.ledger.sha256 if dossier.ledger else None, report_name=s.report_file,
-        report_sha256=dossier.report.sha256 if dossier.report else None, rows_expected=s.rows_expected,
-        rows_answered=s.rows_answered, status_counts=json.dumps(s.status_counts, ensure_ascii=False),
-        identity_note=identity.how, received_at=raw.received_at)
-    session.add(row)
-    session.flush()
-    row.receipt = f"{raw.received_at.astimezone(ZONE):%Y%m%d}-{row.id:05d}"
-    for f in verdict.findings:
-        session.add(FindingRecord(verdict_id=row.id, code=f.code, severity=f.severity.value, message=f.message,
-                                  hint=f.hint, file=f.place.file, sheet=f.place.sheet, cell=f.place.cell,
-                                  seq=f.place.seq, page=f.place.page))
-    if dossier.ledger is not None and dossier.ledger.ledger is not None:
-        for seq, lrow in sorted(dossier.ledger.ledger.rows.items()):
-            session.add(LedgerRowRecord(verdict_id=row.id, seq=seq, measure=lrow.text("measure"),
-                                        status=lrow.text("status"), remark=lrow.text("remark")))
-    asked = "" if replay else question_in(mail.body_text)  # a person must answer it, not the bot
-    for kind, detail in (() if replay else _flags(identity, mail, asked)):
-        session.add(FlagRecord(message_id=message_id, kind=kind, detail=detail))
-    now = rt.clock()
-    if q.recent_reply_count(session, mail.from_address, now) >= rt.reply_cap_per_hour:
-        session.add(FlagRecord(message_id=message_id, kind="reply_capped",
-                               detail=f"一小时内已向 {mail.from_address} 回复 {rt.reply_cap_per_hour} 封，本次不再回复"))
-    else:
-        ctx = context(verdict, mail, current, row.receipt, raw.received_at, rt.office, now, corrected=replay,
-                      question=bool(asked))
-        reply = build_reply(rt.templates, ctx, mail, rt.office, now)
-        session.add(OutboxRecord(message_id=message_id, verdict_id=row.id, to_address=mail.from_address,
-                                 subject=ctx["subject"], rfc_message_id=reply["Message-ID"], raw=reply.as_bytes(policy=SMTP)))
-    session.commit()
-    log_mail(log, raw.key, mail.from_address, "processed", unit=s.unit, receipt=row.receipt, verdict=verdict.tag.value,
-             late=verdict.late, rules_version=verdict.rules_version)
-    return Outcome("processed", receipt=row.receipt, verdict=verdict.tag.value, unit=s.unit)
-
-
-def _flags(identity: Identity, mail: ParsedMail, asked: str) -> list[tuple[str, str]]:
-    flags = []
-    if identity.how == "unknown":
-        flags.append(("unknown_unit", f"无法确认 {mail.from_address} 的单位（主题：{mail.subject[:40]}）"))
-    elif identity.how == "conflict":
-        flags.append(("unit_conflict", "；".join(e.describe() for e in identity.evidence)))
-    elif identity.how == "inferred":
-        flags.append(("unregistered_address", f"{mail.from_address} 未登记，按附件内容认定为“{identity.unit}”"))
-    if asked:
-        flags.append(("question", f"{identity.unit or mail.from_address}：{asked}"))
-    return flags

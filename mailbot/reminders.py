@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from mailbot.letters import office_letter
 from mailbot.models import OutboxRecord, ReminderRecord
-from mailbot.pipeline import Runtime
+from mailbot.runtime import Runtime
 from mailbot.progress import ACCEPTED, unit_addresses
 from mailbot.rules import Campaign
 from mailbot.settings import ReminderSettings

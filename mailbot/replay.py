@@ -1,84 +1,161 @@
 """`mailbot rules replay`: judge the stored mail again with the rules as edited now, and say what changes.
 
-Each unit's newest verdict is rebuilt from the archive (the raw mail, its ledger and its report by
-sha256) and judged with the current rules. Nothing is sent unless ``apply``: then each changed
-verdict is recorded anew with a corrected reply (【更正回执】) through the usual outbox.
+Each unit's newest verdict, and each mail whose unit could not be determined, is judged again from
+the archive through the same steps as a new mail (:func:`mailbot.pipeline.prepare` and
+:func:`~mailbot.pipeline.judge_mail`), so a replayed verdict is exactly what that mail would get now.
+Nothing is written or sent unless ``apply``: then each changed verdict is recorded anew with a
+【更正回执】 naming the receipt it replaces. A person's decision (`mailbot override`) is never
+replaced by the machine's: such units are shown, not changed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
-
-from sqlmodel import select
+from datetime import date, datetime, time
 
 from mailbot import store as q
 from mailbot.archive import ArchiveMissing
-from mailbot.dossier import Dossier
-from mailbot.identify import identify
-from mailbot.intake import Accepted, read_attachments
-from mailbot.judge import judge
+from mailbot.checks import all_issues
+from mailbot.findings import Place
+from mailbot.letters import ZONE
 from mailbot.mail_types import RawMail
-from mailbot.models import FindingRecord, MessageRecord
-from mailbot.pipeline import Runtime, _record, first_submission, prepare
+from mailbot.models import MessageRecord, VerdictRecord
+from mailbot.pipeline import judge_mail, prepare
+from mailbot.record import Judged, record_verdict
 from mailbot.rules import Campaign
-from parsers.sniff import make_attachment
+from mailbot.runtime import Runtime
+
+SEVERITY_LABELS = {"error": "须补正", "warning": "提示"}
+UNKNOWN_UNIT = "（未能确认单位的来信）"
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A finding as the unit sees it: which problem, how serious, where. Rewording is no change."""
+
+    code: str
+    severity: str
+    sheet: str = ""
+    cell: str = ""
+    seq: int | None = None
+    page: int | None = None
+
+    def describe(self, titles: dict[str, str], was: str = "") -> str:
+        """「title」（须补正）：place; with ``was`` (the old severity): 「title」由提示改为须补正：place."""
+        place = Place(sheet=self.sheet, cell=self.cell, seq=self.seq, page=self.page).describe()
+        label = SEVERITY_LABELS.get(self.severity, self.severity)
+        grade = f"由{SEVERITY_LABELS.get(was, was)}改为{label}" if was else f"（{label}）"
+        return f"「{titles.get(self.code, self.code)}」{grade}" + (f"：{place}" if place else "")
+
+    @property
+    def spot(self) -> tuple:
+        """The same problem at the same place, whatever its severity."""
+        return self.code, self.sheet, self.cell, self.seq, self.page
+
+    def key(self) -> tuple:
+        return self.code, self.severity, self.sheet, self.cell, self.seq or 0, self.page or 0
 
 
 @dataclass(frozen=True)
 class ReplayChange:
-    unit: str
+    unit: str  # the unit as judged now (UNKNOWN_UNIT when still unknown)
     receipt: str
-    old_tag: str
-    new_tag: str
-    added: tuple[str, ...] = ()  # finding codes (with severity) that appear now
-    removed: tuple[str, ...] = ()  # that disappear
-    missing: str = ""  # why this unit could not be judged again (its files are not in the archive)
+    old: str  # "需补正", "已受理（逾期）", "无法确认单位"
+    new: str = ""
+    added: tuple[Seen, ...] = ()  # findings that appear now
+    removed: tuple[Seen, ...] = ()  # findings that disappear
+    was_unit: str = ""  # the unit of the old verdict
+    old_version: str = ""  # the rules version that gave the old verdict
+    kept: str = ""  # why the change is shown but not applied (a person decided; a newer mail)
+    missing: str = ""  # why this mail could not be judged again
 
     @property
     def changed(self) -> bool:
-        return not self.missing and (self.old_tag != self.new_tag or bool(self.added or self.removed))
+        return not self.missing and (self.old != self.new or bool(self.added or self.removed))
 
-    def describe(self) -> str:
+    @property
+    def applies(self) -> bool:
+        return self.changed and not self.kept
+
+    def describe(self, titles: dict[str, str]) -> str:
+        who = f"{self.was_unit} → {self.unit}" if self.was_unit and self.was_unit != self.unit else self.unit
+        version = f"，原依据规则版本 {self.old_version}" if self.old_version else ""
+        head = f"{who}（回执 {self.receipt}{version}）："
         if self.missing:
-            return f"{self.unit}（回执 {self.receipt}）：未能重审。{self.missing}"
-        head = f"{self.unit}（回执 {self.receipt}）：{self.old_tag}" + (
-            f" → {self.new_tag}" if self.old_tag != self.new_tag else "（结论不变）")
-        parts = [f"  + {code}" for code in self.added] + [f"  - {code}" for code in self.removed]
-        return "\n".join([head, *parts])
+            return f"{head}未能重审。{self.missing}"
+        head += f"{self.old} → {self.new}" if self.old != self.new else f"{self.old}（结论不变）"
+        was = {s.spot: s.severity for s in self.removed}
+        now = {s.spot for s in self.added}
+        lines = [head] + [f"  {'' if s.spot in was else '新增：'}{s.describe(titles, was.get(s.spot, ''))}"
+                          for s in self.added] + \
+            [f"  不再有：{s.describe(titles)}" for s in self.removed if s.spot not in now]
+        if self.kept:
+            lines.append(f"  （{self.kept}）")
+        return "\n".join(lines)
 
 
 def replay(rt: Runtime, campaign: Campaign, since: date | None = None, unit: str | None = None,
            apply: bool = False) -> list[ReplayChange]:
+    """Every replayed mail's change (or why it could not be replayed); with ``apply``, changed ones recorded."""
+    start = datetime.combine(since, time(0), tzinfo=ZONE) if since else None
     changes = []
     with rt.store.session() as session:
         latest = q.latest_verdicts(session, campaign.id)
-        for name, old in latest.items():
-            if unit and name != unit:
+        olds = [v for name, v in latest.items() if unit in (None, name)] + q.unidentified_verdicts(session, campaign.id)
+        for old in olds:
+            if start and old.received_at < start:
                 continue
-            if since and old.received_at < datetime.combine(since, time(0), tzinfo=timezone.utc):
-                continue
-            message = session.get(MessageRecord, old.message_id)
-            try:
-                raw = RawMail(message.mailbox, message.key, rt.archive.get(message.sha256), message.received_at)
-                files = [make_attachment(n.rsplit("/", 1)[-1], rt.archive.get(sha)) for n, sha in
-                         ((old.ledger_name, old.ledger_sha256), (old.report_name, old.report_sha256)) if sha]
-            except ArchiveMissing as missing:
-                changes.append(ReplayChange(name, old.receipt, old.tag, old.tag, missing=str(missing)))
-                continue
-            prepared = prepare(raw, rt)
-            stored = read_attachments(files, [], Accepted.of(campaign), rt.sandbox)
-            dossier = Dossier(stored.ledgers, stored.reports, prepared.current.refused)
-            identity = identify(prepared.mail, prepared.current, rt.rules.roster, rt.staff)
-            verdict = judge(dossier, campaign, rt.rules.roster, rt.rules.version, rt.rules.roster.get(name), identity,
-                            message.received_at, first_submission(session, name, campaign))
-            before = {f"{f.code}（{f.severity}）" for f in
-                      session.exec(select(FindingRecord).where(FindingRecord.verdict_id == old.id))}
-            after = {f"{f.code}（{f.severity.value}）" for f in verdict.findings}
-            change = ReplayChange(name, old.receipt, old.tag, verdict.tag.value,
-                                  tuple(sorted(after - before)), tuple(sorted(before - after)))
-            changes.append(change)
-            if apply and change.changed:
-                _record(session, message.id, prepared.mail, raw, campaign, prepared.current, dossier, identity,
-                        verdict, None, rt)
+            change = _replay_one(session, rt, campaign, old, latest, apply)
+            if unit is None or change.unit == unit or change.was_unit == unit:
+                changes.append(change)
     return changes
+
+
+def _replay_one(session, rt: Runtime, campaign: Campaign, old: VerdictRecord, latest: dict[str, VerdictRecord],
+                apply: bool) -> ReplayChange:
+    message = session.get(MessageRecord, old.message_id)
+    was = _shown(old.tag, old.late)
+    try:
+        raw = RawMail(message.mailbox, message.key, rt.archive.get(message.sha256), message.received_at)
+        prepared = prepare(raw, rt)
+        if prepared.error is not None or not prepared.screen.answer:
+            why = f"处理出错：{prepared.error}" if prepared.error else f"按现行规则不予回复（{prepared.screen.reason}）"
+            return ReplayChange(old.unit or UNKNOWN_UNIT, old.receipt, was, missing=why)
+        judged = judge_mail(session, prepared.mail, prepared.current, campaign, message.received_at, rt)
+    except ArchiveMissing as lost:
+        return ReplayChange(old.unit or UNKNOWN_UNIT, old.receipt, was, missing=str(lost))
+    before = {_seen(f.code, f.severity, f) for f in q.findings_of(session, old.id)}
+    after = {_seen(f.code, f.severity.value, f.place) for f in judged.verdict.findings}
+    now_unit = judged.verdict.summary.unit
+    change = ReplayChange(now_unit or UNKNOWN_UNIT, old.receipt, was,
+                          _shown(judged.verdict.tag.value, judged.verdict.late),
+                          tuple(sorted(after - before, key=Seen.key)), tuple(sorted(before - after, key=Seen.key)),
+                          was_unit=old.unit or UNKNOWN_UNIT, old_version=old.rules_version,
+                          kept=_kept(session, old, judged, latest))
+    if apply and change.applies:
+        record_verdict(session, message.id, prepared.mail, raw, judged, prepared.sizes, rt, corrects=old.receipt)
+    return change
+
+
+def _kept(session, old: VerdictRecord, judged: Judged, latest: dict[str, VerdictRecord]) -> str:
+    """Why a change must not be applied, or ""."""
+    decided = q.override_of(session, old.id)
+    if decided is not None:
+        return f"已由 {decided.by} 人工认定为“{decided.tag}”，重审不改变人工结论；如需改变，请再次使用 mailbot override"
+    unit = judged.verdict.summary.unit
+    newer = latest.get(unit) if unit and unit != old.unit else None
+    if newer is not None and newer.received_at > old.received_at:
+        return f"该单位已有更新的报送（回执 {newer.receipt}），不以这封较早的来信为准"
+    return ""
+
+
+def _seen(code: str, severity: str, place) -> Seen:
+    return Seen(code, severity, place.sheet or "", place.cell or "", place.seq, place.page)
+
+
+def _shown(tag: str, late: bool) -> str:
+    return tag + ("（逾期）" if late else "")
+
+
+def issue_titles() -> dict[str, str]:
+    return {issue.code: issue.title for issue in all_issues()}

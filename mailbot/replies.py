@@ -29,10 +29,10 @@ def environment(templates: Path = TEMPLATES) -> Environment:
                        trim_blocks=True, lstrip_blocks=True)
 
 
-def reply_subject(verdict: Verdict, receipt: str, corrected: bool = False) -> str:
+def reply_subject(verdict: Verdict, receipt: str, corrects: str = "") -> str:
     late = "（逾期）" if verdict.late else ""
     unit = verdict.summary.unit or ""
-    kind = "更正回执" if corrected else "回执"
+    kind = "更正回执" if corrects else "回执"
     return f"【{verdict.tag.value}】{late}{unit}整改材料{kind}（编号 {receipt}）"
 
 
@@ -54,7 +54,8 @@ def _once_advised(findings: list[Finding]) -> list[dict]:
 
 
 def context(verdict: Verdict, mail: ParsedMail, dossier: Dossier, receipt: str, received_at: datetime,
-            office: Office, now: datetime, corrected: bool = False, question: bool = False) -> dict:
+            office: Office, now: datetime, corrects: str = "", question: bool = False) -> dict:
+    """What the reply templates show. ``corrects``: the receipt a re-judgement replaces (更正回执)."""
     received_local = local_time(received_at)
     files = []
     for lf in dossier.ledgers:
@@ -77,11 +78,10 @@ def context(verdict: Verdict, mail: ParsedMail, dossier: Dossier, receipt: str, 
     subject = shorten(mail.subject, MAX_NAME) or "（无主题）"
     late = next((f.message for f in verdict.findings if f.code == "deadline.late"), "")  # verdict.late iff found
     return {
-        "subject": reply_subject(verdict, receipt, corrected),
-        "corrected": corrected,
+        "subject": reply_subject(verdict, receipt, corrects),
         "greeting": summary.unit or "您好",
         "received_line": (f"贵单位于 {received_local} 发来的邮件（主题：“{subject}”）已按修订后的审核规则重新核对，"
-                          "本回执取代此前的回执。" if corrected else
+                          f"本回执取代此前编号为 {corrects} 的回执。" if corrects else
                           f"贵单位于 {received_local} 发来的邮件（主题：“{subject}”）已收到。"),
         "received_local": received_local,
         "receipt": receipt,

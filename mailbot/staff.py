@@ -15,7 +15,7 @@ from mailbot import store as q
 from mailbot.digest import context, digest_message, render, workbook_name
 from mailbot.letters import office_letter
 from mailbot.models import DigestRecord, OutboxRecord
-from mailbot.pipeline import Runtime
+from mailbot.runtime import Runtime
 from mailbot.progress import Progress, build_progress
 from mailbot.reminders import Reminder, due_reminders, queue_reminders
 from mailbot.rules import Campaign

@@ -16,7 +16,7 @@ from sqlalchemy import event, func, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, create_engine, select
 
-from mailbot.models import AttachmentRecord, MessageRecord, OnceRecord, OutboxRecord, OverrideRecord, VerdictRecord
+from mailbot.models import AttachmentRecord, FindingRecord, MessageRecord, OnceRecord, OutboxRecord, OverrideRecord, VerdictRecord
 
 
 class Store:
@@ -177,6 +177,14 @@ def newest_file(session: Session, unit: str, campaign: str, role: str) -> Attach
     ).first()
 
 
+def campaigns_with_files(session: Session, unit: str) -> frozenset[str]:
+    """The campaigns in which the unit has a ledger or report on record."""
+    rows = session.exec(select(MessageRecord.campaign).join(AttachmentRecord, AttachmentRecord.message_id == MessageRecord.id)
+                        .where(MessageRecord.unit == unit, MessageRecord.state == "processed",
+                               AttachmentRecord.role.in_(("ledger", "report"))).distinct())
+    return frozenset(c for c in rows if c)
+
+
 def first_submission(session: Session, unit: str, campaign: str) -> datetime | None:
     """When the unit first sent a ledger or a report in this campaign (a mail with neither does not count)."""
     first = session.exec(
@@ -209,6 +217,20 @@ def latest_verdicts(session: Session, campaign: str) -> dict[str, VerdictRecord]
                                                     VerdictRecord.unit.is_not(None))
                         .order_by(VerdictRecord.id))
     return {row.unit: row for row in rows}
+
+
+def unidentified_verdicts(session: Session, campaign: str) -> list[VerdictRecord]:
+    """Verdicts of mail whose unit could not be determined, the newest per mail."""
+    rows = session.exec(select(VerdictRecord).where(VerdictRecord.campaign == campaign).order_by(VerdictRecord.id))
+    newest = {row.message_id: row for row in rows}
+    return [row for row in newest.values() if row.unit is None]
+
+
+def findings_of(session: Session, verdict_id: int, severity: str | None = None) -> list[FindingRecord]:
+    query = select(FindingRecord).where(FindingRecord.verdict_id == verdict_id)
+    if severity is not None:
+        query = query.where(FindingRecord.severity == severity)
+    return list(session.exec(query.order_by(FindingRecord.id)))
 
 
 def override_of(session: Session, verdict_id: int) -> OverrideRecord | None:

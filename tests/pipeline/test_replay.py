@@ -38,19 +38,21 @@ def test_replay_after_making_a_warning_an_error(tmp_path):
                                                              '"ledger.problem_changed" = "error"'), encoding="utf-8")
     dry = mailbot("rules", "replay")
     assert dry.returncode == 0, dry.stderr
-    assert "重审 2 个单位的最新报送，1 个有变化" in dry.stdout
-    assert "田坪乡（回执 20211124-00001）：已受理 → 需补正" in dry.stdout
-    assert "+ ledger.problem_changed（error）" in dry.stdout and "- ledger.problem_changed（warning）" in dry.stdout
+    assert "重审 2 封来信（各单位最新一次报送，及未能确认单位的来信）：1 封的结论或问题有变化。" in dry.stdout
+    assert "田坪乡（回执 20211124-00001，原依据规则版本 " in dry.stdout and "）：已受理 → 需补正" in dry.stdout
+    assert "「反馈问题原文被改动」由提示改为须补正：台账!E16 单元格，序号 10" in dry.stdout
     assert "兴隆镇" not in dry.stdout and len(list(outbox.iterdir())) == 2  # nothing sent
+    assert "加 --apply，记录新结论并向 1 个单位发送更正回执" in dry.stdout
     only = mailbot("rules", "replay", "--unit", "兴隆镇")
-    assert "0 个有变化" in only.stdout
+    assert "重审兴隆镇的 1 封来信：结论和问题均无变化。" in only.stdout
+    assert "司法局尚无报送记录，无可重审。" in mailbot("rules", "replay", "--unit", "司法局").stdout
     applied = mailbot("rules", "replay", "--apply")
-    assert "已记录新结论并发出 1 封更正回执" in applied.stdout
+    assert "已记录新结论，并发出 1 封更正回执。" in applied.stdout
     assert len(list(outbox.iterdir())) == 3
     status = mailbot("status")
     assert "田坪乡" in status.stdout and "需补正" in status.stdout.split("田坪乡")[1].splitlines()[0]
     again = mailbot("rules", "replay")
-    assert "0 个有变化" in again.stdout
+    assert "结论和问题均无变化" in again.stdout
 
     for stored in (var / "archive").rglob("*"):  # restored from a backup that left the archive out
         if stored.is_file():
@@ -58,7 +60,7 @@ def test_replay_after_making_a_warning_an_error(tmp_path):
     lost = mailbot("rules", "replay")
     assert lost.returncode == 1 and "Traceback" not in lost.stderr
     assert "田坪乡（回执" in lost.stdout and "未能重审。原始存档中缺少" in lost.stdout
-    assert "2 个单位的材料不在存档中，未能重审" in lost.stderr
+    assert "2 封来信未能重审（见上）" in lost.stderr
 
 
 def test_manual_override_is_recorded_with_who_and_why_and_told_to_the_unit(tmp_path):

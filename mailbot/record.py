@@ -1,0 +1,109 @@
+"""Everything one verdict writes, in one transaction: the message's state, its files, the verdict
+with its findings and ledger rows, flags for staff, and the reply in the outbox.
+
+The reply is queued in the verdict's transaction and sent after the commit (mailbot.outbox), so a
+crash never leaves a verdict without its reply or a reply without its verdict.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from email.policy import SMTP  # CRLF line ends: what SMTP servers require
+
+from mailbot import store as q
+from mailbot.dossier import Dossier, Identity
+from mailbot.findings import Verdict
+from mailbot.letters import ZONE
+from mailbot.mail_types import ParsedMail, RawMail
+from mailbot.models import AttachmentRecord, FindingRecord, FlagRecord, LedgerRowRecord, MessageRecord, \
+    OutboxRecord, VerdictRecord
+from mailbot.questions import question_in
+from mailbot.replies import build_reply, context
+from mailbot.rules import Campaign
+from mailbot.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class Judged:
+    """One mail judged in its campaign: its own files (the campaign's types only), the unit's whole
+    dossier, who sent it, and the verdict."""
+
+    campaign: Campaign
+    current: Dossier
+    dossier: Dossier
+    identity: Identity
+    verdict: Verdict
+
+
+def record_verdict(session, message_id: int, mail: ParsedMail, raw: RawMail, judged: Judged,
+                   sizes: dict[str, int], rt: Runtime, corrects: str = "") -> VerdictRecord:
+    """Record and commit; returns the verdict row (its receipt numbered).
+
+    ``corrects``: the receipt this verdict replaces (`rules replay --apply`): the mail's files and
+    flags are on record already; only the new verdict, its findings and a 更正回执 are written.
+    """
+    current, dossier, identity, verdict = judged.current, judged.dossier, judged.identity, judged.verdict
+    record = session.get(MessageRecord, message_id)
+    record.state, record.unit, record.campaign = "processed", verdict.summary.unit, judged.campaign.id
+    session.add(record)
+    if not corrects:
+        _record_files(session, message_id, current, sizes)
+    s = verdict.summary
+    row = VerdictRecord(
+        message_id=message_id, unit=s.unit, campaign=judged.campaign.id, tag=verdict.tag.value, late=verdict.late,
+        rules_version=verdict.rules_version, ledger_name=s.ledger_file,
+        ledger_sha256=dossier.ledger.sha256 if dossier.ledger else None, report_name=s.report_file,
+        report_sha256=dossier.report.sha256 if dossier.report else None, rows_expected=s.rows_expected,
+        rows_answered=s.rows_answered, status_counts=json.dumps(s.status_counts, ensure_ascii=False),
+        identity_note=identity.how, received_at=raw.received_at)
+    session.add(row)
+    session.flush()
+    row.receipt = f"{raw.received_at.astimezone(ZONE):%Y%m%d}-{row.id:05d}"
+    for f in verdict.findings:
+        session.add(FindingRecord(verdict_id=row.id, code=f.code, severity=f.severity.value, message=f.message,
+                                  hint=f.hint, file=f.place.file, sheet=f.place.sheet, cell=f.place.cell,
+                                  seq=f.place.seq, page=f.place.page))
+    if dossier.ledger is not None and dossier.ledger.ledger is not None:
+        for seq, lrow in sorted(dossier.ledger.ledger.rows.items()):
+            session.add(LedgerRowRecord(verdict_id=row.id, seq=seq, measure=lrow.text("measure"),
+                                        status=lrow.text("status"), remark=lrow.text("remark")))
+    asked = "" if corrects else question_in(mail.body_text)  # a person must answer it, not the bot
+    for kind, detail in (() if corrects else _flags(identity, mail, asked)):
+        session.add(FlagRecord(message_id=message_id, kind=kind, detail=detail))
+    now = rt.clock()
+    if q.recent_reply_count(session, mail.from_address, now) >= rt.reply_cap_per_hour:
+        session.add(FlagRecord(message_id=message_id, kind="reply_capped",
+                               detail=f"一小时内已向 {mail.from_address} 回复 {rt.reply_cap_per_hour} 封，本次不再回复"))
+    else:
+        ctx = context(verdict, mail, current, row.receipt, raw.received_at, rt.office, now, corrects=corrects,
+                      question=bool(asked))
+        reply = build_reply(rt.templates, ctx, mail, rt.office, now)
+        session.add(OutboxRecord(message_id=message_id, verdict_id=row.id, to_address=mail.from_address,
+                                 subject=reply["Subject"], rfc_message_id=reply["Message-ID"],
+                                 raw=reply.as_bytes(policy=SMTP)))
+    session.commit()
+    return row
+
+
+def _record_files(session, message_id: int, current: Dossier, sizes: dict[str, int]) -> None:
+    for role, files in (("ledger", current.ledgers), ("report", current.reports)):
+        for f in files:
+            session.add(AttachmentRecord(message_id=message_id, name=f.name, sha256=f.sha256, kind=f.kind.value,
+                                         size=sizes.get(f.sha256, 0), role=role))
+    for refused in current.refused:
+        session.add(AttachmentRecord(message_id=message_id, name=refused.name, sha256="",
+                                     kind=refused.kind.value if refused.kind else "", size=0, role="refused"))
+
+
+def _flags(identity: Identity, mail: ParsedMail, asked: str) -> list[tuple[str, str]]:
+    flags = []
+    if identity.how == "unknown":
+        flags.append(("unknown_unit", f"无法确认 {mail.from_address} 的单位（主题：{mail.subject[:40]}）"))
+    elif identity.how == "conflict":
+        flags.append(("unit_conflict", "；".join(e.describe() for e in identity.evidence)))
+    elif identity.how == "inferred":
+        flags.append(("unregistered_address", f"{mail.from_address} 未登记，按附件内容认定为“{identity.unit}”"))
+    if asked:
+        flags.append(("question", f"{identity.unit or mail.from_address}：{asked}"))
+    return flags

@@ -1,0 +1,64 @@
+"""What every step needs, built once from settings and rules and passed in: the store, the archive,
+the rules in force, the office's letterhead, the parser sandbox and the clock.
+
+Its own module so that the pipeline, replay, overrides, reminders and the staff's letters share one
+type without importing one another.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from jinja2 import Environment
+
+from mailbot.archive import Archive
+from mailbot.letters import Office
+from mailbot.replies import environment
+from mailbot.rules import Rules
+from mailbot.schema import ensure_current
+from mailbot.settings import Settings
+from mailbot.store import Store
+from parsers.sandbox import Sandbox
+from parsers.types import Limits
+
+
+@dataclass
+class Runtime:
+    """Everything the pipeline needs, built once from settings and passed in."""
+
+    store: Store
+    archive: Archive
+    rules: Rules
+    office: Office
+    limits: Limits
+    templates: Environment
+    reply_cap_per_hour: int
+    sandbox: Sandbox
+    clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+
+    @property
+    def own_addresses(self) -> frozenset[str]:
+        return frozenset({self.office.address.lower()})
+
+    @property
+    def staff(self) -> frozenset[str]:
+        return frozenset(self.rules.roster.staff)
+
+
+def build_runtime(settings: Settings, rules: Rules, store: Store | None = None) -> Runtime:
+    """Everything the pipeline needs; refuses a database whose schema is out of date (SchemaError)."""
+    store = store or Store(settings.db_url)
+    ensure_current(store.engine)
+    return Runtime(
+        store=store,
+        archive=Archive(settings.archive_path),
+        rules=rules,
+        office=settings.office.to_office(),
+        limits=settings.limits.to_limits(),
+        templates=environment(settings.templates_dir) if settings.templates_dir else environment(),
+        reply_cap_per_hour=settings.replies_per_sender_per_hour,
+        sandbox=Sandbox(settings.limits.to_limits(), os.cpu_count() or 1),
+    )
