@@ -65,6 +65,14 @@ class Dossier:
         return self.reports[0] if len(self.reports) == 1 else None
 
 
+IDENTITY_LABELS = {  # Identity.how, as staff read it in `mailbot show`
+    "registered": "登记邮箱",
+    "inferred": "根据附件内容认定（发件邮箱未登记）",
+    "conflict": "材料指向不同单位（单位不一致）",
+    "unknown": "未能确认",
+    "given": "人工指定",
+}
+
 SOURCE_LABELS = {
     "address": "发件邮箱",
     "forward": "转发邮件的原发件邮箱",

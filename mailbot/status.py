@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from mailbot import store as q
+from mailbot.dossier import IDENTITY_LABELS
+from mailbot.findings import Place
 from mailbot.models import FindingRecord, MessageRecord, OutboxRecord, OverrideRecord
 from mailbot.rules import Campaign, Rules
 
@@ -79,7 +81,7 @@ def format_receipt(session: Session, receipt: str, zone: str) -> str | None:
         return None
     tz = ZoneInfo(zone)
     message = session.get(MessageRecord, verdict.message_id)
-    findings = session.exec(select(FindingRecord).where(FindingRecord.verdict_id == verdict.id)).all()
+    findings = q.findings_of(session, verdict.id)
     replies = session.exec(select(OutboxRecord).where(OutboxRecord.verdict_id == verdict.id)).all()
     lines = [
         f"回执编号 {verdict.receipt}：{verdict.unit or '（单位未确认）'} — {verdict.tag}{'（逾期）' if verdict.late else ''}",
@@ -88,11 +90,11 @@ def format_receipt(session: Session, receipt: str, zone: str) -> str | None:
         f"台账：{verdict.ledger_name or '—'}　报告：{verdict.report_name or '—'}",
         f"填报：应填 {verdict.rows_expected} 项，已填 {verdict.rows_answered} 项　"
         f"{'，'.join(f'{k} {v}' for k, v in json.loads(verdict.status_counts).items())}",
-        f"单位认定：{verdict.identity_note}　规则版本：{verdict.rules_version}",
+        f"单位认定：{IDENTITY_LABELS.get(verdict.identity_note, verdict.identity_note)}　规则版本：{verdict.rules_version}",
     ]
     for f in findings:
-        place = "".join(filter(None, [f.file, f" {f.sheet}!{f.cell}" if f.cell else "", f" 序号{f.seq}" if f.seq else ""]))
-        lines.append(f"  {'✗' if f.severity == 'error' else '!'} [{f.code}] {place}：{f.message}")
+        place = Place(f.file, f.sheet, f.cell, f.seq, f.page).describe()
+        lines.append(f"  {'✗' if f.severity == 'error' else '!'} {place + '：' if place else ''}{f.message}　[{f.code}]")
     for o in session.exec(select(OverrideRecord).where(OverrideRecord.verdict_id == verdict.id)):
         lines.append(f"人工决定：{o.tag}（{o.by}，{o.created_at.astimezone(tz):%Y-%m-%d %H:%M}）{o.comment}")
     for r in replies:

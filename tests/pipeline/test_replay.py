@@ -51,6 +51,9 @@ def test_replay_after_making_a_warning_an_error(tmp_path):
     assert len(list(outbox.iterdir())) == 3
     status = mailbot("status")
     assert "田坪乡" in status.stdout and "需补正" in status.stdout.split("田坪乡")[1].splitlines()[0]
+    shown = mailbot("show", "20211124-00001").stdout.splitlines()
+    assert "单位认定：根据附件内容认定（发件邮箱未登记）" in next(x for x in shown if x.startswith("单位认定"))
+    assert "  ! 《台账.xlsx》，台账!E16 单元格，序号 10：序号 10 的“反馈问题”" in "\n".join(shown)
     again = mailbot("rules", "replay")
     assert "结论和问题均无变化" in again.stdout
 
