@@ -29,45 +29,43 @@ class Check:
 MIN_FREE_BYTES = 1024**3  # below 1 GB free, the archive (every mail, kept for years) is about to stop
 
 
-def check_state(settings: Settings) -> list[Check]:
-    """The rules, the database and the disk mailbot keeps its archive on."""
+def check_state(settings: Settings, rules_dir: Path | None = None) -> list[Check]:
+    """The rules (``rules_dir``, as given by --rules; default the settings'), the database and the disk
+    mailbot keeps its archive on."""
     from mailbot.rules_loader import RulesError, load_rules
 
+    rules_dir = rules_dir or settings.rules_dir
     out = []
     try:
-        rules = load_rules(settings.rules_dir, settings.limits.to_limits())
-        out.append(Check(True, f"规则 {settings.rules_dir}：版本 {rules.version}，{len(rules.roster.units)} 个单位，"
+        rules = load_rules(rules_dir, settings.limits.to_limits())
+        out.append(Check(True, f"规则 {rules_dir}：版本 {rules.version}，{len(rules.roster.units)} 个单位，"
                                f"{len(rules.campaigns)} 个报送任务"))
         out.append(Check(bool(rules.roster.staff), "工作人员邮箱：" + ("、".join(rules.roster.staff) or
                          "未填写（units.toml 的 staff）：日报、需人工处理的提醒和故障提醒无人接收")))
     except (RulesError, OSError) as exc:
         problems = "；".join(str(p) for p in getattr(exc, "problems", ())) or str(exc)
-        out.append(Check(False, f"规则 {settings.rules_dir} 有误：{problems}"))
+        out.append(Check(False, f"规则 {rules_dir} 有误：{problems}"))
     out.append(_database(settings))
     out.append(_disk(settings))
     return out
 
 
 def _database(settings: Settings) -> Check:
-    from mailbot.schema import current, head
-    from mailbot.store import Store
+    from sqlalchemy.engine import make_url
 
-    url = settings.db_url
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-        return Check(True, f"数据库 {url}：尚未建立，首次运行时自动建立")  # looking must not create it
+    from mailbot.schema import state_at
+
     try:
-        engine = Store(url).engine
-        now = current(engine)
-        newest = head(engine)
-        engine.dispose()
-        shown = engine.url.render_as_string(hide_password=True)
+        url = settings.db_url
+        shown = make_url(url).render_as_string(hide_password=True)
+        found = state_at(url)
     except Exception as exc:  # noqa: BLE001 - every failure is reported in words
         return Check(False, f"无法连接数据库：{type(exc).__name__}: {exc}")
-    if now == newest:
-        return Check(True, f"数据库 {shown}：结构为最新版本 {newest}")
-    if now is None:
-        return Check(True, f"数据库 {shown}：尚未建立，首次运行时自动建立")
-    return Check(False, f"数据库 {shown}：结构版本 {now}，需要 {newest}：请先备份，再运行 mailbot db upgrade")
+    if found is None or found.kind == "empty":
+        return Check(True, f"数据库 {shown}：尚未建立，首次运行时自动建立")  # looking must not create it
+    if found.kind == "current":
+        return Check(True, f"数据库 {shown}：结构为最新版本 {found.head}")
+    return Check(False, f"数据库 {shown}：{found.problem()}")
 
 
 def _disk(settings: Settings) -> Check:

@@ -92,7 +92,7 @@ def test_rules_database_and_disk_are_checked_without_creating_anything(tmp_path)
     upgrade(engine, "0001")
     engine.dispose()
     old = run()
-    assert "✗ 数据库 sqlite:///" in old.stdout and "结构版本 0001" in old.stdout and "mailbot db upgrade" in old.stdout
+    assert "✗ 数据库 sqlite:///" in old.stdout and "结构版本为 0001" in old.stdout and "mailbot db upgrade" in old.stdout
 
     env["MAILBOT_RULES_DIR"] = str(tmp_path / "no-such-rules")
     assert "✗ 规则" in run().stdout
