@@ -120,6 +120,17 @@ def doctor(obj: Context, send_to: str | None) -> None:
     sys.exit(0 if all(item.ok for item in checks) else 1)
 
 
+@main.command()
+@click.pass_obj
+def health(obj: Context) -> None:
+    """供容器健康检查和监控使用：数据库结构为最新、mailbot run 最近完成过处理时退出码为 0，否则为 1 并说明原因。"""
+    from mailbot.doctor import check_health
+
+    result = check_health(obj.settings)
+    click.echo(result.text, err=not result.ok)
+    sys.exit(0 if result.ok else 1)
+
+
 for _command in (cli_staff.digest, cli_staff.export, cli_staff.remind, cli_staff.override, cli_staff.flags,
                  cli_admin.rules, cli_admin.db, cli_admin.campaign):
     main.add_command(_command)

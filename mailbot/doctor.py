@@ -147,3 +147,48 @@ def check_outbox(settings: Settings, send_to: str | None) -> list[Check]:
             out.append(Check(False, f"测试邮件发送失败：{exc}"))
     transport.close()
     return out
+
+
+def health_limit_seconds(settings: Settings) -> float:
+    """How old the heartbeat may be: three cycles, at least 5 minutes.
+
+    A healthy cycle waits at most poll_interval_seconds: the IMAP IDLE wait is capped at
+    min(poll_interval_seconds, IDLE_MAX_SECONDS) (mailbot/imap.py wait()), so IDLE never makes a cycle
+    longer than polling would, and three of them leave room for a slow backlog or one failed poll."""
+    return max(3 * settings.poll_interval_seconds, 300.0)
+
+
+def check_health(settings: Settings, now: datetime | None = None) -> Check:
+    """For a container HEALTHCHECK or a monitor: the schema is this code's and ``mailbot run`` finished a
+    cycle lately (its heartbeat file). Reads only: never creates the database or the file."""
+    from zoneinfo import ZoneInfo
+
+    from mailbot.daemon import heartbeat_path
+    from mailbot.schema import state_at
+
+    try:
+        found = state_at(settings.db_url)
+    except Exception as exc:  # noqa: BLE001 - every failure is reported in words
+        return Check(False, f"无法连接数据库：{type(exc).__name__}: {exc}")
+    if found is None or found.kind == "empty":
+        return Check(False, "数据库尚未建立：mailbot run 还没有运行过")
+    if (problem := found.problem()) is not None:
+        return Check(False, problem)
+    path = heartbeat_path(settings)
+    try:
+        beat = datetime.fromisoformat(path.read_text(encoding="utf-8").strip())
+    except FileNotFoundError:
+        return Check(False, f"mailbot run 还没有完成过一轮处理（没有 {path}）：如刚启动，请稍候；否则请查看日志")
+    except (OSError, ValueError) as exc:
+        return Check(False, f"无法读取心跳文件 {path}（{exc}）：请查看日志")
+    if beat.tzinfo is None:
+        beat = beat.replace(tzinfo=timezone.utc)
+    now = now or datetime.now(timezone.utc)
+    age = (now - beat).total_seconds()
+    shown = beat.astimezone(ZoneInfo(settings.timezone)).strftime("%Y-%m-%d %H:%M:%S")
+    limit = health_limit_seconds(settings)
+    if age > limit:
+        return Check(False, f"mailbot run 最近一次完成处理是在 {shown}（{age / 60:.0f} 分钟前），超过 {limit / 60:.0f} 分钟："
+                            "守护进程可能已停止或卡住，也可能连不上邮箱或数据库，请查看日志")
+    return Check(True, f"正常：mailbot run 最近一次完成处理是在 {shown}（{max(age, 0):.0f} 秒前），"
+                       f"数据库结构为最新版本 {found.head}")
