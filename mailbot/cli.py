@@ -23,7 +23,8 @@ from mailbot.verdict_text import format_verdict
 
 
 @click.group()
-@click.option("--settings", "settings_path", type=click.Path(dir_okay=False, path_type=Path),
+# readable=False and folders allowed: load_settings says in Chinese what is wrong (click would in English)
+@click.option("--settings", "settings_path", type=click.Path(readable=False, path_type=Path),
               envvar="MAILBOT_SETTINGS", help="设置文件（TOML）。")
 @click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path),
               help="规则目录，默认取设置中的 rules_dir（rules/）。")
@@ -114,7 +115,7 @@ def doctor(obj: Context, send_to: str | None) -> None:
     """检查规则、数据库、磁盘空间，并用当前设置连接邮箱和发信服务器，逐项说明是否正常。"""
     from mailbot.doctor import check_inbox, check_outbox, check_state
 
-    checks = check_state(obj.settings) + check_inbox(obj.settings) + check_outbox(obj.settings, send_to)
+    checks = check_state(obj.settings, obj.rules_dir) + check_inbox(obj.settings) + check_outbox(obj.settings, send_to)
     for item in checks:
         click.echo(item.line())
     sys.exit(0 if all(item.ok for item in checks) else 1)

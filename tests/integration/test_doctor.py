@@ -96,3 +96,14 @@ def test_rules_database_and_disk_are_checked_without_creating_anything(tmp_path)
 
     env["MAILBOT_RULES_DIR"] = str(tmp_path / "no-such-rules")
     assert "✗ 规则" in run().stdout
+
+
+def test_the_rules_checked_are_the_ones_given_with_dash_dash_rules(tmp_path):
+    """`mailbot --rules DIR doctor` checks DIR, as every other command then uses it, not the settings' rules_dir."""
+    rules = edited_rules(tmp_path, units=(("staff = []", 'staff = ["staff@office.test"]'),))
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("MAILBOT_")}, "MAILBOT_VAR_DIR": str(tmp_path),
+           "MAILBOT_RULES_DIR": str(tmp_path / "no-such-rules")}
+    result = subprocess.run([MAILBOT, "--rules", str(rules), "doctor"], capture_output=True, text=True, env=env,
+                            timeout=60)
+    assert f"✓ 规则 {rules}：版本" in result.stdout and "✓ 工作人员邮箱：staff@office.test" in result.stdout, result.stdout
+    assert result.returncode == 0
