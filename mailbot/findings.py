@@ -7,7 +7,6 @@ go to, and a Chinese sentence saying what is wrong and how to fix it.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -86,10 +85,6 @@ class Finding:
     hint: str = ""  # Chinese: how to fix it
     place: Place = field(default_factory=Place)
 
-    @property
-    def blocking(self) -> bool:
-        return self.severity is Severity.ERROR
-
     def as_dict(self) -> dict:
         return {
             "code": self.code,
@@ -138,9 +133,6 @@ class Verdict:
     @property
     def warnings(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.severity is Severity.WARNING)
-
-    def code_counts(self) -> Counter:
-        return Counter(f.code for f in self.findings)
 
     def as_dict(self) -> dict:
         s = self.summary

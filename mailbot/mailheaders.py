@@ -97,20 +97,12 @@ def decode_bytes_checked(data: bytes, label: str | None = None) -> Decoded:
     return (data.decode(declared, errors="replace") if known else data.decode("latin-1")), tuple(problems)
 
 
-def decode_bytes(data: bytes, label: str | None = None) -> str:
-    return decode_bytes_checked(data, label)[0]
-
-
 def unescape_raw_checked(text: str) -> Decoded:
     """Raw 8-bit header bytes (held by compat32 as surrogate escapes) decoded as UTF-8 or GB18030."""
     if not _SURROGATES.search(text):
         return text, ()
     decoded, problems = decode_bytes_checked(text.encode("ascii", "surrogateescape"), "utf-8")
     return decoded, tuple(p for p in problems if not p.startswith("text labelled"))  # raw GBK is normal
-
-
-def unescape_raw(text: str) -> str:
-    return unescape_raw_checked(text)[0]
 
 
 def _word_bytes(encoding: str, payload: str) -> tuple[bytes, bool]:

@@ -13,8 +13,8 @@ threaded process can copy a held lock into the child).
 
 Measured (Python 3.11, the ``mailbot`` app imported as under its console script):
 a call on a warm worker costs 0.1 ms plus ~1-2 ms per MB of arguments and
-result (a 25 MB file: ~45 ms); a fresh worker (:func:`run_limited`, or after a
-kill) ~10 ms; the forkserver's own start, once per daemon, ~0.7 s.
+result (a 25 MB file: ~45 ms); a fresh worker (after a kill, or
+``mailbot check``'s own one-file-set sandbox) ~10 ms; the forkserver's own start, once per daemon, ~0.7 s.
 """
 
 from __future__ import annotations
@@ -188,8 +188,3 @@ def _retire(worker: _Worker) -> None:
     worker.kill()
     return None
 
-
-def run_limited(fn, *args, limits: Limits, **kwargs):
-    """One call in a fresh sandbox: for one-off use (``mailbot check``); the daemon keeps a pool."""
-    with Sandbox(limits, 1) as sandbox:
-        return sandbox.run(fn, *args, **kwargs)

@@ -99,10 +99,8 @@ def test_new_mail_is_answered_within_seconds_while_idling(dovecot, smtp, make_ma
         assert wait_for(lambda: bot.inbox.box is not None, 10)
         assert "IDLE" in bot.inbox.capabilities
         time.sleep(0.5)  # the daemon is idling now: the poll interval is two minutes
-        appended = time.monotonic()
-        dovecot.append(user, good())
+        dovecot.append(user, good())  # polling alone would answer in two minutes
         assert wait_for(lambda: len(smtp.messages) == 1, 10), "no reply while idling"
-        assert time.monotonic() - appended < 5
     finally:
         bot.stopping.set()
         thread.join(15)
@@ -197,6 +195,7 @@ def test_oversized_mail_is_not_downloaded_and_the_sender_is_told(dovecot, smtp, 
     bot.inbox.close()
 
 
+@pytest.mark.no_database
 def test_wrong_password_is_said_in_plain_words(dovecot):
     settings = ImapSettings(**dovecot.imap_settings("nobody@example.test"))
     with pytest.raises(ImapError) as info:
@@ -204,6 +203,7 @@ def test_wrong_password_is_said_in_plain_words(dovecot):
     assert "授权码" in str(info.value)
 
 
+@pytest.mark.no_database
 def test_ssl_and_starttls_with_the_servers_certificate(dovecot):
     for security, port in (("ssl", dovecot.tls_port), ("starttls", dovecot.port)):
         settings = ImapSettings(**{**dovecot.imap_settings(dovecot.new_user()), "security": security, "port": port,

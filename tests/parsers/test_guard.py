@@ -7,15 +7,16 @@ so a guard that failed would hit the sandbox's cap instead of the test process.
 import io
 import random
 import resource
-import time
 import zipfile
 
 import pytest
 
+pytestmark = pytest.mark.timeout(60)  # a bomb that is inflated, not refused, runs far longer: the hang guard
+
 from parsers.guard import check_zip
-from parsers.sandbox import run_limited
 from parsers.types import Limits, ParseError, ParseErrorKind
 from tests.builders import hostile, workbooks
+from tests.parsers.limited import never_listed, run_limited
 
 LIMITS = Limits()
 SANDBOX = Limits(parse_timeout_seconds=10, parse_memory_mb=512)
@@ -25,15 +26,15 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def guarded(data: bytes, max_total: int | None = None) -> tuple[str, float, float]:
-    """In a sandbox child: (outcome, seconds, growth of the child's peak memory in MB)."""
-    before, start = peak_mb(), time.monotonic()
+def guarded(data: bytes, max_total: int | None = None) -> tuple[str, float]:
+    """In a sandbox child: (outcome, growth of the child's peak memory in MB: a bomb inflated would show)."""
+    before = peak_mb()
     try:
         check_zip(data, LIMITS, max_total=max_total)
         outcome = "passed"
     except ParseError as error:
         outcome = error.kind.value
-    return outcome, time.monotonic() - start, peak_mb() - before
+    return outcome, peak_mb() - before
 
 
 def load_workbook_errors(data: bytes) -> list[str]:
@@ -61,51 +62,49 @@ def test_a_real_workbook_passes(ledger_xlsx):
     check_zip(ledger_xlsx, LIMITS)
 
 
-def test_gigabyte_zip_bomb_is_a_bomb_within_5_s_and_50_mb():
+def test_gigabyte_zip_bomb_is_a_bomb_within_50_mb():
     bomb = hostile.zip_bomb(1024)  # 1 GB of zeros in ~1 MB
-    outcome, seconds, grown = run_limited(guarded, bomb, LIMITS.max_archive_total_bytes, limits=SANDBOX)
-    assert outcome == "bomb" and seconds < 5 and grown < 50
+    outcome, grown = run_limited(guarded, bomb, LIMITS.max_archive_total_bytes, limits=SANDBOX)
+    assert outcome == "bomb" and grown < 50
 
 
 def test_lying_directory_is_caught_by_really_inflating():
     bomb = hostile.lying_zip_bomb(200)  # both headers claim 1 KB: no declared size or ratio gives it away
     info = zipfile.ZipFile(io.BytesIO(bomb)).infolist()[0]
     assert info.file_size == 1024
-    outcome, seconds, grown = run_limited(guarded, bomb, 50 * 1024 * 1024, limits=SANDBOX)
-    assert outcome == "bomb" and seconds < 5 and grown < 50
+    outcome, grown = run_limited(guarded, bomb, 50 * 1024 * 1024, limits=SANDBOX)
+    assert outcome == "bomb" and grown < 50
 
 
 def test_lying_bzip2_member_is_inflated_in_bounded_steps():
     # zipfile itself would inflate these ~200 bytes into 100 MB in one call
     bomb = hostile.lying_bzip2_bomb(100)
-    outcome, seconds, grown = run_limited(guarded, bomb, 50 * 1024 * 1024, limits=SANDBOX)
-    assert outcome == "bomb" and seconds < 5 and grown < 50
+    outcome, grown = run_limited(guarded, bomb, 50 * 1024 * 1024, limits=SANDBOX)
+    assert outcome == "bomb" and grown < 50
 
 
 def test_xlsx_shaped_bomb_never_reaches_openpyxl(ledger_xlsx):
     bomb = hostile.xlsx_bomb(ledger_xlsx, megabytes=300)
-    outcome, seconds, grown = run_limited(guarded, bomb, limits=SANDBOX)
-    assert outcome == "bomb" and seconds < 5 and grown < 50
+    outcome, grown = run_limited(guarded, bomb, limits=SANDBOX)
+    assert outcome == "bomb" and grown < 50
 
 
+@pytest.mark.timeout(60)  # expanded, the entities would take hours: this is the hang guard
 def test_billion_laughs_is_stopped_by_defusedxml_inside_openpyxl(ledger_xlsx):
     import openpyxl
 
     assert openpyxl.DEFUSEDXML is True  # only then does openpyxl refuse entity declarations
     bomb = hostile.xml_bomb_xlsx(ledger_xlsx)
     check_zip(bomb, LIMITS)  # a few KB on disk: the zip guard cannot see it, the XML parser must
-    start = time.monotonic()
     assert "EntitiesForbidden" in run_limited(load_workbook_errors, bomb, limits=SANDBOX)
-    assert time.monotonic() - start < 5
 
 
-def test_too_many_members_are_refused_before_zipfile_lists_them():
+def test_too_many_members_are_refused_before_zipfile_lists_them(monkeypatch):
     flood = hostile.raw_zip([hostile.raw_member(str(i), b"", hostile.STORED) for i in range(100_000)])
-    start = time.monotonic()
+    never_listed(monkeypatch)
     with pytest.raises(ParseError) as info:
         check_zip(flood, LIMITS)
     assert info.value.kind is ParseErrorKind.TOO_LARGE
-    assert time.monotonic() - start < 0.5
 
 
 def test_an_xlsx_may_have_up_to_a_thousand_parts():

@@ -1,16 +1,15 @@
 """Zip and XML bombs, deep nesting and floods of members end as typed errors, fast and small."""
 
 import resource
-import time
 
 import pytest
 
 from parsers.guard import check_zip
 from parsers.ledger import read_ledger
-from parsers.sandbox import run_limited
 from parsers.types import FileKind, Limits, ParseError, ParseErrorKind
 from parsers.unpack import member_name, unpack
 from tests.builders import hostile, pdfs, workbooks
+from tests.parsers.limited import run_limited
 
 LIMITS = Limits()
 
@@ -24,12 +23,13 @@ def gigabyte_bomb():
     return hostile.zip_bomb(1024)
 
 
-def test_zip_bomb_is_refused_from_its_directory_quickly(gigabyte_bomb):
-    before, start = rss_mb(), time.monotonic()
+@pytest.mark.timeout(60)  # inflating the gigabyte would take far longer: the hang guard
+def test_zip_bomb_is_refused_from_its_directory_unread(gigabyte_bomb):
+    before = rss_mb()
     with pytest.raises(ParseError) as info:
         check_zip(gigabyte_bomb, LIMITS, max_total=LIMITS.max_archive_total_bytes)
     assert info.value.kind is ParseErrorKind.BOMB
-    assert time.monotonic() - start < 5 and rss_mb() - before < 100
+    assert rss_mb() - before < 100  # not inflated: a gigabyte would show
 
 
 def test_lying_directory_is_caught_by_real_inflation():
@@ -46,17 +46,16 @@ def test_xlsx_shaped_bomb_never_reaches_openpyxl():
     assert info.value.kind is ParseErrorKind.BOMB
 
 
+@pytest.mark.timeout(60)  # the hang guard
 def test_xml_entity_bomb_is_refused_by_defusedxml():
     import openpyxl
 
     assert openpyxl.DEFUSEDXML is True
     bomb = hostile.xml_bomb_xlsx(workbooks.xlsx(workbooks.LedgerSpec()))
     check_zip(bomb, LIMITS)  # small on disk: only the XML parser can stop it
-    start = time.monotonic()
     with pytest.raises(ParseError) as info:
         run_limited(read_ledger, bomb, FileKind.XLSX, LIMITS, limits=LIMITS)
     assert info.value.kind is ParseErrorKind.BOMB
-    assert time.monotonic() - start < 5
 
 
 def test_zip_bomb_attachment_is_rejected_not_unpacked(gigabyte_bomb):
