@@ -123,24 +123,15 @@ def override(obj: Context, receipt: str, decision: str | None, who: str, comment
 @click.pass_obj
 def flags(obj: Context, resolve_ids: tuple[int, ...], show_all: bool) -> None:
     """需要人工处理的事项（日报中同样列出）；处理后用 --resolve 标记。"""
-    from sqlmodel import select
-
-    from mailbot.models import FlagRecord
+    from mailbot import store as q
     from mailbot.progress import FLAG_LABELS
 
     store = obj.store()
     with store.session() as session:
-        for flag_id in resolve_ids:
-            flag = session.get(FlagRecord, flag_id)
-            if flag is None:
-                raise click.UsageError(f"没有编号为 {flag_id} 的事项")
-            flag.resolved = True
-            session.add(flag)
-        session.commit()
-        query = select(FlagRecord).order_by(FlagRecord.id)
-        if not show_all:
-            query = query.where(FlagRecord.resolved == False)  # noqa: E712
-        rows = session.exec(query).all()
+        unknown = q.resolve_flags(session, tuple(resolve_ids))
+        if unknown:
+            raise click.UsageError(f"没有编号为 {'、'.join(map(str, unknown))} 的事项")
+        rows = q.flags(session, resolved_too=show_all)
     for flag in rows:
         mark = "（已处理）" if flag.resolved else ""
         click.echo(f"{flag.id:>5}  {FLAG_LABELS.get(flag.kind, flag.kind)}{mark}：{flag.detail}")

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.policy import SMTP
 
-from sqlmodel import select
 
 from mailbot import store as q
 from mailbot.letters import local_date, local_time, office_letter
@@ -72,19 +71,11 @@ def _refusal(session, verdict: VerdictRecord) -> str:
     if verdict.unit is None:
         return (f"回执 {verdict.receipt} 的来信未能确认是哪个单位报送的，无法人工认定。请先核实单位："
                 "如为未登记的邮箱，可在 rules/units.toml 中登记后请该单位重新发送")
-    newer = _newest_after(session, verdict)
+    newer = q.newest_verdict_after(session, verdict)
     if newer is not None:
         return (f"回执 {verdict.receipt} 已不是{verdict.unit}的最新结论：其后的回执 {newer.receipt}（{newer.tag}）"
                 f"才是该单位现在的结论。请核对后对 {newer.receipt} 作人工认定")
     return ""
-
-
-def _newest_after(session, verdict: VerdictRecord) -> VerdictRecord | None:
-    # belongs in store.py (kept here while that module is being edited)
-    return session.exec(select(VerdictRecord).where(VerdictRecord.unit == verdict.unit,
-                                                    VerdictRecord.campaign == verdict.campaign,
-                                                    VerdictRecord.id > verdict.id)
-                        .order_by(VerdictRecord.id.desc())).first()
 
 
 def notice_subject(unit: str, decision: str, receipt: str) -> str:

@@ -15,8 +15,6 @@ import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
-
 from mailbot import store as q
 from mailbot.campaigns import match_campaign
 from mailbot.cloud_links import cloud_services
@@ -91,9 +89,7 @@ def process(raw: RawMail, rt: Runtime, prepared: Prepared | None = None) -> Outc
             record = MessageRecord(mailbox=raw.mailbox, key=raw.key, sha256=prepared.sha256,
                                    received_at=raw.received_at)
             session.add(record)
-            try:
-                session.commit()
-            except IntegrityError:  # another worker recorded it first: it is that worker's mail
+            if not q.try_commit(session):  # another worker recorded it first: it is that worker's mail
                 return Outcome("skipped")
         message_id = record.id
     with rt.store.session() as session:

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from mailbot import store as q
-from mailbot.models import FlagRecord, LedgerRowRecord, MessageRecord, VerdictRecord
+from mailbot.models import LedgerRowRecord
 from mailbot.rules import Campaign, Rules
 from mailbot.status import NOT_SUBMITTED, OVERDUE, UnitState, unit_states
 
@@ -91,8 +91,7 @@ def build_progress(session: Session, rules: Rules, campaign: Campaign, now: date
     latest = q.latest_verdicts(session, campaign.id)
     rows: dict[str, dict[int, LedgerRowRecord]] = {}
     for unit, verdict in latest.items():
-        found = session.exec(select(LedgerRowRecord).where(LedgerRowRecord.verdict_id == verdict.id)).all()
-        rows[unit] = {r.seq: r for r in found}
+        rows[unit] = {r.seq: r for r in q.ledger_rows_of(session, verdict.id)}
     return Progress(
         campaign=campaign,
         now=now,
@@ -106,18 +105,13 @@ def build_progress(session: Session, rules: Rules, campaign: Campaign, now: date
 
 
 def _changes(session: Session, campaign: Campaign, since: datetime | None) -> list[Change]:
-    query = select(VerdictRecord).where(VerdictRecord.campaign == campaign.id, VerdictRecord.unit.is_not(None))
-    if since is not None:
-        query = query.where(VerdictRecord.created_at > since)
     return [Change(v.received_at, v.unit, v.tag, v.late, v.receipt)
-            for v in session.exec(query.order_by(VerdictRecord.id))]
+            for v in q.campaign_verdicts(session, campaign.id, since)]
 
 
 def _attention(session: Session, since: datetime | None) -> list[Attention]:
     """Open flags (all unresolved ones, not only new: they need a person until resolved)."""
-    flags = session.exec(select(FlagRecord).where(FlagRecord.resolved == False)  # noqa: E712
-                         .order_by(FlagRecord.id)).all()
-    return [Attention(f.kind, f.created_at, f.detail) for f in flags]
+    return [Attention(f.kind, f.created_at, f.detail) for f in q.flags(session)]
 
 
 def _problems(rules: Rules, campaign: Campaign, rows: dict[str, dict[int, LedgerRowRecord]]) -> list[ProblemProgress]:
@@ -137,9 +131,7 @@ def _problems(rules: Rules, campaign: Campaign, rows: dict[str, dict[int, Ledger
 def _daily(session: Session, campaign: Campaign) -> list[tuple[str, int]]:
     """For each day with mail: how many units stood accepted at its end (progress over time)."""
     zone = ZoneInfo(campaign.spec.deadline.timezone)
-    verdicts = session.exec(select(VerdictRecord).where(VerdictRecord.campaign == campaign.id,
-                                                        VerdictRecord.unit.is_not(None))
-                            .order_by(VerdictRecord.received_at)).all()
+    verdicts = sorted(q.campaign_verdicts(session, campaign.id), key=lambda v: v.received_at)
     state: dict[str, str] = {}
     days: dict[str, int] = {}
     for v in verdicts:
@@ -153,6 +145,5 @@ def unit_addresses(session: Session, rules: Rules, unit: str) -> tuple[str, ...]
     registered = rules.roster.get(unit).addresses if rules.roster.get(unit) else ()
     if registered:
         return tuple(registered)
-    last = session.exec(select(MessageRecord.from_address).where(MessageRecord.unit == unit)
-                        .order_by(MessageRecord.received_at.desc())).first()
+    last = q.last_address_of(session, unit)
     return (last,) if last else ()

@@ -13,10 +13,10 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from mailbot.letters import office_letter
+from mailbot import store as q
 from mailbot.models import OutboxRecord, ReminderRecord
 from mailbot.runtime import Runtime
 from mailbot.progress import ACCEPTED, unit_addresses
@@ -43,7 +43,7 @@ def slot_time(campaign: Campaign, cutoff: datetime, rule: ReminderSettings, zone
 
 def due_reminders(session: Session, rt: Runtime, campaign: Campaign, rules_: tuple[ReminderSettings, ...],
                   zone: str, now: datetime) -> list[Reminder]:
-    sent = {(r.unit, r.slot) for r in session.exec(select(ReminderRecord).where(ReminderRecord.campaign == campaign.id))}
+    sent = q.reminder_slots_sent(session, campaign.id)
     out = []
     for state in unit_states(session, rt.rules, campaign, now):
         if state.state == ACCEPTED:
@@ -72,9 +72,7 @@ def queue_reminders(rt: Runtime, campaign: Campaign, reminders: list[Reminder], 
                 session.add(OutboxRecord(to_address=address, subject=message["Subject"],
                                          rfc_message_id=message["Message-ID"], raw=message.as_bytes(policy=SMTP)))
                 queued += 1
-        try:
-            session.commit()
-        except IntegrityError:
+        if not q.try_commit(session):
             return 0
     return queued
 

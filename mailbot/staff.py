@@ -9,7 +9,6 @@ from datetime import datetime
 from email.policy import SMTP
 from pathlib import Path
 
-from sqlmodel import select
 
 from mailbot import store as q
 from mailbot.digest import context, digest_message, render, workbook_name
@@ -25,11 +24,7 @@ from mailbot.workbook import consolidated_workbook
 
 def progress_for(rt: Runtime, campaign: Campaign, now: datetime, since_last_digest: bool = True) -> Progress:
     with rt.store.session() as session:
-        since = None
-        if since_last_digest:
-            last = session.exec(select(DigestRecord).where(DigestRecord.campaign == campaign.id)
-                                .order_by(DigestRecord.id.desc())).first()
-            since = last.created_at if last else None
+        since = q.last_digest_at(session, campaign.id) if since_last_digest else None
         return build_progress(session, rt.rules, campaign, now, since)
 
 

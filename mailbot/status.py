@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from mailbot import store as q
 from mailbot.dossier import IDENTITY_LABELS
 from mailbot.findings import Place
-from mailbot.models import FindingRecord, MessageRecord, OutboxRecord, OverrideRecord
+from mailbot.models import MessageRecord
 from mailbot.rules import Campaign, Rules
 
 NOT_SUBMITTED = "未报送"
@@ -41,8 +41,7 @@ def unit_states(session: Session, rules: Rules, campaign: Campaign, now: datetim
             state = OVERDUE if now >= campaign.cutoff_for(unit) else NOT_SUBMITTED
             states.append(UnitState(unit.name, unit.kind.value, state, state == OVERDUE, None, 0))
             continue
-        errors = session.exec(select(FindingRecord).where(FindingRecord.verdict_id == verdict.id,
-                                                          FindingRecord.severity == "error")).all()
+        errors = q.findings_of(session, verdict.id, "error")
         override = q.override_of(session, verdict.id)
         tag = override.tag if override else verdict.tag
         note = f"{override.by}：{override.comment}" if override else ""
@@ -82,7 +81,7 @@ def format_receipt(session: Session, receipt: str, zone: str) -> str | None:
     tz = ZoneInfo(zone)
     message = session.get(MessageRecord, verdict.message_id)
     findings = q.findings_of(session, verdict.id)
-    replies = session.exec(select(OutboxRecord).where(OutboxRecord.verdict_id == verdict.id)).all()
+    replies = q.replies_of(session, verdict.id)
     lines = [
         f"回执编号 {verdict.receipt}：{verdict.unit or '（单位未确认）'} — {verdict.tag}{'（逾期）' if verdict.late else ''}",
         f"收到时间：{verdict.received_at.astimezone(tz):%Y-%m-%d %H:%M}　发件人：{message.from_address}",
@@ -95,7 +94,7 @@ def format_receipt(session: Session, receipt: str, zone: str) -> str | None:
     for f in findings:
         place = Place(f.file, f.sheet, f.cell, f.seq, f.page).describe()
         lines.append(f"  {'✗' if f.severity == 'error' else '!'} {place + '：' if place else ''}{f.message}　[{f.code}]")
-    for o in session.exec(select(OverrideRecord).where(OverrideRecord.verdict_id == verdict.id)):
+    for o in q.overrides_of(session, verdict.id):
         lines.append(f"人工决定：{o.tag}（{o.by}，{o.created_at.astimezone(tz):%Y-%m-%d %H:%M}）{o.comment}")
     for r in replies:
         lines.append(f"回复：{r.subject} → {r.to_address}（{ {'pending': '待发送', 'sent': '已发送', 'failed': '发送失败'}[r.state]}）")

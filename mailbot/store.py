@@ -16,7 +16,8 @@ from sqlalchemy import event, func, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, create_engine, select
 
-from mailbot.models import AttachmentRecord, FindingRecord, MessageRecord, OnceRecord, OutboxRecord, OverrideRecord, VerdictRecord
+from mailbot.models import AttachmentRecord, DigestRecord, FindingRecord, FlagRecord, LedgerRowRecord, MessageRecord, \
+    OnceRecord, OutboxRecord, OverrideRecord, ReminderRecord, VerdictRecord
 
 
 class Store:
@@ -102,6 +103,11 @@ def commit_once(session: Session, key: str) -> bool:
     """Commit the session's work only if no worker has done ``key`` before; False (and nothing
     committed) when one has. For work that every worker's scheduler starts but one must do."""
     session.add(OnceRecord(key=key))
+    return try_commit(session)
+
+
+def try_commit(session: Session) -> bool:
+    """Commit; False (rolled back) when a unique key says another worker wrote the same first."""
     try:
         session.commit()
     except IntegrityError:
@@ -241,3 +247,71 @@ def override_of(session: Session, verdict_id: int) -> OverrideRecord | None:
 
 def verdict_by_receipt(session: Session, receipt: str) -> VerdictRecord | None:
     return session.exec(select(VerdictRecord).where(VerdictRecord.receipt == receipt)).first()
+
+
+def newest_verdict_after(session: Session, verdict: VerdictRecord) -> VerdictRecord | None:
+    """The unit's newest verdict in the campaign that came after ``verdict`` (None: it is the newest)."""
+    return session.exec(select(VerdictRecord).where(VerdictRecord.unit == verdict.unit,
+                                                    VerdictRecord.campaign == verdict.campaign,
+                                                    VerdictRecord.id > verdict.id)
+                        .order_by(VerdictRecord.id.desc())).first()
+
+
+def campaign_verdicts(session: Session, campaign: str, since: datetime | None = None) -> list[VerdictRecord]:
+    """Every verdict with a unit in the campaign, in the order they were given (only later than ``since``)."""
+    query = select(VerdictRecord).where(VerdictRecord.campaign == campaign, VerdictRecord.unit.is_not(None))
+    if since is not None:
+        query = query.where(VerdictRecord.created_at > since)
+    return list(session.exec(query.order_by(VerdictRecord.id)))
+
+
+def ledger_rows_of(session: Session, verdict_id: int) -> list[LedgerRowRecord]:
+    return list(session.exec(select(LedgerRowRecord).where(LedgerRowRecord.verdict_id == verdict_id)))
+
+
+def replies_of(session: Session, verdict_id: int) -> list[OutboxRecord]:
+    return list(session.exec(select(OutboxRecord).where(OutboxRecord.verdict_id == verdict_id)
+                             .order_by(OutboxRecord.id)))
+
+
+def overrides_of(session: Session, verdict_id: int) -> list[OverrideRecord]:
+    return list(session.exec(select(OverrideRecord).where(OverrideRecord.verdict_id == verdict_id)
+                             .order_by(OverrideRecord.id)))
+
+
+def flags(session: Session, resolved_too: bool = False) -> list[FlagRecord]:
+    """What needs a person, oldest first; with ``resolved_too`` also what was dealt with."""
+    query = select(FlagRecord).order_by(FlagRecord.id)
+    if not resolved_too:
+        query = query.where(FlagRecord.resolved == False)  # noqa: E712
+    return list(session.exec(query))
+
+
+def resolve_flags(session: Session, ids: tuple[int, ...]) -> list[int]:
+    """Mark flags dealt with and commit; returns the ids that do not exist (nothing is marked then)."""
+    found = {i: session.get(FlagRecord, i) for i in ids}
+    unknown = [i for i, flag in found.items() if flag is None]
+    if unknown:
+        return unknown
+    for flag in found.values():
+        flag.resolved = True
+        session.add(flag)
+    session.commit()
+    return []
+
+
+def last_address_of(session: Session, unit: str) -> str | None:
+    """The address the unit last mailed from."""
+    return session.exec(select(MessageRecord.from_address).where(MessageRecord.unit == unit)
+                        .order_by(MessageRecord.received_at.desc())).first()
+
+
+def last_digest_at(session: Session, campaign: str) -> datetime | None:
+    last = session.exec(select(DigestRecord).where(DigestRecord.campaign == campaign)
+                        .order_by(DigestRecord.id.desc())).first()
+    return last.created_at if last else None
+
+
+def reminder_slots_sent(session: Session, campaign: str) -> set[tuple[str, str]]:
+    """(unit, slot) of every reminder already sent in the campaign."""
+    return {(r.unit, r.slot) for r in session.exec(select(ReminderRecord).where(ReminderRecord.campaign == campaign))}
