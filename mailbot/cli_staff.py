@@ -123,7 +123,7 @@ def override(obj: Context, receipt: str, decision: str | None, who: str, comment
 @click.pass_obj
 def flags(obj: Context, resolve_ids: tuple[int, ...], show_all: bool) -> None:
     """需要人工处理的事项（日报中同样列出）；处理后用 --resolve 标记。"""
-    from mailbot import store as q
+    from mailbot import queries as q
     from mailbot.progress import FLAG_LABELS
 
     store = obj.store()

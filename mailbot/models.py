@@ -34,6 +34,9 @@ class UTCDateTime(TypeDecorator):
         return None if value is None else value.replace(tzinfo=timezone.utc)
 
 
+DONE_STATES = ("processed", "ignored", "duplicate")  # a message in one of these needs no more work
+
+
 class MessageRecord(SQLModel, table=True):
     __tablename__ = "messages"
     __table_args__ = (UniqueConstraint("mailbox", "key"),)

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
-from mailbot import store as q
+from mailbot import queries as q
+from mailbot import store as db
 from mailbot.models import FlagRecord, OutboxRecord
 from mailbot.store import Store
 
@@ -58,7 +59,7 @@ def deliver_pending(store: Store, transport: Transport, envelope_from: str, retr
         ids = [row.id for row in q.pending_outbox(session, datetime.now(timezone.utc))]
     for outbox_id in ids:
         with store.session() as session:
-            row = q.claim_outbox(session, outbox_id)
+            row = db.claim_outbox(session, outbox_id)
             if row is None:
                 continue
             try:

@@ -13,7 +13,7 @@ from datetime import datetime
 from email.policy import SMTP
 
 
-from mailbot import store as q
+from mailbot import queries as q
 from mailbot.letters import local_date, local_time, office_letter
 from mailbot.models import MessageRecord, OutboxRecord, OverrideRecord, VerdictRecord
 from mailbot.runtime import Runtime

@@ -15,7 +15,8 @@ import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from mailbot import store as q
+from mailbot import queries as q
+from mailbot import store as db
 from mailbot.campaigns import match_campaign
 from mailbot.cloud_links import cloud_services
 from mailbot.dossier import Dossier, Refusal, RefusedFile
@@ -25,7 +26,7 @@ from mailbot.judge import judge
 from mailbot.logs import log_mail
 from mailbot.mail_types import ParsedMail, RawMail
 from mailbot.mailparse import parse_mail
-from mailbot.models import FlagRecord, MessageRecord
+from mailbot.models import DONE_STATES, FlagRecord, MessageRecord
 from mailbot.record import Judged, record_verdict
 from mailbot.rules import Campaign
 from mailbot.runtime import Runtime
@@ -83,20 +84,20 @@ def process(raw: RawMail, rt: Runtime, prepared: Prepared | None = None) -> Outc
     prepared = prepared or prepare(raw, rt)
     with rt.store.session() as session:
         record = q.message_by_key(session, raw.mailbox, raw.key)
-        if record is not None and record.state in q.DONE_STATES:
+        if record is not None and record.state in DONE_STATES:
             return Outcome("skipped")
         if record is None:
             record = MessageRecord(mailbox=raw.mailbox, key=raw.key, sha256=prepared.sha256,
                                    received_at=raw.received_at)
             session.add(record)
-            if not q.try_commit(session):  # another worker recorded it first: it is that worker's mail
+            if not db.try_commit(session):  # another worker recorded it first: it is that worker's mail
                 return Outcome("skipped")
         message_id = record.id
     with rt.store.session() as session:
-        claimed = q.claim_message(session, message_id)  # FOR UPDATE SKIP LOCKED: one worker per mail
+        claimed = db.claim_message(session, message_id)  # FOR UPDATE SKIP LOCKED: one worker per mail
         if claimed is None:
             return Outcome("skipped")
-        q.lock(session, f"sha256/{prepared.sha256}")  # a copy claimed by another worker at this moment waits
+        db.lock(session, f"sha256/{prepared.sha256}")  # a copy claimed by another worker at this moment waits
         first = q.first_with_sha(session, prepared.sha256, message_id)
         if first is not None:
             claimed.state, claimed.reason = "duplicate", f"与第 {first.id} 号邮件完全相同"
@@ -148,7 +149,7 @@ def judge_mail(session, mail: ParsedMail, current: Dossier, campaign: Campaign, 
     identity = identify(mail, current, rt.rules.roster, rt.staff)
     unit = rt.rules.roster.get(identity.unit) if identity.unit else None
     if unit is not None:
-        q.lock(session, f"dossier/{campaign.id}/{unit.name}")
+        db.lock(session, f"dossier/{campaign.id}/{unit.name}")
     dossier = _complete(current, unit.name, campaign, session, rt) if unit else current
     first = first_submission(session, unit.name if unit else None, campaign)
     verdict = judge(dossier, campaign, rt.rules.roster, rt.rules.version, unit, identity, received_at, first)

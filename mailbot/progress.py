@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from mailbot import store as q
+from mailbot import queries as q
 from mailbot.models import LedgerRowRecord
 from mailbot.rules import Campaign, Rules
 from mailbot.status import NOT_SUBMITTED, OVERDUE, UnitState, unit_states

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from email.policy import SMTP  # CRLF line ends: what SMTP servers require
 
-from mailbot import store as q
+from mailbot import queries as q
 from mailbot.dossier import Dossier, Identity
 from mailbot.findings import Verdict
 from mailbot.letters import ZONE

@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from mailbot.letters import office_letter
-from mailbot import store as q
+from mailbot import queries as q
+from mailbot import store as db
 from mailbot.models import OutboxRecord, ReminderRecord
 from mailbot.runtime import Runtime
 from mailbot.progress import ACCEPTED, unit_addresses
@@ -72,7 +73,7 @@ def queue_reminders(rt: Runtime, campaign: Campaign, reminders: list[Reminder], 
                 session.add(OutboxRecord(to_address=address, subject=message["Subject"],
                                          rfc_message_id=message["Message-ID"], raw=message.as_bytes(policy=SMTP)))
                 queued += 1
-        if not q.try_commit(session):
+        if not db.try_commit(session):
             return 0
     return queued
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from mailbot import store as q
+from mailbot import queries as q
 from mailbot.archive import ArchiveMissing
 from mailbot.checks import all_issues
 from mailbot.findings import Place

@@ -10,7 +10,8 @@ from email.policy import SMTP
 from pathlib import Path
 
 
-from mailbot import store as q
+from mailbot import queries as q
+from mailbot import store as db
 from mailbot.digest import context, digest_message, render, workbook_name
 from mailbot.letters import office_letter
 from mailbot.models import DigestRecord, OutboxRecord
@@ -51,7 +52,7 @@ def queue_digest(rt: Runtime, settings: Settings, campaign: Campaign, now: datet
         session.add(DigestRecord(campaign=campaign.id, created_at=now, recipients=", ".join(recipients)))
         if once is None:
             session.commit()
-        elif not q.commit_once(session, once):
+        elif not db.commit_once(session, once):
             return 0
     return len(recipients)
 
@@ -96,6 +97,6 @@ def queue_rules_alert(rt: Runtime, version: str, problems: list[str]) -> int:
         for address in staff:
             session.add(OutboxRecord(to_address=address, subject=message["Subject"],
                                      rfc_message_id=message["Message-ID"], raw=message.as_bytes(policy=SMTP)))
-        if not q.commit_once(session, f"rules-refused/{version}"):
+        if not db.commit_once(session, f"rules-refused/{version}"):
             return 0
     return len(staff)

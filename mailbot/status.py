@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from mailbot import store as q
+from mailbot import queries as q
 from mailbot.dossier import IDENTITY_LABELS
 from mailbot.findings import Place
 from mailbot.models import MessageRecord
