@@ -17,6 +17,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import zipfile
@@ -26,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from tests.builders.demo import fill_inbox
+from tests.servers import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 DOCKERFILE = REPO / "deploy" / "Dockerfile"
@@ -99,11 +101,13 @@ def image(tmp_path_factory) -> tuple[Path, dict[str, str], list[str], list[str]]
     return root, env, command, health
 
 
+LAUNCHER = "import sys; from mailbot.cli import main; sys.argv[0] = 'mailbot'; main()"
+
+
 def mailbot(image, *args: str) -> subprocess.CompletedProcess:
     """Run the installed mailbot (not the source tree's) in the image's working directory."""
     root, env, _, _ = image
-    launcher = "import sys; from mailbot.cli import main; sys.argv[0] = 'mailbot'; main()"
-    return subprocess.run([sys.executable, "-c", launcher, *args], cwd=env["MAILBOT_VAR_DIR"], env=env,
+    return subprocess.run([sys.executable, "-c", LAUNCHER, *args], cwd=env["MAILBOT_VAR_DIR"], env=env,
                           capture_output=True, text=True, timeout=300)
 
 
@@ -121,11 +125,18 @@ def test_the_image_processes_mail_and_answers_its_healthcheck(image):
 
     upgraded = mailbot(image, "db", "upgrade")
     assert upgraded.returncode == 0, upgraded.stderr
-    assert mailbot(image, *health[1:]).returncode == 0  # the HEALTHCHECK, on the upgraded database
+    assert mailbot(image, *health[1:]).returncode == 1  # the HEALTHCHECK: no daemon has run a cycle yet
     checked = mailbot(image, "rules", "check")
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    ran = mailbot(image, *command[1:], "--once")  # CMD is "run"; --once so the test ends
-    assert ran.returncode == 0, ran.stderr
+    daemon = subprocess.Popen([sys.executable, "-c", LAUNCHER, *command[1:]], cwd=env["MAILBOT_VAR_DIR"],
+                              env={**env, "MAILBOT_POLL_INTERVAL_SECONDS": "0.5"}, stderr=subprocess.PIPE, text=True)
+    try:  # CMD, as the container runs it, until its first cycle is done
+        assert wait_for(lambda: (Path(env["MAILBOT_VAR_DIR"]) / "heartbeat").exists(), 60), "no cycle"
+        healthy = mailbot(image, *health[1:])
+        assert healthy.returncode == 0, healthy.stdout + healthy.stderr  # the HEALTHCHECK of a running daemon
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=30) == 0, daemon.stderr.read()
 
     replies = sorted((Path(env["MAILBOT_VAR_DIR"]) / "mail" / "outbox" / "new").iterdir())
     assert len(replies) == len(mails_made) - 1  # every mail answered except the auto-reply
