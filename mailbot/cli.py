@@ -22,7 +22,30 @@ from mailbot.status import format_receipt, format_states, unit_states
 from mailbot.verdict_text import format_verdict
 
 
-@click.group()
+class MailbotGroup(click.Group):
+    """Click frames an error in English ("Usage: … Try 'mailbot --help' for help. Error: …") around
+    our Chinese message; an administrator reads the same facts in Chinese. Exit codes stay click's
+    (2 for a usage error)."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            done = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            command = exc.ctx.command_path if exc.ctx else "mailbot"
+            click.echo(f"{command}：{exc.format_message()}\n（用法见 {command} --help）", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"错误：{exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            click.echo("已取消。", err=True)
+            sys.exit(1)
+        sys.exit(done if isinstance(done, int) else 0)
+
+
+@click.group(cls=MailbotGroup)
 # readable=False and folders allowed: load_settings says in Chinese what is wrong (click would in English)
 @click.option("--settings", "settings_path", type=click.Path(readable=False, path_type=Path),
               envvar="MAILBOT_SETTINGS", help="设置文件（TOML）。")

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mailbot.letters import Office
+from mailbot.rules_messages import os_reason, pydantic_error, toml_error
 from parsers.types import Limits
 
 
@@ -223,21 +224,26 @@ def load_settings(path: Path | None = None) -> Settings:
     if path is not None:
         path = Path(path)
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            source = path.read_text(encoding="utf-8")
         except FileNotFoundError as exc:
             raise SettingsError(f"{path}：找不到设置文件") from exc
         except PermissionError as exc:
             raise SettingsError(_unreadable(path)) from exc
+        except IsADirectoryError as exc:
+            raise SettingsError(f"{path}：这是一个文件夹，请指定其中的设置文件（如 {path / 'mailbot.toml'}）") from exc
         except OSError as exc:
-            raise SettingsError(f"{path}：无法读取设置文件（{exc.strerror or exc}）") from exc
+            raise SettingsError(f"{path}：无法读取设置文件（{os_reason(exc)}）") from exc
         except UnicodeDecodeError as exc:
             raise SettingsError(f"{path}：不是 UTF-8 编码的文本，请用 UTF-8 编码另存后再试") from exc
+        try:
+            data = tomllib.loads(source.removeprefix("\ufeff"))  # Notepad writes a byte-order mark
         except tomllib.TOMLDecodeError as exc:
-            raise SettingsError(f"{path}：TOML 语法错误：{exc}") from exc
+            line, said = toml_error(str(exc), source)
+            raise SettingsError(f"{path}:{line}：TOML 写法有误：{said}") from exc
     try:
         return Settings(**data)
     except ValidationError as exc:
-        lines = [f"{path or '环境变量'}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        lines = [f"{path or '环境变量'}: {'.'.join(map(str, e['loc']))}: {pydantic_error(e)}" for e in exc.errors()]
         raise SettingsError("\n".join(lines)) from exc
 
 

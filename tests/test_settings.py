@@ -128,7 +128,7 @@ def test_a_settings_file_mailbot_may_not_read_is_named_with_the_fix(tmp_path):
 
 
 @pytest.mark.parametrize("make,said", [
-    (lambda p: p.mkdir(), "无法读取设置文件"),
+    (lambda p: p.mkdir(), "这是一个文件夹"),
     (lambda p: p.write_bytes("[office]\nname = \"西吉县人民政府办公室\"\n".encode("gbk")), "不是 UTF-8 编码"),
 ])
 def test_a_settings_file_that_cannot_be_read_as_text_is_named(tmp_path, make, said):
