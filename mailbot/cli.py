@@ -18,6 +18,7 @@ from mailbot.daemon import build_daemon
 from mailbot.intake import read_files
 from mailbot.judge import judge, unit_from_ledger
 from mailbot.logs import configure_logging
+from mailbot.settings import SettingsError
 from mailbot.status import format_receipt, format_states, unit_states
 from mailbot.verdict_text import format_verdict
 
@@ -90,7 +91,11 @@ def run(obj: Context, once: bool) -> None:
     """收取并处理邮件、发送回执（守护进程，SIGTERM/Ctrl-C 安全退出）。"""
     configure_logging(obj.settings.log_format)
     obj.store()  # refuses an out-of-date schema before anything runs
-    daemon = build_daemon(obj.settings, obj.rules(), obj.rules_dir)
+    try:
+        daemon = build_daemon(obj.settings, obj.rules(), obj.rules_dir)
+    except SettingsError as exc:  # a 授权码 not set, a password file not readable: no restart mends it
+        click.echo(f"设置有误：{exc}", err=True)
+        sys.exit(2)
     if once:
         try:
             outcomes = daemon.run_once()

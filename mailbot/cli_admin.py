@@ -9,7 +9,7 @@ import click
 
 from mailbot.checks import all_issues
 from mailbot.cli_context import Context, campaign_of
-from mailbot.daemon import build_daemon
+from mailbot.daemon import build_outgoing
 from mailbot.rules import UnitKind
 from mailbot.rules_loader import RulesError
 from mailbot.store import Store
@@ -154,14 +154,14 @@ def rules_replay(obj: Context, since, unit: str | None, apply: bool, campaign_id
     if unit and chosen is None:
         raise click.UsageError(f"名册中没有单位「{unit}」")
     campaign = campaign_of(loaded, campaign_id)
-    daemon = build_daemon(obj.settings, loaded)
+    outgoing = build_outgoing(obj.settings, loaded)
     try:
-        changes = replay(daemon.rt, campaign, since.date() if since else None, chosen.name if chosen else None, apply)
+        changes = replay(outgoing.rt, campaign, since.date() if since else None, chosen.name if chosen else None, apply)
         applied = [c for c in changes if c.applies] if apply else []
         if applied:
-            daemon.drain()
+            outgoing.drain()
     finally:
-        daemon.close()
+        outgoing.close()
     click.echo(replay_report(changes, loaded.version, chosen.name if chosen else None, apply, issue_titles()))
     if any(c.missing for c in changes):
         click.echo(f"{sum(1 for c in changes if c.missing)} 封来信未能重审（见上）。", err=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from mailbot.cli_context import Context, campaign_of
-from mailbot.daemon import build_daemon
+from mailbot.daemon import build_outgoing
 
 
 @click.command()
@@ -23,8 +23,8 @@ def digest(obj: Context, send: bool, preview: Path | None, campaign_id: str | No
 
     if not send and preview is None:
         raise click.UsageError("请指定 --send 或 --preview DIR")
-    daemon = build_daemon(obj.settings, obj.rules())
-    rt, now = daemon.rt, datetime.now(timezone.utc)
+    outgoing = build_outgoing(obj.settings, obj.rules())
+    rt, now = outgoing.rt, datetime.now(timezone.utc)
     try:
         campaign = campaign_of(rt.rules, campaign_id)
         if preview is not None:
@@ -34,10 +34,10 @@ def digest(obj: Context, send: bool, preview: Path | None, campaign_id: str | No
             count = queue_digest(rt, obj.settings, campaign, now)
             if not count:
                 raise click.UsageError("没有收件人：请在 rules/units.toml 的 staff 或设置 [digest] recipients 中填写邮箱")
-            daemon.drain()
+            outgoing.drain()
             click.echo(f"日报已发送给：{'、'.join(digest_recipients(rt, obj.settings))}")
     finally:
-        daemon.close()
+        outgoing.close()
 
 
 @click.command()
@@ -64,8 +64,8 @@ def remind(obj: Context, dry_run: bool, campaign_id: str | None) -> None:
     """向尚未受理的单位发送截止前提醒（按设置中的提醒时间，每个时间点每单位一次）。"""
     from mailbot.staff import reminders_due, send_reminders
 
-    daemon = build_daemon(obj.settings, obj.rules())
-    rt, now = daemon.rt, datetime.now(timezone.utc)
+    outgoing = build_outgoing(obj.settings, obj.rules())
+    rt, now = outgoing.rt, datetime.now(timezone.utc)
     try:
         campaign = campaign_of(rt.rules, campaign_id)
         due = reminders_due(rt, obj.settings, campaign, now)
@@ -76,10 +76,10 @@ def remind(obj: Context, dry_run: bool, campaign_id: str | None) -> None:
             click.echo(f"{r.unit}（{r.state}）→ {where}")
         if not dry_run and due:
             count = send_reminders(rt, obj.settings, campaign, now)
-            daemon.drain()
+            outgoing.drain()
             click.echo(f"已发送 {count} 封提醒。")
     finally:
-        daemon.close()
+        outgoing.close()
 
 
 @click.command()
@@ -102,19 +102,19 @@ def override(obj: Context, receipt: str, decision: str | None, who: str, comment
         raise click.UsageError("--by 须写明作出决定的人的姓名，如 --by 王雪倩")
     if decision == "需补正" and not comment.strip():
         raise click.UsageError("--reject 须用 --comment 说明需要补正什么，单位才能照改")
-    daemon = build_daemon(obj.settings, obj.rules())
+    outgoing = build_outgoing(obj.settings, obj.rules())
     try:
-        done = record(daemon.rt, receipt, decision, who.strip(), comment.strip(), notify, datetime.now(timezone.utc))
+        done = record(outgoing.rt, receipt, decision, who.strip(), comment.strip(), notify, datetime.now(timezone.utc))
         click.echo(f"已记录：{done.unit} 回执 {receipt} 由 {who} 人工认定为“{decision}”（系统结论为“{done.machine_tag}”）。")
         if done.notified:
-            daemon.drain()
+            outgoing.drain()
             click.echo(f"已发邮件告知 {done.notified}。")
         elif notify:
             click.echo("该来信没有发件地址，未能告知单位，请另行联系。")
     except OverrideError as exc:
         raise click.UsageError(str(exc)) from exc
     finally:
-        daemon.close()
+        outgoing.close()
 
 
 @click.command()

@@ -244,9 +244,35 @@ def build_transport(settings: Settings) -> Transport:
     return MaildirOutbox(settings.outbox_path)
 
 
+def retry_base(settings: Settings) -> float:
+    return settings.outbox.retry_base_seconds if isinstance(settings.outbox, SmtpSettings) else 60.0
+
+
+@dataclass
+class Outgoing:
+    """The runtime and the outbox, without the inbox: what a staff command needs to queue mail and
+    send it (an override, a digest, reminders, corrected receipts). It never opens the mailbox, so it
+    needs no IMAP password."""
+
+    rt: Runtime
+    transport: Transport
+    retry_base: float = 60.0
+
+    def drain(self) -> None:
+        deliver_pending(self.rt.store, self.transport, self.rt.office.address, self.retry_base)
+
+    def close(self) -> None:
+        self.transport.close()
+        self.rt.sandbox.close()
+
+
+def build_outgoing(settings: Settings, rules: Rules) -> Outgoing:
+    return Outgoing(build_runtime(settings, rules), build_transport(settings), retry_base(settings))
+
+
 def build_daemon(settings: Settings, rules: Rules, rules_dir: Path | None = None) -> Daemon:
     """The daemon over ``rules`` (loaded from ``rules_dir``, watched for edits; default: settings.rules_dir)."""
-    retry = settings.outbox.retry_base_seconds if isinstance(settings.outbox, SmtpSettings) else 60.0
+    retry = retry_base(settings)
     daemon = Daemon(
         rt=build_runtime(settings, rules),
         inbox=build_inbox(settings),

@@ -51,3 +51,34 @@ def test_remind_dry_run_lists_who_would_get_what(tmp_path):
 def test_digest_without_recipients_is_a_usage_error(tmp_path):
     result = run(RULES, tmp_path / "var", "digest", "--send")
     assert result.returncode == 2 and "没有收件人" in result.stderr
+
+
+def test_staff_commands_never_open_the_mailbox(tmp_path):
+    """An override, a digest or a replay only sends mail: run by a clerk from a shell where the IMAP
+    授权码 is not set (it lives in the service's credentials), they must work all the same."""
+    from tests.builders import pdfs
+    from tests.builders.campaign import filled_ledger
+    from tests.pipeline.conftest import submission
+
+    var = tmp_path / "var"
+    (var / "mail" / "inbox" / "new").mkdir(parents=True)
+    (var / "mail" / "inbox" / "new" / "1.mx").write_bytes(submission({"台账.xlsx": filled_ledger(),
+                                                                      "报告.pdf": pdfs.text_report()}))
+    assert run(RULES, var, "run", "--once").returncode == 0  # received on the embedded default
+    settings = tmp_path / "mailbot.toml"
+    settings.write_text('[inbox]\nkind = "imap"\nhost = "127.0.0.1"\nport = 9\nusername = "xjzfbxx@126.com"\n'
+                        'password_env = "NOBODY_SET_THIS"\nsecurity = "plain"\n', encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "NOBODY_SET_THIS"}
+
+    def staff(*args):
+        return subprocess.run([MAILBOT, "--settings", str(settings), "--rules", str(RULES), *args], capture_output=True,
+                              text=True, env={**env, "MAILBOT_VAR_DIR": str(var)}, timeout=120)
+
+    done = staff("override", "20211124-00001", "--reject", "--by", "王雪倩", "--comment", "报告未盖章")
+    assert done.returncode == 0 and "已发邮件告知 tianping@126.com" in done.stdout, done.stderr
+    assert staff("digest", "--preview", str(tmp_path / "p")).returncode == 0
+    assert staff("rules", "replay").returncode == 0
+    assert len(list((var / "mail" / "outbox" / "new").iterdir())) == 2  # the receipt and the override notice
+    refused = staff("run", "--once")  # the daemon does need it, and says so
+    assert refused.returncode == 2 and "环境变量 NOBODY_SET_THIS 未设置" in refused.stderr
+    assert "Traceback" not in refused.stderr
