@@ -18,7 +18,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.policy import SMTP
 from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -27,7 +26,7 @@ from mailbot import queries as q
 from mailbot.maildir import MaildirInbox, MaildirOutbox
 from mailbot.mail_types import RawMail
 from mailbot.outage import OutageAlarm, alert_letter, all_clear_letter
-from mailbot.outbox import Transport, deliver_pending
+from mailbot.outbox import Transport, deliver_pending, wire
 from mailbot.pipeline import Outcome, prepare, process
 from mailbot.runtime import Runtime, build_runtime
 from mailbot.rules import Rules
@@ -210,7 +209,7 @@ class Daemon:
         now = self.rt.clock()
         try:
             for number, address in enumerate(staff):
-                raw = letter(address, now).as_bytes(policy=SMTP)
+                raw = wire(letter(address, now))
                 self.transport.deliver(f"alert-{now:%Y%m%dT%H%M%S}-{number}", self.rt.office.address, address, raw)
         except Exception as exc:  # noqa: BLE001 - telling the staff must never stop the daemon
             log.error("could not tell the staff about the outage: %s: %s", type(exc).__name__, exc)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from email.policy import SMTP
 from pathlib import Path
 
 from mailbot.letters import office_letter
+from mailbot.outbox import wire
 from mailbot.settings import ImapSettings, Settings, SettingsError, SmtpSettings
 
 
@@ -141,7 +141,7 @@ def check_outbox(settings: Settings, send_to: str | None) -> list[Check]:
         message = office_letter(settings.office.to_office(), send_to, "mailbot 测试邮件", datetime.now(timezone.utc),
                                 "这是一封测试邮件，说明回执可以正常发出。")
         try:
-            transport.deliver(0, settings.office.address, send_to, message.as_bytes(policy=SMTP))
+            transport.deliver(0, settings.office.address, send_to, wire(message))
             out.append(Check(True, f"测试邮件已发给 {send_to}"))
         except DeliveryError as exc:
             out.append(Check(False, f"测试邮件发送失败：{exc}"))

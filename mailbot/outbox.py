@@ -15,6 +15,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from email.message import EmailMessage
+from email.policy import SMTP  # CRLF line ends: what SMTP servers require
 from typing import Protocol
 
 from mailbot import queries as q
@@ -39,6 +41,19 @@ class Transport(Protocol):
     def deliver(self, key: int | str, envelope_from: str, to: str, raw: bytes) -> None: ...
 
     def close(self) -> None: ...
+
+
+def wire(message: EmailMessage) -> bytes:
+    """The bytes a mail server takes: CRLF line ends (email.policy.SMTP)."""
+    return message.as_bytes(policy=SMTP)
+
+
+def queue(session, message: EmailMessage, to: str, *, message_id: int | None = None,
+          verdict_id: int | None = None) -> None:
+    """Put ``message`` for ``to`` into the outbox table, in the caller's transaction: it goes out after commit."""
+    session.add(OutboxRecord(message_id=message_id, verdict_id=verdict_id, to_address=to,
+                             subject=str(message["Subject"]), rfc_message_id=message["Message-ID"],
+                             raw=wire(message)))
 
 
 @dataclass(frozen=True)

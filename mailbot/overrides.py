@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from email.policy import SMTP
 
 
 from mailbot import queries as q
 from mailbot.letters import local_date, local_time, office_letter
-from mailbot.models import MessageRecord, OutboxRecord, OverrideRecord, VerdictRecord
+from mailbot.models import MessageRecord, OverrideRecord, VerdictRecord
+from mailbot.outbox import queue
 from mailbot.runtime import Runtime
 
 
@@ -55,9 +55,7 @@ def override(rt: Runtime, receipt: str, decision: str, who: str, comment: str, n
                                     contact=rt.office.phone, office_name=rt.office.name,
                                     today=local_date(now)),
                                 loop=f"override-{receipt}", answering=(message.message_id, ()))
-            session.add(OutboxRecord(message_id=message.id, verdict_id=verdict.id, to_address=address,
-                                     subject=str(msg["Subject"]), rfc_message_id=msg["Message-ID"],
-                                     raw=msg.as_bytes(policy=SMTP)))
+            queue(session, msg, address, message_id=message.id, verdict_id=verdict.id)
         session.commit()
         return OverrideDone(verdict.unit or "", receipt, verdict.tag, decision, address)
 

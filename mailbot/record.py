@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from email.policy import SMTP  # CRLF line ends: what SMTP servers require
 
 from mailbot import queries as q
 from mailbot.dossier import Dossier, Identity
 from mailbot.findings import Verdict
 from mailbot.letters import ZONE
 from mailbot.mail_types import ParsedMail, RawMail
-from mailbot.models import AttachmentRecord, FindingRecord, FlagRecord, LedgerRowRecord, MessageRecord, \
-    OutboxRecord, VerdictRecord
+from mailbot.models import AttachmentRecord, FindingRecord, FlagRecord, LedgerRowRecord, MessageRecord, VerdictRecord
+from mailbot.outbox import queue
 from mailbot.questions import question_in
 from mailbot.replies import build_reply, context
 from mailbot.rules import Campaign
@@ -79,9 +78,7 @@ def record_verdict(session, message_id: int, mail: ParsedMail, raw: RawMail, jud
         ctx = context(verdict, mail, current, row.receipt, raw.received_at, rt.office, now, corrects=corrects,
                       question=bool(asked))
         reply = build_reply(rt.templates, ctx, mail, rt.office, now)
-        session.add(OutboxRecord(message_id=message_id, verdict_id=row.id, to_address=mail.from_address,
-                                 subject=reply["Subject"], rfc_message_id=reply["Message-ID"],
-                                 raw=reply.as_bytes(policy=SMTP)))
+        queue(session, reply, mail.from_address, message_id=message_id, verdict_id=row.id)
     session.commit()
     return row
 

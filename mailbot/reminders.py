@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from email.message import EmailMessage
-from email.policy import SMTP
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -18,7 +17,8 @@ from sqlmodel import Session
 from mailbot.letters import office_letter
 from mailbot import queries as q
 from mailbot import store as db
-from mailbot.models import OutboxRecord, ReminderRecord
+from mailbot.models import ReminderRecord
+from mailbot.outbox import queue
 from mailbot.runtime import Runtime
 from mailbot.progress import ACCEPTED, unit_addresses
 from mailbot.rules import Campaign
@@ -70,8 +70,7 @@ def queue_reminders(rt: Runtime, campaign: Campaign, reminders: list[Reminder], 
                                        state=reminder.state))
             for address in reminder.addresses:
                 message = _message(rt, campaign, reminder, address, zone, now)
-                session.add(OutboxRecord(to_address=address, subject=message["Subject"],
-                                         rfc_message_id=message["Message-ID"], raw=message.as_bytes(policy=SMTP)))
+                queue(session, message, address)
                 queued += 1
         if not db.try_commit(session):
             return 0

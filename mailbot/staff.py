@@ -6,7 +6,6 @@ Plain functions over the runtime; the daemon's scheduler and the CLI both call t
 from __future__ import annotations
 
 from datetime import datetime
-from email.policy import SMTP
 from pathlib import Path
 
 
@@ -14,7 +13,8 @@ from mailbot import queries as q
 from mailbot import store as db
 from mailbot.digest import context, digest_message, render, workbook_name
 from mailbot.letters import office_letter
-from mailbot.models import DigestRecord, OutboxRecord
+from mailbot.models import DigestRecord
+from mailbot.outbox import queue
 from mailbot.runtime import Runtime
 from mailbot.progress import Progress, build_progress
 from mailbot.reminders import Reminder, due_reminders, queue_reminders
@@ -44,11 +44,9 @@ def queue_digest(rt: Runtime, settings: Settings, campaign: Campaign, now: datet
     progress = progress_for(rt, campaign, now)
     message = digest_message(rt.templates, progress, consolidated_workbook(progress, rt.rules), rt.office,
                              recipients, now)
-    raw = message.as_bytes(policy=SMTP)
     with rt.store.session() as session:
         for address in recipients:
-            session.add(OutboxRecord(to_address=address, subject=message["Subject"],
-                                     rfc_message_id=message["Message-ID"], raw=raw))
+            queue(session, message, address)
         session.add(DigestRecord(campaign=campaign.id, created_at=now, recipients=", ".join(recipients)))
         if once is None:
             session.commit()
@@ -95,8 +93,7 @@ def queue_rules_alert(rt: Runtime, version: str, problems: list[str]) -> int:
                             f"的规则运行：\n\n{lines}\n\n请改正后保存，系统会自动重新加载；可先运行 `mailbot rules check` 检查。")
     with rt.store.session() as session:
         for address in staff:
-            session.add(OutboxRecord(to_address=address, subject=message["Subject"],
-                                     rfc_message_id=message["Message-ID"], raw=message.as_bytes(policy=SMTP)))
+            queue(session, message, address)
         if not db.commit_once(session, f"rules-refused/{version}"):
             return 0
     return len(staff)
