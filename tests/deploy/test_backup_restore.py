@@ -60,6 +60,7 @@ def server(path: Path, backup: Path, mailbox: Path, url: str | None) -> Root:
 
 @pytest.mark.skipif(not (shutil.which("sqlite3") and shutil.which("rsync") and shutil.which("pg_dump")),
                     reason="needs sqlite3, rsync and postgresql-client (.ci/run installs them)")
+@pytest.mark.own_database("runs the guide's SQLite and PostgreSQL blocks itself, one kind per run")
 @pytest.mark.parametrize("kind", ["SQLite", "PostgreSQL"])
 def test_a_new_server_restored_from_the_backup_carries_on(kind, tmp_path, request):
     backup = tmp_path / "backup"  # made by the guide's own first line

@@ -30,6 +30,7 @@ def root(tmp_path) -> Root:
     return server
 
 
+@pytest.mark.sqlite_only("the guide's default install: mailbot.db in the state folder, commands with no MAILBOT_*")
 def test_the_upgrade_in_the_guide_upgrades_the_database_the_service_then_starts_on(root):
     """An older mailbot's database in the unit's state folder; the guide's upgrade; the unit starts and answers."""
     engine = create_engine(f"sqlite:///{root.state / 'mailbot.db'}")

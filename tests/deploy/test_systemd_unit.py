@@ -104,6 +104,7 @@ def prevented() -> set[int]:
     return {int(s) for line in repeated("RestartPreventExitStatus") for s in line.split()}
 
 
+@pytest.mark.sqlite_only("the unit as installed: settings file and no MAILBOT_*, so mailbot.db in its state folder")
 @pytest.mark.parametrize("case", ["schema behind", "bad setting", "no rules"])
 def test_what_a_restart_cannot_fix_stops_the_service(tmp_path, case):
     """Restart=on-failure would start a refused `run` every 10 s for ever; run's exit 2 for these is prevented."""
@@ -155,6 +156,7 @@ def state_with_sample_mail(tmp_path: Path) -> tuple[Path, dict[str, str], int]:
     return var, env, len(mails)
 
 
+@pytest.mark.sqlite_only("the unit as installed: settings file and no MAILBOT_*, so mailbot.db in its state folder")
 def test_mailbot_works_under_the_units_memory_and_privilege_protection(tmp_path):
     from email import message_from_bytes, policy
 
@@ -203,6 +205,7 @@ def written_paths(trace: str) -> set[str]:
     return paths
 
 
+@pytest.mark.sqlite_only("the unit as installed: settings file and no MAILBOT_*, so mailbot.db in its state folder")
 @pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace (Debian strace)")
 def test_mailbot_writes_only_where_the_unit_lets_it(tmp_path):
     """ProtectSystem=strict makes everything read-only but ReadWritePaths and the private /tmp."""

@@ -10,6 +10,7 @@ from tests.servers import PASSWORD, SmtpServer
 RAW = b"From: bot@example.test\r\nTo: a@example.test\r\nSubject: test\r\n\r\nhello\r\n"
 
 
+@pytest.mark.no_database
 @pytest.mark.parametrize("security", ["ssl", "starttls"])
 def test_tls_modes_with_login(dovecot, security):
     server = SmtpServer(security=security, cert=dovecot.cert)
@@ -25,6 +26,7 @@ def test_tls_modes_with_login(dovecot, security):
         server.stop()
 
 
+@pytest.mark.no_database
 def test_wrong_certificate_authority_is_refused(dovecot):
     server = SmtpServer(security="ssl", cert=dovecot.cert)
     server.start()
@@ -37,6 +39,7 @@ def test_wrong_certificate_authority_is_refused(dovecot):
         server.stop()
 
 
+@pytest.mark.no_database
 def test_send_rate_is_capped(smtp):
     now = [0.0]
     slept = []

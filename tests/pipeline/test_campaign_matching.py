@@ -13,6 +13,8 @@ from tests.builders.campaign import CAMPAIGN_ID, edited_rules, filled_ledger
 from parsers.types import Limits
 from tests.pipeline.test_campaigns import SECOND, second_template
 
+pytestmark = pytest.mark.no_database  # rules and files only: matching reads no stored mail
+
 BEIJING = timezone(timedelta(hours=8))
 JUNE_20 = datetime(2022, 6, 20, 10, 0, tzinfo=BEIJING)
 # a report that names no 文号: nothing in the files says which round it answers

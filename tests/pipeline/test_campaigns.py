@@ -12,6 +12,7 @@ from email import policy
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from mailbot.daemon import build_daemon
 from mailbot.rules_loader import load_rules
@@ -132,6 +133,7 @@ def test_each_campaign_takes_its_own_file_types(tmp_path):
     assert "附件《台账.csv》是CSV 表格文件" in reply and "本次整改台账只受理 .xlsx 格式" in reply
 
 
+@pytest.mark.no_database
 def test_a_broken_workbook_leaves_no_folder(tmp_path):
     rules_dir = edited_rules(tmp_path)
     workbook = tmp_path / "坏模板.xlsx"
@@ -142,6 +144,7 @@ def test_a_broken_workbook_leaves_no_folder(tmp_path):
     assert not (rules_dir / "campaigns" / SECOND).exists()
 
 
+@pytest.mark.no_database
 def test_new_campaign_toml_is_its_base_with_only_the_round_keys_changed(tmp_path):
     """Statuses, ledger, report and checks carry over (so 已完成 is still read as 完成整改), comments too;
     only title, document number, keywords, deadline and the template's name change, and extensions go."""
@@ -170,6 +173,7 @@ def test_new_campaign_toml_is_its_base_with_only_the_round_keys_changed(tmp_path
     assert statuses.normalize("已完成") == ("完成整改", True)
 
 
+@pytest.mark.no_database
 def test_campaign_new_explains_a_bad_deadline_or_base_in_chinese(tmp_path):
     rules_dir = edited_rules(tmp_path)
     workbook = tmp_path / "第二季度台账.xlsx"

@@ -36,7 +36,7 @@ def fill_inbox(inbox: Path, copies: int = 1) -> int:
     return len(UNITS)
 
 
-def test_sigkill_at_any_point_loses_nothing_and_doubles_nothing(tmp_path):
+def test_sigkill_at_any_point_loses_nothing_and_doubles_nothing(tmp_path, database):
     var = tmp_path / "var"
     expected = fill_inbox(var / "mail" / "inbox")
     env = {**os.environ, "MAILBOT_VAR_DIR": str(var)}
@@ -53,7 +53,7 @@ def test_sigkill_at_any_point_loses_nothing_and_doubles_nothing(tmp_path):
     assert final.returncode == 0, final.stderr
     assert kills >= 2  # the batch really was interrupted more than once
 
-    engine = create_engine(f"sqlite:///{var / 'mailbot.db'}")
+    engine = create_engine(database.url_for(var))
     with Session(engine) as session:
         messages = session.exec(select(MessageRecord)).all()
         verdicts = session.exec(select(VerdictRecord)).all()

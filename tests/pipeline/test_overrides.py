@@ -15,7 +15,7 @@ MAILBOT = str(Path(sys.executable).with_name("mailbot"))
 
 
 @pytest.fixture(scope="module")
-def office(tmp_path_factory):
+def office(tmp_path_factory, module_database):
     """Three mails judged: 田坪乡 accepted (-00001), then 田坪乡 again with an error (-00002), then a mail
     nobody can place (-00003). Shared by the tests: each only tries what must be refused."""
     var = tmp_path_factory.mktemp("office") / "var"
