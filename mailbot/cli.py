@@ -130,7 +130,7 @@ def show(obj: Context, receipt: str) -> None:
     """按回执编号查看一次报送的详情。"""
     store = obj.store()
     with store.session() as session:
-        text = format_receipt(session, receipt, "Asia/Shanghai")
+        text = format_receipt(session, receipt, obj.settings.timezone)
     if text is None:
         raise click.UsageError(f"没有回执编号为 {receipt} 的记录")
     click.echo(text)

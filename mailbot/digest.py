@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment
 
 from mailbot.progress import ACCEPTED, FLAG_LABELS, NEEDS_FIX, NO_ANSWER, Progress
-from mailbot.letters import Office, office_letter
+from mailbot.letters import office_letter
+from mailbot.mail_types import Office
 from mailbot.status import NOT_SUBMITTED, OVERDUE
 
 # the roster in the digest: what needs chasing first, roster order within each state (sorted() is stable)

@@ -138,7 +138,7 @@ def check_outbox(settings: Settings, send_to: str | None) -> list[Check]:
         out.append(Check(False, f"发件账号 {outbox.username} 与回执落款地址 {settings.office.address} 不同："
                                 "网易邮箱要求两者一致"))
     if send_to:
-        message = office_letter(settings.office.to_office(), send_to, "mailbot 测试邮件", datetime.now(timezone.utc),
+        message = office_letter(settings.office.to_office(settings.timezone), send_to, "mailbot 测试邮件", datetime.now(timezone.utc),
                                 "这是一封测试邮件，说明回执可以正常发出。")
         try:
             transport.deliver(0, settings.office.address, send_to, wire(message))

@@ -8,30 +8,12 @@ UTF-8 in base64: SMTP refuses lines over 998 octets, and some relays mangle 8-bi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
-from zoneinfo import ZoneInfo
 
+from mailbot.mail_types import Office
 from mailbot.screening import LOOP_HEADER
-
-ZONE = ZoneInfo("Asia/Shanghai")  # the office's clock, for every time a letter shows
-
-
-@dataclass(frozen=True)
-class Office:
-    """Who writes: the name and address every mail comes from, the phone shown for questions."""
-
-    name: str
-    address: str
-    phone: str = ""
-    message_id_domain: str = ""  # default: the domain of ``address``
-
-    @property
-    def domain(self) -> str:
-        return self.message_id_domain or self.address.rsplit("@", 1)[-1]
-
 
 def office_letter(office: Office, to: str, subject: str, now: datetime, text: str, html: str | None = None,
                   *, auto: str = "auto-generated", loop: str | None = None, message_id: str | None = None,
@@ -56,12 +38,3 @@ def office_letter(office: Office, to: str, subject: str, now: datetime, text: st
         msg.add_alternative(html, subtype="html", charset="utf-8", cte="base64")
     return msg
 
-
-def local_time(moment: datetime) -> str:
-    """2021年11月24日 10:30, on the office's clock."""
-    return moment.astimezone(ZONE).strftime("%Y年%m月%d日 %H:%M")
-
-
-def local_date(moment: datetime) -> str:
-    """2021年11月24日, the date a letter is signed with."""
-    return moment.astimezone(ZONE).strftime("%Y年%m月%d日")

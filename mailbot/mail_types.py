@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 
 @dataclass(frozen=True)
@@ -47,3 +48,34 @@ class ParsedMail:
     def forwarded_from(self) -> str:
         """For a forwarded mail, the sender of the mail inside ("" otherwise)."""
         return self.forward_senders[0] if self.forward_senders else ""
+
+
+@dataclass(frozen=True)
+class Office:
+    """Who writes: the name and address every mail comes from, the phone shown for questions, and the
+    office's clock (``zone``, from settings.timezone): receipts are numbered and letters dated by it."""
+
+    name: str
+    address: str
+    phone: str = ""
+    message_id_domain: str = ""  # default: the domain of ``address``
+    zone: str = "Asia/Shanghai"
+
+    @property
+    def domain(self) -> str:
+        return self.message_id_domain or self.address.rsplit("@", 1)[-1]
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.zone)
+
+    def day(self, moment: datetime) -> date:
+        return moment.astimezone(self.tz).date()
+
+    def time_of(self, moment: datetime) -> str:
+        """2021年11月24日 10:30, on the office's clock."""
+        return moment.astimezone(self.tz).strftime("%Y年%m月%d日 %H:%M")
+
+    def date_of(self, moment: datetime) -> str:
+        """2021年11月24日, the date a letter is signed with."""
+        return moment.astimezone(self.tz).strftime("%Y年%m月%d日")

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
-from mailbot.letters import Office, local_time, office_letter
+from mailbot.letters import office_letter
+from mailbot.mail_types import Office
 
 
 @dataclass
@@ -41,7 +42,7 @@ class OutageAlarm:
 
 
 def alert_letter(office: Office, to: str, alarm: OutageAlarm, now: datetime) -> EmailMessage:
-    since = local_time(alarm.since or now)
+    since = office.time_of(alarm.since or now)
     minutes = int((now - (alarm.since or now)).total_seconds() // 60)
     text = (f"mailbot 自 {since} 起无法处理来信，已持续约 {minutes} 分钟。最近一次的错误：\n\n"
             f"  {alarm.last_error}\n\n"
@@ -52,6 +53,6 @@ def alert_letter(office: Office, to: str, alarm: OutageAlarm, now: datetime) -> 
 
 
 def all_clear_letter(office: Office, to: str, since: datetime, now: datetime) -> EmailMessage:
-    text = (f"mailbot 已于 {local_time(now)} 恢复正常（故障自 {local_time(since)} 起）。"
+    text = (f"mailbot 已于 {office.time_of(now)} 恢复正常（故障自 {office.time_of(since)} 起）。"
             "故障期间收到的来信已开始审核并回复，无需另行处理。")
     return office_letter(office, to, "【mailbot 已恢复】来信处理恢复正常", now, text)

@@ -13,7 +13,7 @@ from datetime import datetime
 
 
 from mailbot import queries as q
-from mailbot.letters import local_date, local_time, office_letter
+from mailbot.letters import office_letter
 from mailbot.models import MessageRecord, OverrideRecord, VerdictRecord
 from mailbot.outbox import queue
 from mailbot.runtime import Runtime
@@ -51,9 +51,9 @@ def override(rt: Runtime, receipt: str, decision: str, who: str, comment: str, n
                                 rt.templates.get_template("override.txt.j2").render(
                                     unit=verdict.unit or "您好", receipt=receipt, machine_tag=verdict.tag,
                                     decision=decision, comment=comment, subject=message.subject or "（无主题）",
-                                    received=local_time(verdict.received_at),
+                                    received=rt.office.time_of(verdict.received_at),
                                     contact=rt.office.phone, office_name=rt.office.name,
-                                    today=local_date(now)),
+                                    today=rt.office.date_of(now)),
                                 loop=f"override-{receipt}", answering=(message.message_id, ()))
             queue(session, msg, address, message_id=message.id, verdict_id=verdict.id)
         session.commit()

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from mailbot import queries as q
 from mailbot.dossier import Dossier, Identity
 from mailbot.findings import Verdict
-from mailbot.letters import ZONE
 from mailbot.mail_types import ParsedMail, RawMail
 from mailbot.models import AttachmentRecord, FindingRecord, FlagRecord, LedgerRowRecord, MessageRecord, VerdictRecord
 from mailbot.outbox import queue
@@ -58,7 +57,7 @@ def record_verdict(session, message_id: int, mail: ParsedMail, raw: RawMail, jud
         identity_note=identity.how, received_at=raw.received_at)
     session.add(row)
     session.flush()
-    row.receipt = f"{raw.received_at.astimezone(ZONE):%Y%m%d}-{row.id:05d}"
+    row.receipt = f"{rt.office.day(raw.received_at):%Y%m%d}-{row.id:05d}"
     for f in verdict.findings:
         session.add(FindingRecord(verdict_id=row.id, code=f.code, severity=f.severity.value, message=f.message,
                                   hint=f.hint, file=f.place.file, sheet=f.place.sheet, cell=f.place.cell,

@@ -17,7 +17,6 @@ from mailbot import queries as q
 from mailbot.archive import ArchiveMissing
 from mailbot.checks import all_issues
 from mailbot.findings import Place
-from mailbot.letters import ZONE
 from mailbot.mail_types import RawMail
 from mailbot.models import MessageRecord, VerdictRecord
 from mailbot.pipeline import judge_mail, prepare
@@ -97,7 +96,7 @@ class ReplayChange:
 def replay(rt: Runtime, campaign: Campaign, since: date | None = None, unit: str | None = None,
            apply: bool = False) -> list[ReplayChange]:
     """Every replayed mail's change (or why it could not be replayed); with ``apply``, changed ones recorded."""
-    start = datetime.combine(since, time(0), tzinfo=ZONE) if since else None
+    start = datetime.combine(since, time(0), tzinfo=rt.office.tz) if since else None
     changes = []
     with rt.store.session() as session:
         latest = q.latest_verdicts(session, campaign.id)

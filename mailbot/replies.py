@@ -16,8 +16,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from mailbot.dossier import Dossier, Refusal
 from mailbot.findings import MAX_NAME, Finding, Severity, Verdict, VerdictTag, shorten
-from mailbot.mail_types import ParsedMail
-from mailbot.letters import ZONE, Office, local_date, local_time, office_letter
+from mailbot.letters import office_letter
+from mailbot.mail_types import Office, ParsedMail
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "outbox_templates"  # beside mailbot/, in the repo and in a wheel install
 MISSING_CODES = {"ledger.missing": "整改台账（Excel）", "report.missing": "整改报告（PDF）"}
@@ -56,7 +56,7 @@ def _once_advised(findings: list[Finding]) -> list[dict]:
 def context(verdict: Verdict, mail: ParsedMail, dossier: Dossier, receipt: str, received_at: datetime,
             office: Office, now: datetime, corrects: str = "", question: bool = False) -> dict:
     """What the reply templates show. ``corrects``: the receipt a re-judgement replaces (更正回执)."""
-    received_local = local_time(received_at)
+    received_local = office.time_of(received_at)
     files = []
     for lf in dossier.ledgers:
         files.append(f"整改台账《{shorten(lf.name, MAX_NAME)}》")
@@ -96,12 +96,12 @@ def context(verdict: Verdict, mail: ParsedMail, dossier: Dossier, receipt: str, 
         "question": question,  # the mail asks something: a person will answer
         "contact": office.phone,
         "office_name": office.name,
-        "today": local_date(now),
+        "today": office.date_of(now),
     }
 
 
 def build_reply(env: Environment, ctx: dict, mail: ParsedMail, office: Office, now: datetime) -> EmailMessage:
-    return office_letter(office, mail.from_address, ctx["subject"], now.astimezone(ZONE),
+    return office_letter(office, mail.from_address, ctx["subject"], now.astimezone(office.tz),
                          env.get_template("reply.txt.j2").render(ctx), env.get_template("reply.html.j2").render(ctx),
                          auto="auto-replied", loop=ctx["receipt"],
                          message_id=f"<{ctx['receipt']}.{uuid.uuid4().hex[:12]}@{office.domain}>",

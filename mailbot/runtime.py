@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from jinja2 import Environment
 
 from mailbot.archive import Archive
-from mailbot.letters import Office
+from mailbot.mail_types import Office
 from mailbot.replies import environment
 from mailbot.rules import Rules
 from mailbot.schema import ensure_current
@@ -56,7 +56,7 @@ def build_runtime(settings: Settings, rules: Rules, store: Store | None = None) 
         store=store,
         archive=Archive(settings.archive_path),
         rules=rules,
-        office=settings.office.to_office(),
+        office=settings.office.to_office(settings.timezone),
         limits=settings.limits.to_limits(),
         templates=environment(settings.templates_dir) if settings.templates_dir else environment(),
         reply_cap_per_hour=settings.replies_per_sender_per_hour,

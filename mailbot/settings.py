@@ -13,10 +13,11 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from mailbot.letters import Office
+from mailbot.mail_types import Office
+from mailbot.rules_fields import known_zone
 from mailbot.rules_messages import os_reason, pydantic_error, toml_error
 from parsers.types import Limits
 
@@ -142,8 +143,8 @@ class OfficeSettings(BaseModel):
     phone: str = ""  # shown in replies for questions, e.g. "王雪倩 15509503117"
     message_id_domain: str = ""  # default: the domain of ``address``
 
-    def to_office(self) -> Office:
-        return Office(self.name, self.address.lower(), self.phone, self.message_id_domain)
+    def to_office(self, zone: str = "Asia/Shanghai") -> Office:
+        return Office(self.name, self.address.lower(), self.phone, self.message_id_domain, zone)
 
 
 class DigestSettings(BaseModel):
@@ -178,7 +179,7 @@ class Settings(BaseSettings):
     poll_interval_seconds: float = Field(default=60, gt=0)
     alert_after_minutes: float = Field(default=30, gt=0)  # failing this long → staff are mailed (and on recovery)
     replies_per_sender_per_hour: int = Field(default=10, ge=1)
-    timezone: str = "Asia/Shanghai"  # for the digest and reminder times
+    timezone: Annotated[str, AfterValidator(known_zone)] = "Asia/Shanghai"  # the office's clock: receipt numbers, dates in letters, digest and reminder times
     log_format: Literal["text", "json"] = "text"  # json: one JSON object per line, for log collectors
     digest: DigestSettings = DigestSettings()
     reminders: tuple[ReminderSettings, ...] = (ReminderSettings(),)
