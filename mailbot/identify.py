@@ -9,8 +9,6 @@ for staff). Two units → ``conflict``. None → ``unknown``.
 
 from __future__ import annotations
 
-from mailbot.checks.ledger_unit import unit_named
-from mailbot.checks.report_unit import issuer_text
 from mailbot.dossier import Dossier, Evidence, Identity
 from mailbot.mail_types import ParsedMail
 from mailbot.rules import Roster
@@ -33,7 +31,7 @@ def gather(mail: ParsedMail, dossier: Dossier, roster: Roster, staff: frozenset[
     if unit := roster.by_address(address):
         evidence.append(Evidence("forward" if forwarded else "address", unit.name, address))
     for lf in dossier.ledgers:
-        if lf.ledger is not None and lf.ledger.unit is not None and (unit := unit_named(lf.ledger.unit.text, roster)):
+        if lf.ledger is not None and lf.ledger.unit is not None and (unit := roster.named(lf.ledger.unit.text)):
             evidence.append(Evidence("ledger", unit.name, lf.ledger.unit.text))
     subject = mail.forwarded_subject if forwarded and mail.forwarded_subject else mail.subject
     if first := _first_named(subject, roster):
@@ -43,7 +41,7 @@ def gather(mail: ParsedMail, dossier: Dossier, roster: Roster, staff: frozenset[
             evidence.append(Evidence("filename", first, name))
     for rf in dossier.reports:
         if rf.report is not None and rf.report.has_text_layer:
-            if first := _first_named(rf.report.title, roster) or _first_named(issuer_text(rf.report), roster):
+            if first := _first_named(rf.report.title, roster) or _first_named(rf.report.issuer_text, roster):
                 evidence.append(Evidence("report", first, rf.report.title or rf.name))
     return evidence
 

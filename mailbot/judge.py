@@ -11,8 +11,6 @@ from datetime import datetime
 
 from mailbot.checks import run_checks
 from mailbot.checks.base import CheckContext
-from mailbot.checks.ledger_status import row_status
-from mailbot.checks.ledger_unit import unit_named
 from mailbot.dossier import Dossier, Identity
 from mailbot.findings import STATUS_ORDER, Severity, Summary, Verdict, VerdictTag
 from mailbot.rules import Campaign, Roster, Unit
@@ -23,7 +21,7 @@ def unit_from_ledger(dossier: Dossier, roster: Roster) -> Unit | None:
     lf = dossier.ledger
     if lf is None or lf.ledger is None or lf.ledger.unit is None:
         return None
-    return unit_named(lf.ledger.unit.text, roster)
+    return roster.named(lf.ledger.unit.text)
 
 
 def judge(dossier: Dossier, campaign: Campaign, roster: Roster, rules_version: str, unit: Unit | None,
@@ -51,7 +49,7 @@ def summarize(ctx: CheckContext) -> Summary:
         statuses = ctx.campaign.spec.statuses
         for problem in own:
             row = lf.ledger.rows.get(problem.seq)
-            status = row_status(row.text("status"), statuses)[0] if row else None
+            status = statuses.normalize(row.text("status"))[0] if row else None
             if status:
                 counts[status] += 1
     rf = ctx.report_file or ctx.dossier.report

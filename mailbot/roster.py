@@ -81,6 +81,16 @@ class Roster(Strict):
     def of_kind(self, kind: UnitKind) -> tuple[Unit, ...]:
         return tuple(u for u in self.units if u.kind is kind)
 
+    def named(self, text: str) -> Unit | None:
+        """The unit a 单位 field names: its exact name or alias, else the only unit mentioned in it."""
+        if not text:
+            return None
+        unit = self.get(text)
+        if unit is not None:
+            return unit
+        mentioned = self.mentioned_in(text)
+        return mentioned[0] if len(mentioned) == 1 else None
+
     def mentioned_in(self, text: str) -> tuple[Unit, ...]:
         """Units whose name or alias occurs in ``text``, in order of first mention.
 

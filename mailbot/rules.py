@@ -87,7 +87,9 @@ class Statuses(Strict):
         return self
 
     def normalize(self, text: str) -> tuple[str | None, bool]:
-        """(allowed status or None, whether a synonym was needed)."""
+        """(allowed status or None, whether a synonym was needed); an empty cell is (None, False)."""
+        if not text:
+            return None, False
         key = normalize_name(text)
         for status in self.allowed:
             if key == normalize_name(status):

@@ -188,3 +188,9 @@ class Report:
     @property
     def seal_found(self) -> bool:
         return any(s.found for s in self.seals)
+
+    @property
+    def issuer_text(self) -> str:
+        """Where a report names its author: the title and the last six lines of the last page (落款)."""
+        last = [line for line in self.page_texts[-1].splitlines() if line.strip()] if self.page_texts else []
+        return self.title + "\n" + "\n".join(last[-6:])

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mailbot.checks.base import CheckContext, Issue, cell_place
-from mailbot.checks.ledger_status import row_status
 from mailbot.findings import Finding, Place
 
 REASON_MISSING = Issue(
@@ -27,7 +26,7 @@ def check(ctx: CheckContext) -> Iterator[Finding | None]:
         row = lf.ledger.rows.get(problem.seq)
         if row is None:
             continue
-        status, _ = row_status(row.text("status"), statuses)
+        status, _ = statuses.normalize(row.text("status"))
         if status not in statuses.needs_reason or row.text("remark") not in _EMPTY_REMARKS:
             continue
         cell = row.cells.get("remark") or row.cells.get("status")

@@ -29,11 +29,6 @@ STATUS_SYNONYM = Issue(
 ISSUES = (STATUS_MISSING, STATUS_INVALID, STATUS_SYNONYM)
 
 
-def row_status(text: str, statuses: Statuses) -> tuple[str | None, bool]:
-    """(allowed status or None, synonym used) for a cell's text; what the summary counts too."""
-    return statuses.normalize(text) if text else (None, False)
-
-
 def _is_placeholder(text: str, problem: Problem, statuses: Statuses) -> bool:
     """The template's '完成整改 正在整改 未整改(…)' left as is, or several options kept."""
     if problem.example_status and normalize_name(text) == normalize_name(problem.example_status):
@@ -55,7 +50,7 @@ def check(ctx: CheckContext) -> Iterator[Finding | None]:
         cell = row.cells.get("status")
         place = cell_place(lf.name, cell, problem.seq) if cell else Place(file=lf.name, seq=problem.seq)
         text = row.text("status")
-        status, synonym = row_status(text, statuses)
+        status, synonym = statuses.normalize(text)
         if not text:
             if required:
                 yield ctx.finding(STATUS_MISSING, place, seq=problem.seq, what="未填写", allowed=allowed)

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from mailbot.checks.base import CheckContext, Issue, cell_place
 from mailbot.findings import Finding, Severity
-from mailbot.rules import Roster, Unit
 
 UNIT_MISMATCH = Issue(
     "ledger.unit_mismatch", "台账单位与发件单位不一致",
@@ -22,23 +21,12 @@ UNIT_UNKNOWN = Issue(
 ISSUES = (UNIT_MISMATCH, UNIT_UNKNOWN)
 
 
-def unit_named(text: str, roster: Roster) -> Unit | None:
-    """The roster unit a 单位 field names: exact name/alias, else the only unit mentioned."""
-    if not text:
-        return None
-    unit = roster.get(text)
-    if unit is not None:
-        return unit
-    mentioned = roster.mentioned_in(text)
-    return mentioned[0] if len(mentioned) == 1 else None
-
-
 def check(ctx: CheckContext) -> Iterator[Finding | None]:
     lf = ctx.ledger_file
     if lf is None or ctx.unit is None or lf.ledger.unit is None or not lf.ledger.unit.text:
         return
     cell = lf.ledger.unit
-    named = unit_named(cell.text, ctx.roster)
+    named = ctx.roster.named(cell.text)
     if named is None:
         yield ctx.finding(UNIT_UNKNOWN, cell_place(lf.name, cell), written=cell.text, unit=ctx.unit.name)
     elif named != ctx.unit:

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from mailbot.checks.base import CheckContext, Issue
 from mailbot.findings import Finding, Place
-from parsers.types import Report
 
 UNIT_MISSING = Issue(
     "report.unit_missing", "报告中没有本单位名称",
@@ -20,22 +19,13 @@ UNIT_MISMATCH = Issue(
 )
 ISSUES = (UNIT_MISSING, UNIT_MISMATCH)
 
-SIGNATURE_LINES = 6
-
-
-def issuer_text(report: Report) -> str:
-    """Where a report names its author: the title and the last lines (落款)."""
-    last = [line for line in report.page_texts[-1].splitlines() if line.strip()] if report.page_texts else []
-    return report.title + "\n" + "\n".join(last[-SIGNATURE_LINES:])
-
-
 def check(ctx: CheckContext) -> Iterator[Finding | None]:
     rf = ctx.report_file
     if rf is None or ctx.unit is None or not rf.report.has_text_layer:
         return
     report = rf.report
     place = Place(file=rf.name, page=1)
-    authors = ctx.roster.mentioned_in(issuer_text(report))
+    authors = ctx.roster.mentioned_in(report.issuer_text)
     if authors and ctx.unit not in authors:
         others = "、".join(u.name for u in authors)
         yield ctx.finding(UNIT_MISMATCH, place, name=rf.name, other=others, unit=ctx.unit.name)
