@@ -7,6 +7,7 @@ What the steps ask of the database is in :mod:`mailbot.queries`.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,18 +39,18 @@ class Store:
     @contextmanager
     def reservations(self) -> Iterator[Reservations]:
         """Which mails this worker prepares in this cycle (see :class:`Reservations`)."""
-        if self.engine.dialect.name != "postgresql":
-            yield Reservations(None, self)
-            return
-        with self.engine.connect() as connection:
-            try:
-                yield Reservations(connection, self)
-            finally:
+        if self.engine.dialect.name == "postgresql":
+            with self.engine.connect() as connection:
+                locks = _AdvisoryLocks(connection)
                 try:
-                    connection.execute(text("SELECT pg_advisory_unlock_all()"))
-                    connection.commit()
-                except DBAPIError:  # the connection died, and its locks with it
-                    connection.invalidate()
+                    yield Reservations(locks, self)
+                finally:
+                    locks.close()
+        elif self.engine.url.database and self.engine.url.database != ":memory:":
+            with open(f"{self.engine.url.database}.reservations", "a+b") as file:  # closing it unlocks all
+                yield Reservations(_FileLocks(file.fileno()), self)
+        else:
+            yield Reservations(None, self)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -59,22 +60,19 @@ class Reservations:
     """Which worker reads and parses which mail, before anyone claims it.
 
     Parsing is most of a mail's cost, and the claim (:func:`claim_message`) comes after it: without
-    this, two workers would both parse every mail and a second worker would add nothing. On PostgreSQL
-    a reservation is a session advisory lock on one connection, gone when the worker dies (no stale
-    lease after a crash); a mail another worker has finished meanwhile is not parsed again. SQLite
-    serves one worker per file: every mail not done is this worker's.
+    this, two workers would both parse every mail and a second worker would add nothing. A
+    reservation is a lock that dies with its worker (no stale lease after a crash): on PostgreSQL a
+    session advisory lock, on SQLite a byte-range lock on ``<database>.reservations`` (the workers of
+    one SQLite file share its machine). A mail another worker has finished meanwhile is not parsed again.
     """
 
-    def __init__(self, connection, store: Store) -> None:
-        self.connection, self.store = connection, store
+    def __init__(self, locks: _AdvisoryLocks | _FileLocks | None, store: Store) -> None:
+        self.locks, self.store = locks, store
 
     def take(self, mailbox: str, key: str) -> bool:
-        if self.connection is not None:
-            locked = self.connection.execute(text("SELECT pg_try_advisory_lock(:k)"),
-                                             {"k": _lock_key(f"mail/{mailbox}/{key}")}).scalar()
-            self.connection.commit()
-            if not locked:
-                return False
+        name = f"mail/{mailbox}/{key}"
+        if self.locks is not None and not self.locks.try_lock(name):
+            return False
         with self.store.session() as session:
             record = queries.message_by_key(session, mailbox, key)
         if record is not None and record.state in DONE_STATES:
@@ -83,9 +81,47 @@ class Reservations:
         return True
 
     def release(self, mailbox: str, key: str) -> None:
-        if self.connection is not None:
-            self.connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _lock_key(f"mail/{mailbox}/{key}")})
+        if self.locks is not None:
+            self.locks.unlock(f"mail/{mailbox}/{key}")
+
+
+class _AdvisoryLocks:
+    def __init__(self, connection) -> None:
+        self.connection = connection
+
+    def try_lock(self, name: str) -> bool:
+        locked = self.connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _lock_key(name)}).scalar()
+        self.connection.commit()
+        return bool(locked)
+
+    def unlock(self, name: str) -> None:
+        self.connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _lock_key(name)})
+        self.connection.commit()
+
+    def close(self) -> None:
+        try:
+            self.connection.execute(text("SELECT pg_advisory_unlock_all()"))
             self.connection.commit()
+        except DBAPIError:  # the connection died, and its locks with it
+            self.connection.invalidate()
+
+
+class _FileLocks:
+    """One byte per name (its hash, in a 2^40 range) of a file: POSIX locks are the process's, and
+    the kernel drops them when it exits."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def try_lock(self, name: str) -> bool:
+        try:
+            fcntl.lockf(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, _lock_key(name) % 2**40)
+        except OSError:  # EAGAIN/EACCES: another worker holds it
+            return False
+        return True
+
+    def unlock(self, name: str) -> None:
+        fcntl.lockf(self.fd, fcntl.LOCK_UN, 1, _lock_key(name) % 2**40)
 
 
 def _sqlite_pragmas(connection, _record) -> None:

@@ -2,8 +2,9 @@
 
 On PostgreSQL the workers claim mail and replies with SELECT … FOR UPDATE SKIP LOCKED; on SQLite
 (an administrator starting `mailbot run --once` beside the service) they take turns on the write
-lock. The inbox holds every submission twice, side by side, as a unit that clicks 发送 twice: the
-two workers then claim the two copies at the same moment, and only one may be answered.
+lock. Either way each mail is reserved before it is parsed, so the second worker takes its share.
+The inbox holds every submission twice, side by side, as a unit that clicks 发送 twice: the two
+workers then claim the two copies at the same moment, and only one may be answered.
 """
 
 import email
