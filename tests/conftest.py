@@ -54,25 +54,8 @@ DATABASE_AREAS = ("tests/pipeline/", "tests/staff/", "tests/integration/", "test
 
 # Tests in files that others are editing right now, classified here until their owners put the marker
 # in the file itself (then delete the line): "path::function" → (marker, reason).
-UNMARKED = {
-    "tests/integration/test_doctor.py::test_everything_works_and_a_test_message_is_sent":
-        ("no_database", "doctor against live servers; its database is not created"),
-    "tests/integration/test_doctor.py::test_wrong_authorisation_code_is_explained":
-        ("no_database", "doctor against live servers; its database is not created"),
-    "tests/integration/test_doctor.py::test_polling_server_is_reported":
-        ("no_database", "doctor against live servers; its database is not created"),
-    "tests/integration/test_doctor.py::test_rules_database_and_disk_are_checked_without_creating_anything":
-        ("sqlite_only", "strips MAILBOT_* and builds an old schema with sqlite:/// by hand"),
-    "tests/integration/test_doctor.py::test_the_rules_checked_are_the_ones_given_with_dash_dash_rules":
-        ("sqlite_only", "strips MAILBOT_* from the environment: doctor looks at the default SQLite"),
-    "tests/test_health.py::test_a_heartbeat_older_than_three_cycles_fails":
-        ("sqlite_only", "builds its database with sqlite:/// by hand instead of asking for database_url"),
-}
-
-
 def _marked(node, name: str) -> bool:
-    listed = UNMARKED.get(node.nodeid.split("[")[0])
-    return node.get_closest_marker(name) is not None or (listed is not None and listed[0] == name)
+    return node.get_closest_marker(name) is not None
 
 
 def _chooses_itself(node, fixturenames) -> bool:

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.builders.campaign import edited_rules
 from tests.servers import PASSWORD
 
@@ -48,6 +50,7 @@ def doctor(settings: Path, *extra, password=PASSWORD):
                           env=env, timeout=60)
 
 
+@pytest.mark.no_database("doctor against live servers; its database is not created")
 def test_everything_works_and_a_test_message_is_sent(tmp_path, dovecot, smtp):
     settings = write_settings(tmp_path / "mailbot.toml", dovecot, smtp, dovecot.new_user())
     result = doctor(settings, "--send-test", "staff@office.test")
@@ -60,18 +63,21 @@ def test_everything_works_and_a_test_message_is_sent(tmp_path, dovecot, smtp):
     assert smtp.messages[-1]["rcpt_tos"] == ["staff@office.test"]
 
 
+@pytest.mark.no_database("doctor against live servers; its database is not created")
 def test_wrong_authorisation_code_is_explained(tmp_path, dovecot, smtp):
     settings = write_settings(tmp_path / "mailbot.toml", dovecot, smtp, "someone@example.test")
     result = doctor(settings, password="wrong")
     assert result.returncode == 1 and "用户名或密码（授权码）不正确" in result.stdout
 
 
+@pytest.mark.no_database("doctor against live servers; its database is not created")
 def test_polling_server_is_reported(tmp_path, dovecot_polling, smtp):
     settings = write_settings(tmp_path / "mailbot.toml", dovecot_polling, smtp, dovecot_polling.new_user())
     result = doctor(settings)
     assert "服务器不支持 IDLE" in result.stdout
 
 
+@pytest.mark.sqlite_only("the default install with no MAILBOT_*: an old schema built by hand in the default SQLite")
 def test_rules_database_and_disk_are_checked_without_creating_anything(tmp_path):
     from sqlalchemy import create_engine
 
@@ -98,6 +104,7 @@ def test_rules_database_and_disk_are_checked_without_creating_anything(tmp_path)
     assert "✗ 规则" in run().stdout
 
 
+@pytest.mark.sqlite_only("no MAILBOT_* in the environment: doctor looks at the default SQLite")
 def test_the_rules_checked_are_the_ones_given_with_dash_dash_rules(tmp_path):
     """`mailbot --rules DIR doctor` checks DIR, as every other command then uses it, not the settings' rules_dir."""
     rules = edited_rules(tmp_path, units=(("staff = []", 'staff = ["staff@office.test"]'),))
