@@ -14,6 +14,12 @@ from mailbot.models import DONE_STATES, AttachmentRecord, DigestRecord, FindingR
     MessageRecord, OutboxRecord, OverrideRecord, ReminderRecord, VerdictRecord
 
 
+def message_state(session: Session, mailbox: str, key: str) -> str | None:
+    """The message's state alone (None: not recorded yet): the cheap question a reservation asks."""
+    return session.exec(select(MessageRecord.state).where(MessageRecord.mailbox == mailbox,
+                                                          MessageRecord.key == key)).first()
+
+
 def message_by_key(session: Session, mailbox: str, key: str) -> MessageRecord | None:
     return session.exec(select(MessageRecord).where(MessageRecord.mailbox == mailbox,
                                                     MessageRecord.key == key)).first()
