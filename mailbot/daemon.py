@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from mailbot import queries as q
 from mailbot.maildir import MaildirInbox, MaildirOutbox
+from mailbot.findings import VerdictTag
 from mailbot.mail_types import RawMail
 from mailbot.outage import OutageAlarm, alert_letter, all_clear_letter
 from mailbot.outbox import Transport, deliver_pending, wire
@@ -102,7 +103,7 @@ class Daemon:
         if outcome.state == "failed":
             self.retried.add(raw.key)  # retried on the next start, not in a hot loop
         elif outcome.state != "skipped":
-            self.inbox.file(raw.key, needs_attention=outcome.state == "processed" and outcome.verdict != "已受理")
+            self.inbox.file(raw.key, needs_attention=outcome.state == "processed" and outcome.verdict != VerdictTag.ACCEPTED)
         self.drain()
         return outcome
 

@@ -8,17 +8,17 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
 
-from mailbot.progress import ACCEPTED, FLAG_LABELS, NEEDS_FIX, NO_ANSWER, Progress
+from mailbot.progress import FLAG_LABELS, NO_ANSWER, Progress
 from mailbot.letters import office_letter
 from mailbot.mail_types import Office
-from mailbot.status import NOT_SUBMITTED, OVERDUE
+from mailbot.status import ACCEPTED, NEEDS_FIX, NOT_SUBMITTED, OVERDUE, UNIT_UNKNOWN
 
 # the roster in the digest: what needs chasing first, roster order within each state (sorted() is stable)
-URGENCY = {NEEDS_FIX: 0, "无法确认单位": 1, OVERDUE: 2, NOT_SUBMITTED: 3, ACCEPTED: 4}
+URGENCY = {NEEDS_FIX: 0, UNIT_UNKNOWN: 1, OVERDUE: 2, NOT_SUBMITTED: 3, ACCEPTED: 4}
 XLSX = "application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 COLOURS = {ACCEPTED: "#1a7f37", NEEDS_FIX: "#cf222e", NOT_SUBMITTED: "#8c959f", OVERDUE: "#bf8700"}
 LIGHT = {ACCEPTED: "#dafbe1", NEEDS_FIX: "#ffebe9", NOT_SUBMITTED: "#f6f8fa", OVERDUE: "#fff8c5",
-         "无法确认单位": "#fff8c5", "完成整改": "#dafbe1", "正在整改": "#fff8c5", "未整改": "#ffebe9",
+         UNIT_UNKNOWN: "#fff8c5", "完成整改": "#dafbe1", "正在整改": "#fff8c5", "未整改": "#ffebe9",
          NO_ANSWER: "#f6f8fa"}
 
 
@@ -36,7 +36,7 @@ def context(progress: Progress) -> dict:
     deadline_line = (f"距截止还有 {days} 天（{progress.campaign.spec.deadline.date} 前）" if days > 0 else
                      "今天是报送截止日" if days == 0 else f"已于 {cutoff:%Y年%m月%d日 %H:%M} 截止")
     when = lambda moment: moment.astimezone(zone).strftime("%m-%d %H:%M") if moment else ""  # noqa: E731
-    bar = [(ACCEPTED, accepted), (NEEDS_FIX, fixing), ("未报送", missing)]
+    bar = [(ACCEPTED, accepted), (NEEDS_FIX, fixing), (NOT_SUBMITTED, missing)]
     statuses = (*progress.campaign.spec.statuses.allowed, NO_ANSWER)
     best_day = max((n for _, n in progress.daily_accepted), default=1) or 1
     return {
@@ -49,9 +49,9 @@ def context(progress: Progress) -> dict:
                              f"逾期 {progress.late}；{deadline_line}。",
         "headline": [
             {"label": "应报送", "value": total, "bg": "#ffffff", "fg": "#222"},
-            {"label": "已受理", "value": accepted, "bg": LIGHT[ACCEPTED], "fg": COLOURS[ACCEPTED]},
-            {"label": "需补正", "value": fixing, "bg": LIGHT[NEEDS_FIX], "fg": COLOURS[NEEDS_FIX]},
-            {"label": "未报送", "value": missing, "bg": LIGHT[NOT_SUBMITTED], "fg": "#57606a"},
+            {"label": ACCEPTED, "value": accepted, "bg": LIGHT[ACCEPTED], "fg": COLOURS[ACCEPTED]},
+            {"label": NEEDS_FIX, "value": fixing, "bg": LIGHT[NEEDS_FIX], "fg": COLOURS[NEEDS_FIX]},
+            {"label": NOT_SUBMITTED, "value": missing, "bg": LIGHT[NOT_SUBMITTED], "fg": "#57606a"},
             {"label": "逾期", "value": progress.late, "bg": LIGHT[OVERDUE], "fg": COLOURS[OVERDUE]},
         ],
         "bar": [{"label": label, "value": value, "percent": round(100 * value / total) if total else 0,

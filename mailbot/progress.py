@@ -15,9 +15,8 @@ from sqlmodel import Session
 from mailbot import queries as q
 from mailbot.models import LedgerRowRecord
 from mailbot.rules import Campaign, Rules
-from mailbot.status import NOT_SUBMITTED, OVERDUE, UnitState, unit_states
+from mailbot.status import ACCEPTED, NOT_SUBMITTED, OVERDUE, UnitState, unit_states
 
-ACCEPTED, NEEDS_FIX = "已受理", "需补正"
 NO_ANSWER = "未填报"
 FLAG_LABELS = {
     "unknown_unit": "无法确认单位的来信",

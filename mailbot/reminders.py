@@ -20,10 +20,10 @@ from mailbot import store as db
 from mailbot.models import ReminderRecord
 from mailbot.outbox import queue
 from mailbot.runtime import Runtime
-from mailbot.progress import ACCEPTED, unit_addresses
+from mailbot.progress import unit_addresses
 from mailbot.rules import Campaign
 from mailbot.settings import ReminderSettings
-from mailbot.status import unit_states
+from mailbot.status import ACCEPTED, NEEDS_FIX, NOT_SUBMITTED, unit_states
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def due_reminders(session: Session, rt: Runtime, campaign: Campaign, rules_: tup
             slot = f"{rule.days_before}d@{rule.time}"
             if (state.unit, slot) in sent or not slot_time(campaign, cutoff, rule, zone) <= now < cutoff:
                 continue
-            label = "需补正" if state.state == "需补正" else "未报送"
+            label = NEEDS_FIX if state.state == NEEDS_FIX else NOT_SUBMITTED
             out.append(Reminder(state.unit, label, unit_addresses(session, rt.rules, state.unit), slot, state.receipt))
     return out
 
@@ -88,7 +88,7 @@ def _message(rt: Runtime, campaign: Campaign, reminder: Reminder, address: str, 
         "title": campaign.spec.title, "deadline": f"{shown:%Y年%m月%d日}" + ("（含当日）" if deadline.inclusive else ""),
         "contact": rt.office.phone, "office_name": rt.office.name, "today": now.astimezone(tz).strftime("%Y年%m月%d日"),
     }
-    tag = "【请补正】" if reminder.state == "需补正" else "【报送提醒】"
+    tag = "【请补正】" if reminder.state == NEEDS_FIX else "【报送提醒】"
     return office_letter(rt.office, address, f"{tag}{reminder.unit}：请于{ctx['deadline']}前报送整改台账和整改报告",
                          now, rt.templates.get_template("reminder.txt.j2").render(ctx),
                          loop=f"reminder-{reminder.slot}")

@@ -11,10 +11,12 @@ from sqlmodel import Session
 
 from mailbot import queries as q
 from mailbot.dossier import IDENTITY_LABELS
-from mailbot.findings import Place
+from mailbot.findings import Place, VerdictTag
 from mailbot.models import MessageRecord
 from mailbot.rules import Campaign, Rules
 
+# A unit's state in a campaign: its newest verdict's tag (or a person's decision), or no mail yet
+ACCEPTED, NEEDS_FIX, UNIT_UNKNOWN = VerdictTag.ACCEPTED.value, VerdictTag.NEEDS_FIX.value, VerdictTag.UNIT_UNKNOWN.value
 NOT_SUBMITTED = "未报送"
 OVERDUE = "逾期未报送"
 

@@ -14,11 +14,11 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from mailbot.progress import ACCEPTED, NEEDS_FIX, NO_ANSWER, Progress
+from mailbot.progress import NO_ANSWER, Progress
 from mailbot.rules import Rules
-from mailbot.status import OVERDUE
+from mailbot.status import ACCEPTED, NEEDS_FIX, NOT_SUBMITTED, OVERDUE, UNIT_UNKNOWN
 
-STATE_FILLS = {ACCEPTED: "C6EFCE", NEEDS_FIX: "FFC7CE", OVERDUE: "FFEB9C", "未报送": "EDEDED", "无法确认单位": "FFEB9C"}
+STATE_FILLS = {ACCEPTED: "C6EFCE", NEEDS_FIX: "FFC7CE", OVERDUE: "FFEB9C", NOT_SUBMITTED: "EDEDED", UNIT_UNKNOWN: "FFEB9C"}
 STATUS_FILLS = {"完成整改": "C6EFCE", "正在整改": "FFEB9C", "未整改": "FFC7CE", NO_ANSWER: "EDEDED"}
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 THIN = Side(style="thin", color="BFBFBF")
@@ -102,7 +102,7 @@ def consolidated_workbook(progress: Progress, rules: Rules) -> bytes:
 
 def _charts(ws, progress: Progress) -> None:
     """Progress by state (bars) and accepted units over time (line), beside the roster."""
-    states = [ACCEPTED, NEEDS_FIX, "未报送", OVERDUE]
+    states = [ACCEPTED, NEEDS_FIX, NOT_SUBMITTED, OVERDUE]
     base = 1
     col = 10  # column J, clear of the table
     put(ws, base, col, "状态")
