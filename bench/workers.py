@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, text
 from bench.backlog import make_mails
 from mailbot.rules_loader import load_rules
 from tests.builders.campaign import RULES
-from tests.servers import PASSWORD, Dovecot, Postgres, SmtpServer
+from tests.servers import PASSWORD, Dovecot, Postgres, SmtpServer, settings_toml
 
 MAILBOT = str(Path(sys.executable).with_name("mailbot"))
 
@@ -37,24 +37,8 @@ def one_round(count: int, mails: list[bytes], server: Dovecot, smtp: SmtpServer,
         server.append(user, raw)
     url = postgres.new_database()
     settings = work / f"workers{count}.toml"
-    settings.write_text(f'''
-[inbox]
-kind = "imap"
-host = "127.0.0.1"
-port = {server.port}
-security = "plain"
-username = "{user}"
-password_env = "BENCH_PW"
-
-[outbox]
-kind = "smtp"
-host = "127.0.0.1"
-port = {smtp.port}
-security = "plain"
-username = "{smtp.user}"
-password_env = "BENCH_PW"
-max_per_minute = 1000000
-''', encoding="utf-8")
+    settings_toml(settings, inbox=server.imap_settings(user, password_env="BENCH_PW"),
+                  outbox=smtp.settings(password_env="BENCH_PW", max_per_minute=1000000))
     env = {**os.environ, "BENCH_PW": PASSWORD, "MAILBOT_DATABASE_URL": url, "MAILBOT_VAR_DIR": str(work / f"v{count}")}
     base = [MAILBOT, "--settings", str(settings), "--rules", str(RULES)]
     subprocess.run([*base, "db", "upgrade"], env=env, check=True, capture_output=True)

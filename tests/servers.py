@@ -84,6 +84,22 @@ service imap-login {{
 """
 
 
+def settings_toml(path: Path, **values) -> Path:
+    """A mailbot settings file: plain values at the top, dicts as [tables] (the servers' .settings())."""
+    def render(value) -> str:
+        if isinstance(value, bool):
+            return str(value).lower()
+        if isinstance(value, (int, float)):
+            return str(value)
+        return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    top = [f"{k} = {render(v)}" for k, v in values.items() if not isinstance(v, dict)]
+    tables = [f"\n[{k}]\n" + "\n".join(f"{kk} = {render(vv)}" for kk, vv in v.items())
+              for k, v in values.items() if isinstance(v, dict)]
+    path.write_text("\n".join(top) + "\n" + "\n".join(tables) + "\n", encoding="utf-8")
+    return path
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

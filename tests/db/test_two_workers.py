@@ -19,30 +19,17 @@ from sqlalchemy import create_engine, text
 
 from tests.builders.campaign import RULES
 from tests.pipeline.test_crash import fill_inbox
-from tests.servers import PASSWORD
+from tests.servers import PASSWORD, settings_toml
 
 MAILBOT = str(Path(sys.executable).with_name("mailbot"))
-
-
-def smtp_settings(path: Path, smtp, password_env: str) -> Path:
-    path.write_text(f'''
-[outbox]
-kind = "smtp"
-host = "127.0.0.1"
-port = {smtp.port}
-security = "plain"
-username = "{smtp.user}"
-password_env = "{password_env}"
-max_per_minute = 100000
-''', encoding="utf-8")
-    return path
 
 
 def run_two_workers(database_url: str, smtp, root: Path) -> list[int]:
     """One round on a fresh inbox and database; asserts every mail and reply once; returns each worker's share."""
     var = root / "var"
     expected = fill_inbox(var / "mail" / "inbox", copies=2)
-    settings = smtp_settings(root / "mailbot.toml", smtp, "TWO_WORKERS_SMTP_PW")
+    settings = settings_toml(root / "mailbot.toml", outbox=smtp.settings(password_env="TWO_WORKERS_SMTP_PW",
+                                                                      max_per_minute=100000))
     env = {**os.environ, "MAILBOT_DATABASE_URL": database_url, "MAILBOT_VAR_DIR": str(var),
            "TWO_WORKERS_SMTP_PW": PASSWORD}
     command = [MAILBOT, "--settings", str(settings), "--rules", str(RULES), "run", "--once"]

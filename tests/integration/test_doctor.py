@@ -8,40 +8,17 @@ from pathlib import Path
 import pytest
 
 from tests.builders.campaign import edited_rules
-from tests.servers import PASSWORD
+from tests.servers import PASSWORD, settings_toml
 
 MAILBOT = str(Path(sys.executable).with_name("mailbot"))
 
 
 def write_settings(path: Path, dovecot, smtp, user: str, idle=True) -> Path:
     rules = edited_rules(path.parent, units=(("staff = []", 'staff = ["staff@office.test"]'),))
-    path.write_text(f"""
-rules_dir = "{rules}"
-var_dir = "{path.parent / 'var'}"
-
-[inbox]
-kind = "imap"
-host = "127.0.0.1"
-port = {dovecot.port}
-security = "plain"
-username = "{user}"
-password_env = "DOCTOR_IMAP_PW"
-send_id = "always"
-idle = {str(idle).lower()}
-processed_folder = "已处理"
-
-[outbox]
-kind = "smtp"
-host = "127.0.0.1"
-port = {smtp.port}
-security = "plain"
-username = "{smtp.user}"
-password_env = "DOCTOR_SMTP_PW"
-
-[office]
-address = "{smtp.user}"
-""", encoding="utf-8")
-    return path
+    return settings_toml(path, rules_dir=rules, var_dir=path.parent / "var",
+                         inbox=dovecot.imap_settings(user, password_env="DOCTOR_IMAP_PW", send_id="always", idle=idle,
+                                                     processed_folder="已处理"),
+                         outbox=smtp.settings(password_env="DOCTOR_SMTP_PW"), office={"address": smtp.user})
 
 
 def doctor(settings: Path, *extra, password=PASSWORD):
