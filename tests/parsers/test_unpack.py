@@ -1,6 +1,5 @@
 """Archives are opened within limits; what comes out is typed by its bytes and named as the sender named it."""
 
-import io
 import zipfile
 
 import pytest
@@ -9,16 +8,9 @@ from parsers.sniff import sha256
 from parsers.types import FileKind, Limits, ParseErrorKind
 from parsers.unpack import member_name, split_member_name, unpack
 from tests.builders import hostile, pdfs, workbooks
+from tests.builders.campaign import zipped
 
 LIMITS = Limits()
-
-
-def plain_zip(members: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, content in members.items():
-            zf.writestr(name, content)
-    return out.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +47,7 @@ def test_gbk_names_are_recovered_and_the_folder_shows_in_the_display_name(ledger
 
 
 def test_an_exe_named_like_a_report_inside_a_zip_is_executable():
-    result = unpack("材料.zip", plain_zip({"报告.pdf": hostile.pe_executable()}), LIMITS)
+    result = unpack("材料.zip", zipped({"报告.pdf": hostile.pe_executable()}), LIMITS)
     assert [(f.display_name, f.kind) for f in result.files] == [("材料.zip/报告.pdf", FileKind.EXECUTABLE)]
 
 
@@ -87,22 +79,22 @@ def test_mac_junk_and_folders_do_not_count_against_the_file_limit():
     members = {f"材料/{i}.txt": b"x" for i in range(50)}
     members.update({f"__MACOSX/材料/._{i}.txt": b"junk" for i in range(50)})
     members["材料/.DS_Store"] = b"junk"
-    result = unpack("材料.zip", plain_zip(members), LIMITS)
+    result = unpack("材料.zip", zipped(members), LIMITS)
     assert len(result.files) == 50 and result.rejected == ()
 
 
 def test_the_file_limit_holds_across_nested_archives():
-    inner = plain_zip({f"{i}.txt": b"x" for i in range(30)})
-    result = unpack("材料.zip", plain_zip({"一.zip": inner, "二.zip": inner}), LIMITS)
+    inner = zipped({f"{i}.txt": b"x" for i in range(30)})
+    result = unpack("材料.zip", zipped({"一.zip": inner, "二.zip": inner}), LIMITS)
     assert len(result.files) == 30
     [rejected] = result.rejected
     assert rejected.display_name == "材料.zip/二.zip" and rejected.error.kind is ParseErrorKind.TOO_LARGE
 
 
 def test_the_byte_limit_holds_across_nested_archives():
-    inner = plain_zip({"a.txt": b"x" * 600_000})
+    inner = zipped({"a.txt": b"x" * 600_000})
     limits = Limits(max_archive_total_bytes=1_000_000)
-    result = unpack("材料.zip", plain_zip({"一.zip": inner, "二.zip": inner}), limits)
+    result = unpack("材料.zip", zipped({"一.zip": inner, "二.zip": inner}), limits)
     assert [f.display_name for f in result.files] == ["材料.zip/一.zip/a.txt"]
     assert [r.display_name for r in result.rejected] == ["材料.zip/二.zip"]
 
@@ -111,14 +103,14 @@ def test_oversized_files_are_not_read():
     limits = Limits(max_file_bytes=1000)
     top = unpack("报告.pdf", b"%PDF-1.4" + b"0" * 2000, limits)
     assert top.files == () and top.rejected[0].error.kind is ParseErrorKind.TOO_LARGE
-    inside = unpack("材料.zip", plain_zip({"报告.pdf": b"%PDF-1.4" + b"0" * 2000, "说明.txt": b"hello"}), limits)
+    inside = unpack("材料.zip", zipped({"报告.pdf": b"%PDF-1.4" + b"0" * 2000, "说明.txt": b"hello"}), limits)
     assert [f.name for f in inside.files] == ["说明.txt"]
     [rejected] = inside.rejected
     assert (rejected.display_name, rejected.kind) == ("材料.zip/报告.pdf", None)
 
 
 def test_damaged_or_locked_zips_are_rejected_with_the_reason(ledger_xlsx):
-    cut = unpack("材料.zip", hostile.truncated(plain_zip({"台账.xlsx": ledger_xlsx})), LIMITS)
+    cut = unpack("材料.zip", hostile.truncated(zipped({"台账.xlsx": ledger_xlsx})), LIMITS)
     assert cut.files == () and cut.rejected[0].error.kind is ParseErrorKind.TRUNCATED
     assert cut.rejected[0].kind is FileKind.ZIP
     locked = unpack("材料.zip", hostile.encrypted_zip({"台账.xlsx": ledger_xlsx}), LIMITS)
@@ -126,7 +118,7 @@ def test_damaged_or_locked_zips_are_rejected_with_the_reason(ledger_xlsx):
 
 
 def test_an_archive_with_nothing_inside_is_not_dropped_silently():
-    for data in (plain_zip({}), plain_zip({"__MACOSX/._a": b"junk", "空文件夹/": b""})):
+    for data in (zipped({}), zipped({"__MACOSX/._a": b"junk", "空文件夹/": b""})):
         [rejected] = unpack("材料.zip", data, LIMITS).rejected
         assert rejected.error.kind is ParseErrorKind.UNREADABLE and rejected.kind is FileKind.ZIP
 
@@ -137,7 +129,7 @@ def test_a_cut_off_workbook_stays_a_file_for_the_ledger_checks_to_report(ledger_
 
 
 def test_path_tricks_in_member_names_only_change_the_display(report_pdf):
-    data = plain_zip({"../../etc/报告.pdf": report_pdf, "C:\\材料\\台账.txt": b"x"})
+    data = zipped({"../../etc/报告.pdf": report_pdf, "C:\\材料\\台账.txt": b"x"})
     result = unpack("材料.zip", data, LIMITS)
     assert sorted(f.display_name for f in result.files) == ["材料.zip/etc/报告.pdf", "材料.zip/材料/台账.txt"]
 
