@@ -13,6 +13,7 @@ from datetime import datetime
 
 
 from mailbot import queries as q
+from mailbot import store as db
 from mailbot.letters import office_letter
 from mailbot.models import MessageRecord, OverrideRecord, VerdictRecord
 from mailbot.outbox import queue
@@ -37,9 +38,12 @@ def override(rt: Runtime, receipt: str, decision: str, who: str, comment: str, n
     if not who.strip():
         raise OverrideError("请用 --by 写明作出决定的人的姓名，如 --by 王雪倩")
     with rt.store.session() as session:
+        db.begin_write(session)  # the daemon may record a newer verdict meanwhile: checked and written as one
         verdict = q.verdict_by_receipt(session, receipt)
         if verdict is None:
             raise OverrideError(f"没有回执编号为 {receipt} 的记录")
+        if verdict.unit:  # PostgreSQL: the lock a worker holds while it judges and records this unit
+            db.lock(session, f"dossier/{verdict.campaign}/{verdict.unit}")
         refusal = _refusal(session, verdict)
         if refusal:
             raise OverrideError(refusal)

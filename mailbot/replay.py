@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from mailbot import queries as q
+from mailbot import store as db
 from mailbot.archive import ArchiveMissing
 from mailbot.checks import all_issues
 from mailbot.findings import Place
@@ -104,7 +105,11 @@ def replay(rt: Runtime, campaign: Campaign, since: date | None = None, unit: str
         for old in olds:
             if start and old.received_at < start:
                 continue
+            if apply:  # judged and recorded as one, while the daemon may be recording too
+                db.begin_write(session)
             change = _replay_one(session, rt, campaign, old, latest, apply)
+            if not (apply and change.applies):
+                session.rollback()  # nothing recorded: the unit's lock (and SQLite's write lock) let go at once
             if unit is None or change.unit == unit or change.was_unit == unit:
                 changes.append(change)
     return changes
@@ -138,6 +143,9 @@ def _replay_one(session, rt: Runtime, campaign: Campaign, old: VerdictRecord, la
 
 def _kept(session, old: VerdictRecord, judged: Judged, latest: dict[str, VerdictRecord]) -> str:
     """Why a change must not be applied, or ""."""
+    newer_now = q.newest_verdict_after(session, old) if old.unit else None  # recorded by a worker meanwhile
+    if newer_now is not None:
+        return f"该单位已有更新的报送（回执 {newer_now.receipt}），以新的为准"
     decided = q.override_of(session, old.id)
     if decided is not None:
         return f"已由 {decided.by} 人工认定为“{decided.tag}”，重审不改变人工结论；如需改变，请再次使用 mailbot override"

@@ -151,7 +151,7 @@ def try_commit(session: Session) -> bool:
 
 def claim_message(session: Session, message_id: int) -> MessageRecord | None:
     """Lock the mail for this worker until commit; None when another worker holds it or it is done."""
-    _write_lock(session)
+    begin_write(session)
     return session.exec(select(MessageRecord).where(MessageRecord.id == message_id,
                                                     MessageRecord.state.in_(("new", "failed")))
                         .with_for_update(skip_locked=True)).first()
@@ -159,17 +159,20 @@ def claim_message(session: Session, message_id: int) -> MessageRecord | None:
 
 def claim_outbox(session: Session, outbox_id: int) -> OutboxRecord | None:
     """Lock a pending reply for sending; None when another worker is sending it or it went out."""
-    _write_lock(session)
+    begin_write(session)
     return session.exec(select(OutboxRecord).where(OutboxRecord.id == outbox_id, OutboxRecord.state == "pending")
                         .with_for_update(skip_locked=True)).first()
 
 
-def _write_lock(session: Session) -> None:
-    """SQLite has no row locks and ignores FOR UPDATE: the transaction starts with BEGIN IMMEDIATE,
+def begin_write(session: Session) -> None:
+    """Start a transaction that reads and then writes (a claim, an override, a replayed verdict).
+
+    SQLite has no row locks and ignores FOR UPDATE: the transaction starts with BEGIN IMMEDIATE,
     which takes the database's write lock (waiting for it), so a second worker or a CLI command waits
     for the first one's commit and then finds the row done. Nothing is written to take it (a no-op
-    UPDATE did the same at ~2 ms a claim). PostgreSQL: nothing here; the SELECT … FOR UPDATE SKIP
-    LOCKED that follows skips a held row at once."""
+    UPDATE did the same at ~2 ms a claim). Without it, what was checked (no newer verdict, the row
+    still pending) could change before it is written, as the daemon commits in between. PostgreSQL:
+    nothing here; row locks (SELECT … FOR UPDATE SKIP LOCKED) and advisory locks do that work."""
     if session.get_bind().dialect.name == "sqlite":
         session.connection().exec_driver_sql("BEGIN IMMEDIATE")
 

@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from mailbot.daemon import Daemon, build_daemon
+from mailbot.rules_loader import load_rules
 from mailbot.settings import Settings
 from tests.builders import mails
+from tests.builders.campaign import edited_rules
 
 _counter = itertools.count(1)
 
@@ -65,3 +67,9 @@ def submission(unit_files: dict[str, bytes], sender="tianping@126.com", client="
                received=None, **kw) -> bytes:
     return mails.client_mail(client, sender=sender, subject=subject, files=unit_files, received=received or on_time(),
                              **kw)
+
+
+def edit_rules(office: Office, folder: Path, units=(), campaign=()):
+    """Edit a copy of the shipped rules as an administrator would and put it in force; its campaign."""
+    office.daemon.rt.rules = load_rules(edited_rules(folder, units=units, campaign=campaign))
+    return office.daemon.rt.rules.campaign()

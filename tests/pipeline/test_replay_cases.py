@@ -10,19 +10,13 @@ from datetime import date, datetime, timedelta, timezone
 
 from mailbot.overrides import override
 from mailbot.replay import issue_titles, replay
-from mailbot.rules_loader import load_rules
 from mailbot.status import unit_states
 from tests.builders import pdfs
-from tests.builders.campaign import Filling, as_csv, edited_rules, filled_ledger, registered
-from tests.pipeline.conftest import on_time, submission
+from tests.builders.campaign import Filling, as_csv, filled_ledger, registered
+from tests.pipeline.conftest import edit_rules, on_time, submission
 
 CST = timezone(timedelta(hours=8))
 TITLES = issue_titles()
-
-
-def edit_rules(office, folder, units=(), campaign=()):
-    office.daemon.rt.rules = load_rules(edited_rules(folder, units=units, campaign=campaign))
-    return office.daemon.rt.rules.campaign()
 
 
 def state_of(office, unit: str) -> str:
