@@ -171,7 +171,7 @@ def rules_replay(obj: Context, since, unit: str | None, apply: bool, campaign_id
 def replay_report(changes, version: str, unit: str | None, apply: bool, titles: dict[str, str]) -> str:
     """What replay says: how many were judged again, each change, and what was (or would be) sent."""
     if not changes:
-        return f"{unit}尚无报送记录，无可重审。" if unit else "尚无报送记录，无可重审。"
+        return f"{unit}尚无报送记录，没有可重审的来信。" if unit else "尚无报送记录，没有可重审的来信。"
     changed = [c for c in changes if c.changed]
     missing = [c for c in changes if c.missing]
     scope = f"{unit}的 {len(changes)} 封来信" if unit else f" {len(changes)} 封来信（各单位最新一次报送，及未能确认单位的来信）"
@@ -182,7 +182,7 @@ def replay_report(changes, version: str, unit: str | None, apply: bool, titles: 
     if apply and applicable:
         lines.append(f"已记录新结论，并发出 {len(applicable)} 封更正回执。")
     elif applicable:
-        lines.append(f"（未记录、未发送任何邮件；确认无误后加 --apply，记录新结论并向 {len(applicable)} 个单位发送更正回执。）")
+        lines.append(f"（未记录、未发送任何邮件；确认无误后加 --apply，记录新结论并发出 {len(applicable)} 封更正回执。）")
     return "\n".join(lines)
 
 

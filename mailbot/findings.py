@@ -18,7 +18,7 @@ class Severity(str, Enum):
 
     @property
     def label(self) -> str:
-        return {"error": "须改正", "warning": "提示", "off": "未启用"}[self.value]
+        return {"error": "需补正", "warning": "提示", "off": "未启用"}[self.value]  # the word of the verdict it causes
 
 
 class VerdictTag(str, Enum):

@@ -10,14 +10,14 @@ replaced by the machine's: such units are shown, not changed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from mailbot import queries as q
 from mailbot import store as db
 from mailbot.archive import ArchiveMissing
 from mailbot.checks import all_issues
-from mailbot.findings import Place
+from mailbot.findings import Place, Severity
 from mailbot.mail_types import RawMail
 from mailbot.models import MessageRecord, VerdictRecord
 from mailbot.pipeline import judge_mail, prepare
@@ -25,13 +25,13 @@ from mailbot.record import Judged, record_verdict
 from mailbot.rules import Campaign
 from mailbot.runtime import Runtime
 
-SEVERITY_LABELS = {"error": "须补正", "warning": "提示"}
 UNKNOWN_UNIT = "（未能确认单位的来信）"
 
 
 @dataclass(frozen=True)
 class Seen:
-    """A finding as the unit sees it: which problem, how serious, where. Rewording is no change."""
+    """A finding as the unit sees it: which problem, how serious, where. Rewording is no change, nor is
+    a file renamed: the file is shown, not compared."""
 
     code: str
     severity: str
@@ -39,12 +39,13 @@ class Seen:
     cell: str = ""
     seq: int | None = None
     page: int | None = None
+    file: str = field(default="", compare=False)
 
     def describe(self, titles: dict[str, str], was: str = "") -> str:
-        """「title」（须补正）：place; with ``was`` (the old severity): 「title」由提示改为须补正：place."""
-        place = Place(sheet=self.sheet, cell=self.cell, seq=self.seq, page=self.page).describe()
-        label = SEVERITY_LABELS.get(self.severity, self.severity)
-        grade = f"由{SEVERITY_LABELS.get(was, was)}改为{label}" if was else f"（{label}）"
+        """「title」（需补正）：place; with ``was`` (the old severity): 「title」由提示改为需补正：place."""
+        place = Place(file=self.file, sheet=self.sheet, cell=self.cell, seq=self.seq, page=self.page).describe()
+        label = Severity(self.severity).label
+        grade = f"由{Severity(was).label}改为{label}" if was else f"（{label}）"
         return f"「{titles.get(self.code, self.code)}」{grade}" + (f"：{place}" if place else "")
 
     @property
@@ -157,7 +158,7 @@ def _kept(session, old: VerdictRecord, judged: Judged, latest: dict[str, Verdict
 
 
 def _seen(code: str, severity: str, place) -> Seen:
-    return Seen(code, severity, place.sheet or "", place.cell or "", place.seq, place.page)
+    return Seen(code, severity, place.sheet or "", place.cell or "", place.seq, place.page, place.file or "")
 
 
 def _shown(tag: str, late: bool) -> str:

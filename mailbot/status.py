@@ -11,9 +11,10 @@ from sqlmodel import Session
 
 from mailbot import queries as q
 from mailbot.dossier import IDENTITY_LABELS
-from mailbot.findings import Place, VerdictTag
+from mailbot.findings import Place, Severity, VerdictTag
 from mailbot.models import MessageRecord
 from mailbot.rules import Campaign, Rules
+from mailbot.verdict_text import MARKS
 
 # A unit's state in a campaign: its newest verdict's tag (or a person's decision), or no mail yet
 ACCEPTED, NEEDS_FIX, UNIT_UNKNOWN = VerdictTag.ACCEPTED.value, VerdictTag.NEEDS_FIX.value, VerdictTag.UNIT_UNKNOWN.value
@@ -95,7 +96,7 @@ def format_receipt(session: Session, receipt: str, zone: str) -> str | None:
     ]
     for f in findings:
         place = Place(f.file, f.sheet, f.cell, f.seq, f.page).describe()
-        lines.append(f"  {'✗' if f.severity == 'error' else '!'} {place + '：' if place else ''}{f.message}　[{f.code}]")
+        lines.append(f"  {MARKS[Severity(f.severity)]} {place + '：' if place else ''}{f.message}　[{f.code}]")
     for o in q.overrides_of(session, verdict.id):
         lines.append(f"人工决定：{o.tag}（{o.by}，{o.created_at.astimezone(tz):%Y-%m-%d %H:%M}）{o.comment}")
     for r in replies:

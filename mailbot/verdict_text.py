@@ -14,7 +14,7 @@ def format_verdict(verdict: Verdict) -> str:
     if verdict.tag is VerdictTag.UNIT_UNKNOWN:
         lines.append("无法确定报送单位：请在台账“单位”栏填写单位全称，或用 --unit 指定。")
     if verdict.findings:
-        counts = [f"{n} 项{label}" for n, label in ((len(verdict.errors), "须改正"), (len(verdict.warnings), "提示")) if n]
+        counts = [f"{n} 项{label}" for n, label in ((len(verdict.errors), Severity.ERROR.label), (len(verdict.warnings), Severity.WARNING.label)) if n]
         lines.append(f"共 {'，'.join(counts)}。")
     for file, findings in _by_file(verdict.findings):
         lines.append("")

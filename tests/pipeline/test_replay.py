@@ -40,12 +40,12 @@ def test_replay_after_making_a_warning_an_error(tmp_path):
     assert dry.returncode == 0, dry.stderr
     assert "重审 2 封来信（各单位最新一次报送，及未能确认单位的来信）：1 封的结论或问题有变化。" in dry.stdout
     assert "田坪乡（回执 20211124-00001，原依据规则版本 " in dry.stdout and "）：已受理 → 需补正" in dry.stdout
-    assert "「反馈问题原文被改动」由提示改为须补正：台账!E16 单元格，序号 10" in dry.stdout
+    assert "「反馈问题原文被改动」由提示改为需补正：《台账.xlsx》，台账!E16 单元格，序号 10" in dry.stdout
     assert "兴隆镇" not in dry.stdout and len(list(outbox.iterdir())) == 2  # nothing sent
-    assert "加 --apply，记录新结论并向 1 个单位发送更正回执" in dry.stdout
+    assert "加 --apply，记录新结论并发出 1 封更正回执" in dry.stdout
     only = mailbot("rules", "replay", "--unit", "兴隆镇")
     assert "重审兴隆镇的 1 封来信：结论和问题均无变化。" in only.stdout
-    assert "司法局尚无报送记录，无可重审。" in mailbot("rules", "replay", "--unit", "司法局").stdout
+    assert "司法局尚无报送记录，没有可重审的来信。" in mailbot("rules", "replay", "--unit", "司法局").stdout
     applied = mailbot("rules", "replay", "--apply")
     assert "已记录新结论，并发出 1 封更正回执。" in applied.stdout
     assert len(list(outbox.iterdir())) == 3
