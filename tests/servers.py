@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import imaplib
+import os
 import re
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -25,6 +27,7 @@ from pathlib import Path
 NETEASE_LIKE = ("IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE SORT THREAD=REFERENCES MULTIAPPEND UNSELECT "
                 "CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 ESEARCH SEARCHRES WITHIN LIST-STATUS")
 PASSWORD = "secret"
+MAILBOT = str(Path(sys.executable).with_name("mailbot"))  # this venv's console script
 
 CONFIG = """
 protocols = imap
@@ -98,6 +101,20 @@ def settings_toml(path: Path, **values) -> Path:
               for k, v in values.items() if isinstance(v, dict)]
     path.write_text("\n".join(top) + "\n" + "\n".join(tables) + "\n", encoding="utf-8")
     return path
+
+
+def environment(database_url: str, var: Path, **extra: str) -> dict[str, str]:
+    """The test's environment with none of its own MAILBOT_*: a mailbot on this database and state folder."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("MAILBOT_")},
+            "MAILBOT_DATABASE_URL": database_url, "MAILBOT_VAR_DIR": str(var), **extra}
+
+
+def run_mailbot(database_url: str, var: Path, *args: str, **extra: str) -> subprocess.CompletedProcess:
+    """`mailbot --rules <the shipped rules> *args` run to its end in :func:`environment` (``extra`` added to it)."""
+    from tests.builders.campaign import RULES
+
+    return subprocess.run([MAILBOT, "--rules", str(RULES), *args], capture_output=True, text=True,
+                          env=environment(database_url, var, **extra), timeout=120)
 
 
 def free_port() -> int:

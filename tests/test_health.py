@@ -6,10 +6,8 @@ database it must not use is reported (exit 1, one Chinese line saying why), a wo
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -19,19 +17,10 @@ from sqlalchemy import create_engine
 from mailbot.schema import upgrade
 from tests.builders.campaign import RULES
 from tests.deploy.test_container_install import DOCKERFILE, stages
-from tests.servers import wait_for
-
-MAILBOT = str(Path(sys.executable).with_name("mailbot"))
-
-
-def environment(database_url: str, var: Path, **extra: str) -> dict[str, str]:
-    return {**{k: v for k, v in os.environ.items() if not k.startswith("MAILBOT_")},
-            "MAILBOT_DATABASE_URL": database_url, "MAILBOT_VAR_DIR": str(var), **extra}
-
+from tests.servers import MAILBOT, environment, run_mailbot, wait_for
 
 def health(database_url: str, var: Path, **extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([MAILBOT, "--rules", str(RULES), "health"], capture_output=True, text=True,
-                          env=environment(database_url, var, **extra), timeout=60)
+    return run_mailbot(database_url, var, "health", **extra)
 
 
 def one_line_reason(result: subprocess.CompletedProcess) -> str:

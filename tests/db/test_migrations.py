@@ -1,26 +1,15 @@
 """Migrations upgrade an old database with data in it; the daemon refuses an out-of-date schema."""
 
-import os
-import subprocess
-import sys
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
 
 from mailbot.schema import current, ensure_current, head, model_changes, upgrade
-from tests.builders.campaign import RULES
+from tests.servers import run_mailbot
 
-MAILBOT = str(Path(sys.executable).with_name("mailbot"))
 OLD_REPLY = b"From: xjzfbxx@126.com\r\nTo: tianping@126.com\r\nSubject: old\r\n\r\nold reply\r\n"
-
-
-def mailbot(database_url: str, var: Path, *args):
-    env = {**os.environ, "MAILBOT_DATABASE_URL": database_url, "MAILBOT_VAR_DIR": str(var)}
-    return subprocess.run([MAILBOT, "--rules", str(RULES), *args], capture_output=True, text=True, env=env,
-                          timeout=120)
 
 
 def old_database_with_data(database_url: str) -> None:
@@ -44,15 +33,15 @@ def old_database_with_data(database_url: str) -> None:
 
 def test_upgrade_keeps_the_data_and_the_daemon_then_runs(database_url, tmp_path):
     old_database_with_data(database_url)
-    refused = mailbot(database_url, tmp_path / "var", "run", "--once")
+    refused = run_mailbot(database_url, tmp_path / "var", "run", "--once")
     assert refused.returncode == 2 and "mailbot db upgrade" in refused.stderr
-    upgraded = mailbot(database_url, tmp_path / "var", "db", "upgrade")
+    upgraded = run_mailbot(database_url, tmp_path / "var", "db", "upgrade")
     assert upgraded.returncode == 0 and f"0001 → {head(create_engine(database_url))}" in upgraded.stdout
     engine = create_engine(database_url)
     assert current(engine) == head(engine)
-    shown = mailbot(database_url, tmp_path / "var", "show", "20211124-00001")
+    shown = run_mailbot(database_url, tmp_path / "var", "show", "20211124-00001")
     assert shown.returncode == 0 and "田坪乡 — 已受理" in shown.stdout
-    ran = mailbot(database_url, tmp_path / "var", "run", "--once")
+    ran = run_mailbot(database_url, tmp_path / "var", "run", "--once")
     assert ran.returncode == 0, ran.stderr
     delivered = list((tmp_path / "var" / "mail" / "outbox" / "new").iterdir())
     assert [p.read_bytes() for p in delivered] == [OLD_REPLY]  # the pending reply of the old release went out
@@ -60,11 +49,11 @@ def test_upgrade_keeps_the_data_and_the_daemon_then_runs(database_url, tmp_path)
 
 
 def test_a_new_database_is_created_at_the_newest_schema(database_url, tmp_path):
-    result = mailbot(database_url, tmp_path / "var", "status")
+    result = run_mailbot(database_url, tmp_path / "var", "status")
     assert result.returncode == 0
     engine = create_engine(database_url)
     assert current(engine) == head(engine)
-    assert "已是最新" in mailbot(database_url, tmp_path / "var", "db", "upgrade").stdout
+    assert "已是最新" in run_mailbot(database_url, tmp_path / "var", "db", "upgrade").stdout
     engine.dispose()
 
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
@@ -21,19 +19,7 @@ from mailbot.schema import SchemaError, current, head, upgrade
 from tests.builders import pdfs
 from tests.builders.campaign import RULES, filled_ledger
 from tests.pipeline.conftest import submission
-from tests.servers import wait_for
-
-MAILBOT = str(Path(sys.executable).with_name("mailbot"))
-
-
-def environment(database_url: str, var: Path, **extra: str) -> dict[str, str]:
-    return {**{k: v for k, v in os.environ.items() if not k.startswith("MAILBOT_")},
-            "MAILBOT_DATABASE_URL": database_url, "MAILBOT_VAR_DIR": str(var), **extra}
-
-
-def mailbot(database_url: str, var: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([MAILBOT, "--rules", str(RULES), *args], capture_output=True, text=True,
-                          env=environment(database_url, var), timeout=120)
+from tests.servers import MAILBOT, environment, run_mailbot, wait_for
 
 
 def set_revision(database_url: str, revision: str) -> None:
@@ -59,22 +45,22 @@ def test_a_database_upgraded_by_a_newer_mailbot_is_refused_with_what_to_do(datab
     set_revision(database_url, "0099")
     var = tmp_path / "var"
 
-    ran = mailbot(database_url, var, "run", "--once")
+    ran = run_mailbot(database_url, var, "run", "--once")
     assert ran.returncode == 2 and "Traceback" not in ran.stderr, ran.stderr
     assert "数据库结构版本为 0099" in ran.stderr and "更新版本的 mailbot 升级" in ran.stderr
     assert "重新安装" in ran.stderr and "恢复" in ran.stderr and "再运行：mailbot db upgrade" not in ran.stderr
 
-    upgraded = mailbot(database_url, var, "db", "upgrade")
+    upgraded = run_mailbot(database_url, var, "db", "upgrade")
     assert upgraded.returncode == 2 and "Traceback" not in upgraded.stderr, upgraded.stderr
     assert "更新版本的 mailbot 升级" in upgraded.stderr
     engine = create_engine(database_url)
     assert current(engine) == "0099"  # left as it was
     engine.dispose()
 
-    shown = mailbot(database_url, var, "db", "current")
+    shown = run_mailbot(database_url, var, "db", "current")
     assert shown.returncode == 1 and f"当前：0099　需要：{head()}" in shown.stdout and "重新安装" in shown.stdout
 
-    checked = mailbot(database_url, var, "doctor")
+    checked = run_mailbot(database_url, var, "doctor")
     assert checked.returncode == 1 and "✗ 数据库" in checked.stdout and "更新版本的 mailbot 升级" in checked.stdout
 
 
@@ -100,39 +86,39 @@ def test_tables_without_a_registered_revision_are_refused_and_left_alone(databas
     before = tables(database_url)
     var = tmp_path / "var"
 
-    ran = mailbot(database_url, var, "run", "--once")
+    ran = run_mailbot(database_url, var, "run", "--once")
     assert ran.returncode == 2 and "Traceback" not in ran.stderr, ran.stderr
     assert found in ran.stderr and "没有登记结构版本" in ran.stderr and "database_url" in ran.stderr
     assert "db upgrade" not in ran.stderr  # it would only fail on CREATE TABLE
 
-    upgraded = mailbot(database_url, var, "db", "upgrade")
+    upgraded = run_mailbot(database_url, var, "db", "upgrade")
     assert upgraded.returncode == 2 and "Traceback" not in upgraded.stderr, upgraded.stderr
     assert found in upgraded.stderr and "没有登记结构版本" in upgraded.stderr
     assert tables(database_url) == before  # nothing created, nothing dropped
 
-    shown = mailbot(database_url, var, "db", "current")
+    shown = run_mailbot(database_url, var, "db", "current")
     assert shown.returncode == 1 and "当前：（未登记）" in shown.stdout and found in shown.stdout
 
-    checked = mailbot(database_url, var, "doctor")
+    checked = run_mailbot(database_url, var, "doctor")
     assert checked.returncode == 1 and "✗ 数据库" in checked.stdout and found in checked.stdout
 
 
 def test_db_current_exits_0_only_at_the_newest_revision(database_url, tmp_path):
     var = tmp_path / "var"
-    missing = mailbot(database_url, var, "db", "current")
+    missing = run_mailbot(database_url, var, "db", "current")
     assert missing.returncode == 1 and "当前：（未建立）" in missing.stdout and "尚未建立" in missing.stdout
     assert "alembic_version" not in tables(database_url)  # looking created nothing
     assert not (var / "mailbot.db").exists()
 
     engine = create_engine(database_url)
     upgrade(engine, "0001")
-    behind = mailbot(database_url, var, "db", "current")
+    behind = run_mailbot(database_url, var, "db", "current")
     assert behind.returncode == 1 and "当前：0001" in behind.stdout and "请先备份数据库，再运行：mailbot db upgrade" in \
         behind.stdout
 
     upgrade(engine)
     engine.dispose()
-    now = mailbot(database_url, var, "db", "current")
+    now = run_mailbot(database_url, var, "db", "current")
     assert now.returncode == 0 and now.stdout.strip() == f"当前：{head()}　需要：{head()}"
 
 
