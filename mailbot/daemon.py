@@ -16,15 +16,15 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 from mailbot import queries as q
 from mailbot.maildir import MaildirInbox, MaildirOutbox
 from mailbot.findings import VerdictTag
+from mailbot.heartbeat import beat, heartbeat_path
 from mailbot.mail_types import RawMail
 from mailbot.outage import OutageAlarm, alert_letter, all_clear_letter
 from mailbot.outbox import Transport, deliver_pending, wire
@@ -32,6 +32,7 @@ from mailbot.pipeline import Outcome, prepare, process
 from mailbot.runtime import Runtime, build_runtime
 from mailbot.rules import Rules
 from mailbot.scheduler import build_scheduler
+from mailbot.schema import changed_under_us
 from mailbot.settings import ImapSettings, Settings, SmtpSettings
 from mailbot.rules_loader import load_rules, rules_version
 from mailbot.staff import queue_digest, queue_rules_alert, send_reminders
@@ -150,8 +151,6 @@ class Daemon:
         the tables, and the unit's RestartPreventExitStatus=2 keeps systemd from restarting it into the
         same refusal. Polling on without processing would look alive and hide the problem.
         """
-        from mailbot.schema import changed_under_us
-
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, lambda *_: self.stopping.set())
@@ -188,16 +187,10 @@ class Daemon:
         log.info("mailbot stopped")
 
     def _beat(self) -> None:
-        """Write this cycle's end (UTC, ISO 8601) to the heartbeat file, atomically: a reader never sees half."""
         if self.heartbeat is None:
             return
-        from datetime import timezone
-
-        written = self.heartbeat.with_name(self.heartbeat.name + ".tmp")
         try:
-            self.heartbeat.parent.mkdir(parents=True, exist_ok=True)
-            written.write_text(datetime.now(timezone.utc).isoformat() + "\n", encoding="utf-8")
-            os.replace(written, self.heartbeat)
+            beat(self.heartbeat, datetime.now(timezone.utc))  # the wall clock `mailbot health` compares with
         except OSError as exc:  # mail is still answered; `mailbot health` will say the daemon looks stalled
             log.warning("could not write the heartbeat %s: %s", self.heartbeat, exc)
 
@@ -221,11 +214,6 @@ class Daemon:
         self.inbox.close()
         self.transport.close()
         self.rt.sandbox.close()
-
-
-def heartbeat_path(settings: Settings) -> Path:
-    """Where the daemon records its last good cycle (see Daemon.run_forever and `mailbot health`)."""
-    return settings.var_dir / "heartbeat"
 
 
 def build_inbox(settings: Settings) -> Inbox:
@@ -283,11 +271,11 @@ def build_daemon(settings: Settings, rules: Rules, rules_dir: Path | None = None
     )
     rt = daemon.rt
     daemon.rules_dir = rules_dir or settings.rules_dir
-    daemon.heartbeat = heartbeat_path(settings)
+    daemon.heartbeat = heartbeat_path(settings.var_dir)
 
     def digest() -> None:  # one digest per campaign and day, however many workers run
         now = rt.clock()
-        day = now.astimezone(ZoneInfo(settings.timezone)).date()
+        day = rt.office.day(now)
         if sum(queue_digest(rt, settings, c, now, once=f"digest/{c.id}/{day}") for c in rt.rules.campaigns.values()):
             daemon.drain()
 

@@ -50,17 +50,25 @@ def check_state(settings: Settings, rules_dir: Path | None = None) -> list[Check
     return out
 
 
-def _database(settings: Settings) -> Check:
-    from sqlalchemy.engine import make_url
-
+def _schema(settings: Settings):
+    """(the database's SchemaState or None when not made yet, None), or (None, the failed Check saying why
+    it cannot be read: the driver's own words, not the exception's class)."""
     from mailbot.schema import state_at
 
     try:
-        url = settings.db_url
-        shown = make_url(url).render_as_string(hide_password=True)
-        found = state_at(url)
+        return state_at(settings.db_url), None
     except Exception as exc:  # noqa: BLE001 - every failure is reported in words
-        return Check(False, f"无法连接数据库：{type(exc).__name__}: {exc}")
+        reason = " ".join(str(getattr(exc, "orig", None) or exc).split())  # psycopg writes two lines
+        return None, Check(False, f"无法连接数据库：{reason}。请检查设置中的 database_url 和数据库服务")
+
+
+def _database(settings: Settings) -> Check:
+    from mailbot.store import shown_url
+
+    found, failed = _schema(settings)
+    if failed is not None:
+        return failed
+    shown = shown_url(settings.db_url)
     if found is None or found.kind == "empty":
         return Check(True, f"数据库 {shown}：尚未建立，首次运行时自动建立")  # looking must not create it
     if found.kind == "current":
@@ -163,26 +171,22 @@ def check_health(settings: Settings, now: datetime | None = None) -> Check:
     cycle lately (its heartbeat file). Reads only: never creates the database or the file."""
     from zoneinfo import ZoneInfo
 
-    from mailbot.daemon import heartbeat_path
-    from mailbot.schema import state_at
+    from mailbot.heartbeat import heartbeat_path, last_beat
 
-    try:
-        found = state_at(settings.db_url)
-    except Exception as exc:  # noqa: BLE001 - every failure is reported in words
-        return Check(False, f"无法连接数据库：{type(exc).__name__}: {exc}")
+    found, failed = _schema(settings)
+    if failed is not None:
+        return failed
     if found is None or found.kind == "empty":
         return Check(False, "数据库尚未建立：mailbot run 还没有运行过")
     if (problem := found.problem()) is not None:
         return Check(False, problem)
-    path = heartbeat_path(settings)
+    path = heartbeat_path(settings.var_dir)
     try:
-        beat = datetime.fromisoformat(path.read_text(encoding="utf-8").strip())
+        beat = last_beat(path)
     except FileNotFoundError:
         return Check(False, f"mailbot run 还没有完成过一轮处理（没有 {path}）：如刚启动，请稍候；否则请查看日志")
     except (OSError, ValueError) as exc:
         return Check(False, f"无法读取心跳文件 {path}（{exc}）：请查看日志")
-    if beat.tzinfo is None:
-        beat = beat.replace(tzinfo=timezone.utc)
     now = now or datetime.now(timezone.utc)
     age = (now - beat).total_seconds()
     shown = beat.astimezone(ZoneInfo(settings.timezone)).strftime("%Y-%m-%d %H:%M:%S")

@@ -48,12 +48,14 @@ def wire(message: EmailMessage) -> bytes:
     return message.as_bytes(policy=SMTP)
 
 
-def queue(session, message: EmailMessage, to: str, *, message_id: int | None = None,
+def queue(session, message: EmailMessage, *to: str, message_id: int | None = None,
           verdict_id: int | None = None) -> None:
-    """Put ``message`` for ``to`` into the outbox table, in the caller's transaction: it goes out after commit."""
-    session.add(OutboxRecord(message_id=message_id, verdict_id=verdict_id, to_address=to,
-                             subject=str(message["Subject"]), rfc_message_id=message["Message-ID"],
-                             raw=wire(message)))
+    """Put ``message`` into the outbox table, one row per address in ``to``, in the caller's transaction:
+    it goes out after commit. Serialised once (a digest carries a workbook)."""
+    raw = wire(message)
+    for address in to:
+        session.add(OutboxRecord(message_id=message_id, verdict_id=verdict_id, to_address=address,
+                                 subject=str(message["Subject"]), rfc_message_id=message["Message-ID"], raw=raw))
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-
 from mailbot import queries as q
 from mailbot import store as db
 from mailbot.letters import office_letter
@@ -36,7 +35,7 @@ class OverrideDone:
 def override(rt: Runtime, receipt: str, decision: str, who: str, comment: str, notify: bool,
              now: datetime) -> OverrideDone:
     if not who.strip():
-        raise OverrideError("请用 --by 写明作出决定的人的姓名，如 --by 王雪倩")
+        raise OverrideError("--by 须写明作出决定的人的姓名，如 --by 王雪倩")
     with rt.store.session() as session:
         db.begin_write(session)  # the daemon may record a newer verdict meanwhile: checked and written as one
         verdict = q.verdict_by_receipt(session, receipt)

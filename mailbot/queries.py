@@ -1,6 +1,7 @@
 """What the steps ask of the database, and the few small writes that go with the answers.
 
-Plain functions of a session; no other module of ours writes a SELECT.
+Plain functions of a session; no other module of ours writes a SELECT, except the claims and
+locks in :mod:`mailbot.store`, which are about concurrency rather than answers.
 """
 
 from __future__ import annotations
@@ -66,13 +67,11 @@ def first_submission(session: Session, unit: str, campaign: str) -> datetime | N
     return first.received_at if first else None
 
 
-def replies_since(session: Session, address: str, since: datetime) -> int:
-    return session.exec(select(func.count()).select_from(OutboxRecord)
-                        .where(OutboxRecord.to_address == address, OutboxRecord.created_at >= since)).one()
-
-
 def recent_reply_count(session: Session, address: str, now: datetime) -> int:
-    return replies_since(session, address, now - timedelta(hours=1))
+    """Mails queued for ``address`` in the hour before ``now`` (the per-sender reply cap)."""
+    return session.exec(select(func.count()).select_from(OutboxRecord)
+                        .where(OutboxRecord.to_address == address,
+                               OutboxRecord.created_at >= now - timedelta(hours=1))).one()
 
 
 def pending_outbox(session: Session, now: datetime) -> list[OutboxRecord]:

@@ -45,8 +45,12 @@ def record_verdict(session, message_id: int, mail: ParsedMail, raw: RawMail, jud
     record = session.get(MessageRecord, message_id)
     record.state, record.unit, record.campaign = "processed", verdict.summary.unit, judged.campaign.id
     session.add(record)
-    if not corrects:
+    asked = ""
+    if not corrects:  # a correction's mail has its files and flags on record already
         _record_files(session, message_id, current, sizes)
+        asked = question_in(mail.body_text)  # a person must answer it, not the bot
+        for kind, detail in _flags(identity, mail, asked):
+            session.add(FlagRecord(message_id=message_id, kind=kind, detail=detail))
     s = verdict.summary
     row = VerdictRecord(
         message_id=message_id, unit=s.unit, campaign=judged.campaign.id, tag=verdict.tag.value, late=verdict.late,
@@ -66,9 +70,6 @@ def record_verdict(session, message_id: int, mail: ParsedMail, raw: RawMail, jud
         for seq, lrow in sorted(dossier.ledger.ledger.rows.items()):
             session.add(LedgerRowRecord(verdict_id=row.id, seq=seq, measure=lrow.text("measure"),
                                         status=lrow.text("status"), remark=lrow.text("remark")))
-    asked = "" if corrects else question_in(mail.body_text)  # a person must answer it, not the bot
-    for kind, detail in (() if corrects else _flags(identity, mail, asked)):
-        session.add(FlagRecord(message_id=message_id, kind=kind, detail=detail))
     now = rt.clock()
     if q.recent_reply_count(session, mail.from_address, now) >= rt.reply_cap_per_hour:
         session.add(FlagRecord(message_id=message_id, kind="reply_capped",

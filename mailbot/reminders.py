@@ -14,14 +14,14 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from mailbot.letters import office_letter
 from mailbot import queries as q
 from mailbot import store as db
+from mailbot.letters import office_letter
 from mailbot.models import ReminderRecord
 from mailbot.outbox import queue
-from mailbot.runtime import Runtime
 from mailbot.progress import unit_addresses
 from mailbot.rules import Campaign
+from mailbot.runtime import Runtime
 from mailbot.settings import ReminderSettings
 from mailbot.status import ACCEPTED, NEEDS_FIX, NOT_SUBMITTED, unit_states
 

@@ -18,12 +18,13 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from mailbot.checks import known_codes
+from mailbot.checks.ledger_file import REASONS as LEDGER_REASONS
 from mailbot.rules import Campaign, CampaignFile, Problem, Roster, Rules, UnitKind
 from mailbot.rules_fields import Placed
 from mailbot.rules_messages import os_reason, pydantic_error, toml_error
 from mailbot.toml_places import key_at, line_of
 from parsers.ledger import read_ledger
-from parsers.types import FileKind, Ledger, Limits, ParseError
+from parsers.types import FileKind, Ledger, Limits, ParseError, ParseErrorKind
 
 UNITS_FILE = "units.toml"
 CAMPAIGNS_DIR = "campaigns"
@@ -171,14 +172,11 @@ def _build_campaign(folder, spec, toml_text, roster, root, limits, problems) -> 
     return Campaign(id=folder.name, spec=spec, problems=problem_rows, template_title=ledger.title)
 
 
-_TEMPLATE_REASONS = {
-    "encrypted": "设置了打开密码，请取消密码后保存",
-    "truncated": "文件不完整或已损坏",
-    "wrong_type": "不是 Excel 工作簿（.xlsx）",
-    "no_table": "找不到台账表头（须有“序号”“反馈问题”“责任单位”等列）",
-    "too_large": "文件过大",
-    "overflow": "台账工作表超出可读取的行数或列数",
-}
+_TEMPLATE_REASONS = {**LEDGER_REASONS,  # what a unit's ledger is told, and what only the office's template can be
+                     ParseErrorKind.ENCRYPTED: "设置了打开密码，请取消密码后保存",
+                     ParseErrorKind.WRONG_TYPE: "不是 Excel 工作簿（.xlsx）",
+                     ParseErrorKind.NO_TABLE: "找不到台账表头（须有“序号”“反馈问题”“责任单位”等列）",
+                     ParseErrorKind.OVERFLOW: "台账工作表超出可读取的行数或列数"}
 
 
 def _template(folder, spec, toml_name, toml_text, limits, problems) -> Ledger | None:
@@ -195,7 +193,7 @@ def _template(folder, spec, toml_name, toml_text, limits, problems) -> Ledger | 
         try:
             return read_ledger(data, FileKind.XLSX, limits)
         except ParseError as exc:
-            why = f"无法读取：{_TEMPLATE_REASONS.get(exc.kind.value, '文件已损坏或格式无法识别')}"
+            why = f"无法读取：{_TEMPLATE_REASONS.get(exc.kind, '文件已损坏或格式无法识别')}"
         except Exception:  # noqa: BLE001 - a reader bug on the office's own workbook is a rules problem, not a crash
             why = "无法读取：文件已损坏或格式无法识别"
     problems.append(RuleProblem(toml_name, line, "ledger.template", where + why))

@@ -52,13 +52,14 @@ def build_runtime(settings: Settings, rules: Rules, store: Store | None = None) 
     """Everything the pipeline needs; refuses a database whose schema is out of date (SchemaError)."""
     store = store or Store(settings.db_url)
     ensure_current(store.engine)
+    limits = settings.limits.to_limits()
     return Runtime(
         store=store,
         archive=Archive(settings.archive_path),
         rules=rules,
         office=settings.office.to_office(settings.timezone),
-        limits=settings.limits.to_limits(),
+        limits=limits,
         templates=environment(settings.templates_dir) if settings.templates_dir else environment(),
         reply_cap_per_hour=settings.replies_per_sender_per_hour,
-        sandbox=Sandbox(settings.limits.to_limits(), os.cpu_count() or 1),
+        sandbox=Sandbox(limits, os.cpu_count() or 1),
     )

@@ -8,6 +8,7 @@ but no revision: another program's, or made before migrations existed; never tou
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,7 +46,9 @@ def _config(engine: Engine | None = None) -> Config:
     return config
 
 
+@functools.cache
 def _scripts() -> ScriptDirectory:
+    """The migrations this code ships, read from disk once: the daemon asks for the head every cycle."""
     return ScriptDirectory.from_config(_config())
 
 
@@ -199,6 +202,7 @@ def new_revision(engine: Engine, message: str) -> str:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         script = command.revision(config, message=message, autogenerate=True, rev_id=number)
+    _scripts.cache_clear()  # there is a new head now
     return script.path
 
 

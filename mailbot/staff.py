@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-
 from mailbot import queries as q
 from mailbot import store as db
 from mailbot.digest import context, digest_message, render, workbook_name
@@ -45,8 +44,7 @@ def queue_digest(rt: Runtime, settings: Settings, campaign: Campaign, now: datet
     message = digest_message(rt.templates, progress, consolidated_workbook(progress, rt.rules), rt.office,
                              recipients, now)
     with rt.store.session() as session:
-        for address in recipients:
-            queue(session, message, address)
+        queue(session, message, *recipients)
         session.add(DigestRecord(campaign=campaign.id, created_at=now, recipients=", ".join(recipients)))
         if once is None:
             session.commit()
@@ -92,8 +90,7 @@ def queue_rules_alert(rt: Runtime, version: str, problems: list[str]) -> int:
                             rt.clock(), f"对 rules/ 的最近一次修改有以下错误，未予采用；系统仍按版本 {rt.rules.version} "
                             f"的规则运行：\n\n{lines}\n\n请改正后保存，系统会自动重新加载；可先运行 `mailbot rules check` 检查。")
     with rt.store.session() as session:
-        for address in staff:
-            queue(session, message, address)
+        queue(session, message, *staff)
         if not db.commit_once(session, f"rules-refused/{version}"):
             return 0
     return len(staff)

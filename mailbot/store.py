@@ -13,12 +13,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import event, text
+from sqlalchemy import event, make_url, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, create_engine, select
 
 from mailbot import queries
 from mailbot.models import DONE_STATES, MessageRecord, OnceRecord, OutboxRecord
+
+
+DatabaseError = DBAPIError  # what a command catches when the database cannot be reached or written
+
+
+def shown_url(url: str) -> str:
+    """The database URL as it may be printed: the password masked."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 class Store:

@@ -187,4 +187,3 @@ def _retire(worker: _Worker) -> None:
     """A worker that ran out of memory exits by itself; make sure, and free its slot."""
     worker.kill()
     return None
-
