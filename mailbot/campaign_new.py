@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import tomlkit
@@ -20,14 +20,6 @@ from mailbot.rules import Rules
 from mailbot.rules_loader import CAMPAIGN_FILE, CAMPAIGNS_DIR, RulesError, load_rules
 
 TEMPLATE = "template.xlsx"
-
-
-def parse_deadline(text: str) -> date:
-    """2022-06-30 as typed on the command line; ValueError in Chinese for anything else."""
-    try:
-        return datetime.strptime(text.strip(), "%Y-%m-%d").date()
-    except ValueError:
-        raise ValueError(f"截止日期「{text}」的写法不对，请写成 2022-06-30 这样的格式（年-月-日）") from None
 
 
 def new_campaign(rules_dir: Path, campaign_id: str, workbook: Path, title: str, deadline: date,
@@ -80,4 +72,4 @@ def campaign_text(base: str, title: str, deadline: date, doc_number: str, keywor
     return re.sub(r"(?m)^(# 报送任务：).*$", lambda m: f"{m.group(1)}{doc_number}《{title}》", text, count=1)
 
 
-__all__ = ["new_campaign", "parse_deadline", "RulesError"]
+__all__ = ["new_campaign", "RulesError"]

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from mailbot import cli_admin, cli_staff
-from mailbot.cli_context import Context, campaign_of
+from mailbot.cli_context import Context, Refused, campaign_of, usage_text
 from mailbot.daemon import build_daemon
 from mailbot.intake import read_files
 from mailbot.judge import judge, unit_from_ledger
@@ -33,9 +33,12 @@ class MailbotGroup(click.Group):
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         try:
             done = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:  # `mailbot` alone: the help, as it is
+            click.echo(exc.format_message(), err=True)
+            sys.exit(exc.exit_code)
         except click.UsageError as exc:
             command = exc.ctx.command_path if exc.ctx else "mailbot"
-            click.echo(f"{command}：{exc.format_message()}\n（用法见 {command} --help）", err=True)
+            click.echo(f"{command}：{usage_text(exc)}\n（用法见 {command} --help）", err=True)
             sys.exit(exc.exit_code)
         except click.ClickException as exc:
             click.echo(f"错误：{exc.format_message()}", err=True)
@@ -132,7 +135,7 @@ def show(obj: Context, receipt: str) -> None:
     with store.session() as session:
         text = format_receipt(session, receipt, obj.settings.timezone)
     if text is None:
-        raise click.UsageError(f"没有回执编号为 {receipt} 的记录")
+        raise Refused(f"没有回执编号为 {receipt} 的记录")
     click.echo(text)
 
 

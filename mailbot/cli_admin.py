@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
 
 from mailbot.checks import all_issues
-from mailbot.cli_context import Context, campaign_of
+from mailbot.cli_context import Context, Day, Refused, campaign_of
 from mailbot.daemon import build_outgoing
 from mailbot.rules import UnitKind
 from mailbot.rules_loader import RulesError
-from mailbot.store import Store
+from mailbot.store import DatabaseError, Store
 
 
 @click.group()
@@ -25,21 +26,21 @@ def campaign() -> None:
 @click.option("--template", "workbook", required=True, type=click.Path(path_type=Path),
               help="随通知下发的台账模板（.xlsx）。")
 @click.option("--title", required=True, help="通知标题。")
-@click.option("--deadline", required=True, help="截止日期，如 2022-06-30。")
+@click.option("--deadline", required=True, type=Day("截止日期"), help="截止日期，如 2022-06-30。")
 @click.option("--doc-number", default="", help="文号，如 西政办函〔2022〕12号。")
 @click.option("--keyword", "keywords", multiple=True, help="邮件主题中用于识别本任务的词，可多次指定。")
 @click.option("--like", "base", help="参照哪个已有任务的设置（默认最新的一个）。")
 @click.pass_obj
-def campaign_new(obj: Context, campaign_id: str, workbook: Path, title: str, deadline: str, doc_number: str,
+def campaign_new(obj: Context, campaign_id: str, workbook: Path, title: str, deadline: date, doc_number: str,
                  keywords: tuple[str, ...], base: str | None) -> None:
     """新建报送任务：复制模板、生成 campaign.toml，并检查全部规则。"""
-    from mailbot.campaign_new import new_campaign, parse_deadline
+    from mailbot.campaign_new import new_campaign
 
     try:
-        loaded = new_campaign(obj.rules_dir, campaign_id, workbook, title, parse_deadline(deadline), doc_number,
+        loaded = new_campaign(obj.rules_dir, campaign_id, workbook, title, deadline, doc_number,
                               keywords, base)
     except ValueError as exc:
-        raise click.UsageError(str(exc)) from exc
+        raise Refused(str(exc)) from exc
     except RulesError as exc:
         click.echo("新任务未建立，规则检查发现以下问题：", err=True)
         for problem in exc.problems:
@@ -59,8 +60,6 @@ def db() -> None:
 @click.pass_obj
 def db_upgrade(obj: Context) -> None:
     """把数据库结构升级到本程序需要的版本（升级前请先备份）。"""
-    from sqlalchemy.exc import DBAPIError
-
     from mailbot.schema import SchemaError, upgrade
 
     try:
@@ -68,7 +67,7 @@ def db_upgrade(obj: Context) -> None:
     except SchemaError as exc:  # newer or unregistered: nothing was changed, a person must decide
         click.echo(str(exc), err=True)
         sys.exit(2)
-    except DBAPIError as exc:
+    except DatabaseError as exc:
         click.echo(f"无法连接或写入数据库，结构未作改动：{exc.orig or exc}。请检查数据库后再试", err=True)
         sys.exit(1)
     click.echo(f"数据库结构：{before or '（新数据库）'} → {after}" if before != after else f"数据库结构已是最新（{after}）")
@@ -78,13 +77,11 @@ def db_upgrade(obj: Context) -> None:
 @click.pass_obj
 def db_current(obj: Context) -> None:
     """显示数据库结构的当前版本和本程序需要的版本；不是最新时退出码为 1。"""
-    from sqlalchemy.exc import DBAPIError
-
     from mailbot.schema import head, state_at
 
     try:
         found = state_at(obj.settings.db_url)
-    except DBAPIError as exc:
+    except DatabaseError as exc:
         click.echo(f"无法连接数据库：{exc.orig or exc}", err=True)
         sys.exit(1)
     shown = found.revision or ("（未登记）" if found.tables else "（未建立）") if found else "（未建立）"
@@ -140,7 +137,7 @@ def rules_check(obj: Context) -> None:
 
 
 @rules.command("replay")
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="只重审此日期（含）以后收到的报送。")
+@click.option("--since", type=Day("起始日期"), help="只重审此日期（含）以后收到的报送。")
 @click.option("--unit", help="只重审这个单位。")
 @click.option("--apply", is_flag=True, help="记录新的结论，并向结论有变化的单位发送更正回执。")
 @click.option("--campaign", "campaign_id", help="报送任务编号（有多个任务时必填）。")
@@ -156,7 +153,7 @@ def rules_replay(obj: Context, since, unit: str | None, apply: bool, campaign_id
     campaign = campaign_of(loaded, campaign_id)
     outgoing = build_outgoing(obj.settings, loaded)
     try:
-        changes = replay(outgoing.rt, campaign, since.date() if since else None, chosen.name if chosen else None, apply)
+        changes = replay(outgoing.rt, campaign, since, chosen.name if chosen else None, apply)
         applied = [c for c in changes if c.applies] if apply else []
         if applied:
             outgoing.drain()
@@ -174,7 +171,7 @@ def replay_report(changes, version: str, unit: str | None, apply: bool, titles: 
         return f"{unit}尚无报送记录，没有可重审的来信。" if unit else "尚无报送记录，没有可重审的来信。"
     changed = [c for c in changes if c.changed]
     missing = [c for c in changes if c.missing]
-    scope = f"{unit}的 {len(changes)} 封来信" if unit else f" {len(changes)} 封来信（各单位最新一次报送，及未能确认单位的来信）"
+    scope = f"{unit}的 {len(changes)} 封来信" if unit else f" {len(changes)} 封来信（各单位最新一次报送，及无法确认单位的来信）"
     lines = [f"按现行规则（版本 {version}）重审{scope}："
              + (f"{len(changed)} 封的结论或问题有变化。" if changed else "结论和问题均无变化。")]
     lines += [c.describe(titles) for c in changed + missing]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import sys
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -14,6 +16,53 @@ from mailbot.settings import Settings, SettingsError, load_settings
 from mailbot.store import Store
 
 
+class Refused(click.ClickException):
+    """The command was typed right but cannot be done (no such receipt, a superseded one, settings wrong):
+    said without click's "see --help", which would send a person looking in the wrong place."""
+
+    exit_code = 2
+
+
+class Day(click.ParamType):
+    """A date typed as 2022-06-30; anything else is refused in Chinese (click.DateTime says it in English)."""
+
+    name = "日期"
+
+    def __init__(self, what: str = "日期") -> None:
+        self.what = what
+
+    def convert(self, value, param, ctx) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return datetime.strptime(str(value).strip(), "%Y-%m-%d").date()
+        except ValueError:
+            self.fail(f"{self.what}「{value}」的写法不对，请写成 2022-06-30 这样的格式（年-月-日）", param, ctx)
+
+
+def usage_text(exc: click.UsageError) -> str:
+    """click's usage errors in Chinese; our own (already Chinese) pass through."""
+    param = getattr(exc, "param", None)
+    name = (param.opts[0] if isinstance(param, click.Option) else param.human_readable_name) if param else ""
+    if isinstance(exc, click.MissingParameter):
+        return f"缺少{'选项' if isinstance(param, click.Option) else '参数'} {name}".rstrip()
+    if isinstance(exc, click.NoSuchOption):
+        similar = f"（是否要用 {'、'.join(sorted(exc.possibilities))}？）" if exc.possibilities else ""
+        return f"没有 {exc.option_name} 这个选项{similar}"
+    if isinstance(exc, click.BadParameter) and param is not None:
+        return f"{name} 的值有误：{exc.message}"
+    english = (
+        (r"No such command '(.+)'\.", "没有 {} 这个命令"),
+        (r"Option '(.+)' requires an argument\.", "选项 {} 后面要写一个值"),
+        (r"Got unexpected extra arguments? \((.+)\)", "多余的参数：{}"),
+        (r"Missing command\.", "请写明要运行的命令"),
+    )
+    for pattern, chinese in english:
+        if found := re.fullmatch(pattern, exc.message):
+            return chinese.format(*found.groups())
+    return exc.format_message()
+
+
 class Context:
     """What every command needs, built once from the options."""
 
@@ -21,7 +70,7 @@ class Context:
         try:
             self.settings: Settings = load_settings(settings_path)
         except SettingsError as exc:
-            raise click.UsageError(f"设置有误：\n{exc}") from exc
+            raise Refused(f"设置有误：\n{exc}") from exc
         self.rules_dir = rules_dir or self.settings.rules_dir
 
     def store(self) -> Store:
@@ -43,7 +92,7 @@ class Context:
                 click.echo(f"  {problem}", err=True)
             sys.exit(2)
         except FileNotFoundError as exc:
-            raise click.UsageError(f"找不到规则目录：{self.rules_dir}") from exc
+            raise Refused(f"找不到规则目录：{self.rules_dir}") from exc
 
 
 def campaign_of(loaded: Rules, campaign_id: str | None):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from mailbot.cli_context import Context, campaign_of
+from mailbot.cli_context import Context, Refused, campaign_of
 from mailbot.daemon import build_outgoing
 
 
@@ -33,7 +33,7 @@ def digest(obj: Context, send: bool, preview: Path | None, campaign_id: str | No
         if send:
             count = queue_digest(rt, obj.settings, campaign, now)
             if not count:
-                raise click.UsageError("没有收件人：请在 rules/units.toml 的 staff 或设置 [digest] recipients 中填写邮箱")
+                raise Refused("没有收件人：请在 rules/units.toml 的 staff 或设置 [digest] recipients 中填写邮箱")
             outgoing.drain()
             click.echo(f"日报已发送给：{'、'.join(digest_recipients(rt, obj.settings))}")
     finally:
@@ -98,8 +98,6 @@ def override(obj: Context, receipt: str, decision: str | None, who: str, comment
 
     if decision is None:
         raise click.UsageError("请指定 --accept 或 --reject")
-    if not who.strip():
-        raise click.UsageError("--by 须写明作出决定的人的姓名，如 --by 王雪倩")
     if decision == "需补正" and not comment.strip():
         raise click.UsageError("--reject 须用 --comment 说明需要补正什么，单位才能照改")
     outgoing = build_outgoing(obj.settings, obj.rules())
@@ -112,7 +110,7 @@ def override(obj: Context, receipt: str, decision: str | None, who: str, comment
         elif notify:
             click.echo("该来信没有发件地址，未能告知单位，请另行联系。")
     except OverrideError as exc:
-        raise click.UsageError(str(exc)) from exc
+        raise Refused(str(exc)) from exc
     finally:
         outgoing.close()
 

@@ -1,6 +1,7 @@
 """``mailbot`` as a clerk and a script use it: the installed console script, real files, exit codes."""
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -63,6 +64,31 @@ def test_usage_errors_exit_2(files):
     assert mailbot("check", "/no/such/file.xlsx").returncode == 2
     assert mailbot("check").returncode == 2
     assert mailbot("check", ledger, "--campaign", "nope").returncode == 2
+
+
+@pytest.mark.parametrize("args, said", [
+    (("nosuch",), "mailbot：没有 nosuch 这个命令"),
+    (("status", "--bogus"), "mailbot status：没有 --bogus 这个选项"),
+    (("show",), "mailbot show：缺少参数 RECEIPT"),
+    (("show", "a", "b"), "mailbot show：多余的参数：b"),
+    (("campaign", "new", "x"), "mailbot campaign new：缺少选项 --template"),
+    (("rules", "replay", "--since", "2021/11/01"),
+     "mailbot rules replay：--since 的值有误：起始日期「2021/11/01」的写法不对，请写成 2022-06-30 这样的格式"),
+    (("rules", "replay", "--since"), "mailbot：选项 --since 后面要写一个值"),  # click knows no subcommand yet
+])
+def test_a_mistyped_command_is_answered_in_chinese_with_where_to_look(args, said):
+    result = mailbot(*args)
+    assert result.returncode == 2
+    first, hint = result.stderr.strip().splitlines()
+    assert first.startswith(said), result.stderr
+    assert hint == f"（用法见 {said.split('：')[0]} --help）"
+
+
+def test_a_request_that_cannot_be_done_is_not_sent_to_the_help(database_url, tmp_path):
+    env = {**os.environ, "MAILBOT_DATABASE_URL": database_url, "MAILBOT_VAR_DIR": str(tmp_path)}
+    result = subprocess.run([MAILBOT, "--rules", str(RULES), "show", "20991231-00009"], capture_output=True, text=True,
+                            timeout=120, env=env)
+    assert result.returncode == 2 and result.stderr.strip() == "错误：没有回执编号为 20991231-00009 的记录"
 
 
 def test_unit_unknown_exits_1_and_says_why(files):
