@@ -69,7 +69,7 @@ IDENTITY_LABELS = {  # Identity.how, as staff read it in `mailbot show`
     "registered": "登记邮箱",
     "inferred": "根据附件内容认定（发件邮箱未登记）",
     "conflict": "材料指向不同单位（单位不一致）",
-    "unknown": "未能确认",
+    "unknown": "无法确认",
     "given": "人工指定",
 }
 

@@ -62,6 +62,9 @@ _PYDANTIC = {  # pydantic error type → Chinese ({…} filled from the error's 
     "less_than_equal": "不能大于 {le}",
 }
 
+# the value shown would mislead: a missing key has none, an unknown key's value is not what is wrong
+_NO_VALUE = ("missing", "extra_forbidden")
+
 _REGEX = (  # (re.error message prefix, what to say)
     ("missing )", "缺少右括号“)”"),
     ("unbalanced parenthesis", "多了右括号“)”"),
@@ -98,6 +101,8 @@ def pydantic_error(error: dict) -> str:
     """Chinese for one pydantic error, with the value found when it is short and simple."""
     template = _PYDANTIC.get(error["type"])
     ctx = {k: f"{v:g}" if isinstance(v, float) else v for k, v in (error.get("ctx") or {}).items()}
+    if error["type"] == "string_too_short" and ctx.get("min_length", 1) > 1:
+        template = "至少要写 {min_length} 个字"
     if template:
         text = template.format(**ctx)
     elif error["type"] == "enum":
@@ -105,9 +110,11 @@ def pydantic_error(error: dict) -> str:
     else:
         text = re.sub(r"^(Value|Assertion) error, ", "", error["msg"])
     value = error.get("input")
-    if "input" in error and error["type"] != "missing" and not isinstance(value, (dict, list, tuple)):
-        text += f"（现为「{value}」）"
-    return text
+    if "input" not in error or error["type"] in _NO_VALUE or isinstance(value, (dict, list, tuple)) or value == "":
+        return text
+    if isinstance(value, str) and error["type"].endswith("_type"):  # "yes", "2021-11-25": the quotes are the mistake
+        return f'{text}；现为带引号的 "{value}"'
+    return f"{text}；现为「{value}」"
 
 
 def choices(values) -> str:

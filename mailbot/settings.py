@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from mailbot.mail_types import Office
 from mailbot.rules_fields import known_zone
 from mailbot.rules_messages import os_reason, pydantic_error, toml_error
+from mailbot.toml_places import line_of
 from parsers.types import Limits
 
 
@@ -83,9 +84,9 @@ class Secret(BaseModel):
                 return _read_secret(Path(folder) / self.credential, f"{what}.credential")
             if self.password_file is None:
                 raise SettingsError(
-                    f"{what}.credential：没有环境变量 CREDENTIALS_DIRECTORY，凭据“{self.credential}”只在 systemd "
+                    f"{what}.credential：没有环境变量 CREDENTIALS_DIRECTORY，凭据「{self.credential}」只在 systemd "
                     f"服务中可用。手动运行时请用 systemd-run -p LoadCredentialEncrypted={self.credential}:… "
-                    "（见部署说明“检查”一节），或临时用 password_env 指定的环境变量提供")
+                    "（见部署说明第 2.5 节“检查”），或临时用 password_env 指定的环境变量提供")
         if self.password_file is not None:
             return _read_secret(self.password_file, f"{what}.password_file")
         if self.password_env:
@@ -222,6 +223,7 @@ class SettingsError(Exception):
 def load_settings(path: Path | None = None) -> Settings:
     """The settings from ``path`` (if given) and the environment; every problem is a SettingsError in words."""
     data: dict = {}
+    source = ""
     if path is not None:
         path = Path(path)
         try:
@@ -240,12 +242,25 @@ def load_settings(path: Path | None = None) -> Settings:
             data = tomllib.loads(source.removeprefix("\ufeff"))  # Notepad writes a byte-order mark
         except tomllib.TOMLDecodeError as exc:
             line, said = toml_error(str(exc), source)
-            raise SettingsError(f"{path}:{line}：TOML 写法有误：{said}") from exc
+            raise SettingsError(f"{path}:{line}: TOML 语法错误：{said}") from exc  # as `rules check` says it
     try:
         return Settings(**data)
     except ValidationError as exc:
-        lines = [f"{path or '环境变量'}: {'.'.join(map(str, e['loc']))}: {pydantic_error(e)}" for e in exc.errors()]
-        raise SettingsError("\n".join(lines)) from exc
+        raise SettingsError("\n".join(_problem(path, source, e) for e in exc.errors())) from exc
+
+
+def _problem(path: Path | None, source: str, error: dict) -> str:
+    """file:line: key: what is wrong, as `rules check` says it; or the environment variable that set it."""
+    loc = tuple(error["loc"])
+    variable = "MAILBOT_" + "__".join(str(part).upper() for part in loc)
+    line = line_of(source, loc) if source else None
+    if line is not None:
+        where = f"{path}:{line}"
+    elif variable in os.environ:
+        where = f"环境变量 {variable}"
+    else:
+        where = str(path) if path is not None else "设置"
+    return f"{where}: {'.'.join(map(str, loc))}: {pydantic_error(error)}"
 
 
 def _unreadable(path: Path) -> str:

@@ -86,7 +86,7 @@ def format_receipt(session: Session, receipt: str, zone: str) -> str | None:
     findings = q.findings_of(session, verdict.id)
     replies = q.replies_of(session, verdict.id)
     lines = [
-        f"回执编号 {verdict.receipt}：{verdict.unit or '（单位未确认）'} — {verdict.tag}{'（逾期）' if verdict.late else ''}",
+        f"回执编号 {verdict.receipt}：{verdict.unit or '（无法确认单位）'} — {verdict.tag}{'（逾期）' if verdict.late else ''}",
         f"收到时间：{verdict.received_at.astimezone(tz):%Y-%m-%d %H:%M}　发件人：{message.from_address}",
         f"邮件主题：{message.subject}",
         f"台账：{verdict.ledger_name or '—'}　报告：{verdict.report_name or '—'}",

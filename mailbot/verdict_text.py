@@ -9,7 +9,7 @@ MARKS = {Severity.ERROR: "✗", Severity.WARNING: "!"}
 
 def format_verdict(verdict: Verdict) -> str:
     s = verdict.summary
-    unit = s.unit or "（单位未能确定）"
+    unit = s.unit or "（无法确认单位）"
     lines = [f"{verdict.tag.value}：{unit}　{s.line()}"]
     if verdict.tag is VerdictTag.UNIT_UNKNOWN:
         lines.append("无法确定报送单位：请在台账“单位”栏填写单位全称，或用 --unit 指定。")

@@ -33,8 +33,8 @@ def test_a_settings_path_that_is_no_file_is_explained_in_chinese(tmp_path, make,
 
 
 @pytest.mark.parametrize("text,said", [
-    ('[inbox]\nkind = imap\n', ":2：TOML 写法有误：这个值的写法不对。文字要加英文双引号"),
-    ('poll_interval_seconds = "abc"\n', ": poll_interval_seconds: 应为数字"),
+    ('[inbox]\nkind = imap\n', ":2: TOML 语法错误：这个值的写法不对。文字要加英文双引号"),
+    ('poll_interval_seconds = "abc"\n', ":1: poll_interval_seconds: 应为数字"),
 ])
 def test_a_mistake_in_the_settings_file_is_named_in_chinese(tmp_path, text, said):
     path = tmp_path / "mailbot.toml"
@@ -43,3 +43,11 @@ def test_a_mistake_in_the_settings_file_is_named_in_chinese(tmp_path, text, said
     result = subprocess.run([MAILBOT, "--settings", str(path), "status"], capture_output=True, text=True, env=env,
                             timeout=60)
     assert result.returncode == 2 and f"{path}{said}" in result.stderr, result.stderr
+
+
+def test_a_wrong_environment_variable_is_named(tmp_path):
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("MAILBOT_")},
+           "MAILBOT_POLL_INTERVAL_SECONDS": "abc", "MAILBOT_VAR_DIR": str(tmp_path)}
+    result = subprocess.run([MAILBOT, "status"], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert "环境变量 MAILBOT_POLL_INTERVAL_SECONDS: poll_interval_seconds: 应为数字" in result.stderr, result.stderr

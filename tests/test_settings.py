@@ -26,17 +26,17 @@ def test_environment_overrides_the_file(monkeypatch):
     assert load_settings(EXAMPLE).office.phone == "王雪倩 15509503117"
 
 
-@pytest.mark.parametrize("text,key", [
-    ("poll_interval_seconds = -5\n", "poll_interval_seconds"),
-    ("[limits]\nmax_pdf_page = 3\n", "limits.max_pdf_page"),
-    ("[inbox]\nkind = \"pop3\"\n", "inbox"),
+@pytest.mark.parametrize("text,line,key", [
+    ("poll_interval_seconds = -5\n", 1, "poll_interval_seconds"),
+    ("[limits]\nmax_pdf_page = 3\n", 2, "limits.max_pdf_page"),
+    ("[inbox]\nkind = \"pop3\"\n", 1, "inbox"),
 ])
-def test_bad_settings_name_the_key(tmp_path, text, key):
+def test_bad_settings_name_file_line_and_key(tmp_path, text, line, key):
     path = tmp_path / "mailbot.toml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(SettingsError) as info:
         load_settings(path)
-    assert f"{path}: {key}" in str(info.value)
+    assert f"{path}:{line}: {key}: " in str(info.value)
 
 
 def test_netease_hosts_get_the_imap_id_by_default():

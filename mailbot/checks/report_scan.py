@@ -13,7 +13,7 @@ NO_TEXT = Issue(
     "无需处理。如方便，可另附一份可复制文字的 PDF 版本。",
     default=Severity.WARNING,
     error_message="整改报告《{name}》为扫描件（没有可识别的文字），系统无法核对其中的单位名称和标题。",
-    error_hint="请由 Word 或 WPS 将整改报告直接导出为 PDF（可以复制其中的文字）后重新发送。",
+    error_hint="请另附一份由 Word 或 WPS 直接导出、可以复制文字的 PDF 版本（盖章扫描件可一并发送）后重新发送。",
 )
 SEAL_MISSING = Issue(
     "report.seal_missing", "未发现公章",

@@ -38,7 +38,7 @@ def test_replay_after_making_a_warning_an_error(tmp_path):
                                                              '"ledger.problem_changed" = "error"'), encoding="utf-8")
     dry = mailbot("rules", "replay")
     assert dry.returncode == 0, dry.stderr
-    assert "重审 2 封来信（各单位最新一次报送，及未能确认单位的来信）：1 封的结论或问题有变化。" in dry.stdout
+    assert "重审 2 封来信（各单位最新一次报送，及无法确认单位的来信）：1 封的结论或问题有变化。" in dry.stdout
     assert "田坪乡（回执 20211124-00001，原依据规则版本 " in dry.stdout and "）：已受理 → 需补正" in dry.stdout
     assert "「反馈问题原文被改动」由提示改为需补正：《台账.xlsx》，台账!E16 单元格，序号 10" in dry.stdout
     assert "兴隆镇" not in dry.stdout and len(list(outbox.iterdir())) == 2  # nothing sent
