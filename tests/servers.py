@@ -15,12 +15,15 @@ import imaplib
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,6 +118,31 @@ def run_mailbot(database_url: str, var: Path, *args: str, **extra: str) -> subpr
 
     return subprocess.run([MAILBOT, "--rules", str(RULES), *args], capture_output=True, text=True,
                           env=environment(database_url, var, **extra), timeout=120)
+
+
+@contextmanager
+def running_mailbot(env: dict[str, str], *args: str, program: Sequence[str] = (MAILBOT,), cwd: Path | None = None,
+                    log: Path | None = None) -> Iterator[tuple[subprocess.Popen, Path]]:
+    """``program *args`` (mailbot, e.g. ``run``) in the background: yields (the process, its log file).
+
+    Its stderr goes to ``log`` (default: ``mailbot.log`` beside MAILBOT_VAR_DIR), never to a pipe
+    nobody reads while it runs, which a chatty daemon fills and then blocks on. On leaving, a process
+    still running gets SIGTERM, as systemd and Docker stop it; its ``returncode`` is then set.
+    """
+    log = log or Path(env["MAILBOT_VAR_DIR"]).with_name("mailbot.log")
+    with open(log, "w", encoding="utf-8") as stderr:
+        process = subprocess.Popen([*program, *args], env=env, cwd=cwd, stderr=stderr)
+        try:
+            yield process, log
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+                raise
 
 
 def free_port() -> int:

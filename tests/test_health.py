@@ -6,7 +6,6 @@ database it must not use is reported (exit 1, one Chinese line saying why), a wo
 
 from __future__ import annotations
 
-import signal
 import subprocess
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -17,7 +16,7 @@ from sqlalchemy import create_engine
 from mailbot.schema import upgrade
 from tests.builders.campaign import RULES
 from tests.deploy.test_container_install import DOCKERFILE, stages
-from tests.servers import MAILBOT, environment, run_mailbot, wait_for
+from tests.servers import environment, run_mailbot, running_mailbot, wait_for
 
 def health(database_url: str, var: Path, **extra: str) -> subprocess.CompletedProcess:
     return run_mailbot(database_url, var, "health", **extra)
@@ -49,13 +48,9 @@ def test_health_fails_until_the_daemon_has_finished_a_cycle(database_url, tmp_pa
 def test_health_passes_while_a_real_daemon_runs(database_url, tmp_path):
     var = tmp_path / "var"
     env = environment(database_url, var, MAILBOT_POLL_INTERVAL_SECONDS="0.5")
-    daemon = subprocess.Popen([MAILBOT, "--rules", str(RULES), "run"], env=env, stderr=subprocess.PIPE, text=True)
-    try:
-        assert wait_for(lambda: (var / "heartbeat").exists(), 30), "no cycle finished"
+    with running_mailbot(env, "--rules", str(RULES), "run") as (_, log):
+        assert wait_for(lambda: (var / "heartbeat").exists(), 30), f"no cycle finished: {log.read_text()}"
         result = health(database_url, var)
-    finally:
-        daemon.send_signal(signal.SIGTERM)
-        daemon.wait(timeout=20)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("正常：mailbot run 最近一次完成处理是在") and "数据库结构为最新版本" in result.stdout
     written = datetime.fromisoformat((var / "heartbeat").read_text(encoding="utf-8").strip())

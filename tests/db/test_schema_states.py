@@ -8,8 +8,6 @@ by touching it; a daemon whose database changes under it stops before answering 
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
@@ -19,7 +17,7 @@ from mailbot.schema import SchemaError, current, head, upgrade
 from tests.builders import pdfs
 from tests.builders.campaign import RULES, filled_ledger
 from tests.pipeline.conftest import submission
-from tests.servers import MAILBOT, environment, run_mailbot, wait_for
+from tests.servers import environment, run_mailbot, running_mailbot, wait_for
 
 
 def set_revision(database_url: str, revision: str) -> None:
@@ -137,20 +135,15 @@ def test_a_running_daemon_stops_before_answering_when_the_schema_changes_under_i
     var = tmp_path / "var"
     inbox = var / "mail" / "inbox"
     env = environment(database_url, var, MAILBOT_POLL_INTERVAL_SECONDS="0.3")
-    daemon = subprocess.Popen([MAILBOT, "--rules", str(RULES), "run"], env=env, stderr=subprocess.PIPE, text=True)
-    try:
-        assert wait_for(lambda: (var / "heartbeat").exists(), 30), "no cycle finished"
+    with running_mailbot(env, "--rules", str(RULES), "run") as (daemon, log_file):
+        assert wait_for(lambda: (var / "heartbeat").exists(), 30), f"no cycle finished: {log_file.read_text()}"
         set_revision(database_url, revision)
         # built after the change: a cycle checked before it has long listed the inbox when the mail lands
         raw = submission({"台账.xlsx": filled_ledger(), "报告.pdf": pdfs.text_report()})
         (inbox / "tmp" / "1.mx").write_bytes(raw)
         os.replace(inbox / "tmp" / "1.mx", inbox / "new" / "1.mx")
         code = daemon.wait(timeout=30)
-    finally:
-        if daemon.poll() is None:
-            daemon.send_signal(signal.SIGTERM)
-            daemon.wait(timeout=20)
-    log = daemon.stderr.read()
+    log = log_file.read_text(encoding="utf-8")
     assert code == 2, log
     assert "database schema changed under the running mailbot" in log and said in log
     outbox = var / "mail" / "outbox" / "new"

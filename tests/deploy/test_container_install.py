@@ -17,7 +17,6 @@ import os
 import re
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
 import zipfile
@@ -27,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from tests.builders.demo import fill_inbox
-from tests.servers import wait_for
+from tests.servers import running_mailbot, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 DOCKERFILE = REPO / "deploy" / "Dockerfile"
@@ -128,15 +127,13 @@ def test_the_image_processes_mail_and_answers_its_healthcheck(image):
     assert mailbot(image, *health[1:]).returncode == 1  # the HEALTHCHECK: no daemon has run a cycle yet
     checked = mailbot(image, "rules", "check")
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    daemon = subprocess.Popen([sys.executable, "-c", LAUNCHER, *command[1:]], cwd=env["MAILBOT_VAR_DIR"],
-                              env={**env, "MAILBOT_POLL_INTERVAL_SECONDS": "0.5"}, stderr=subprocess.PIPE, text=True)
-    try:  # CMD, as the container runs it, until its first cycle is done
+    with running_mailbot({**env, "MAILBOT_POLL_INTERVAL_SECONDS": "0.5"}, *command[1:],
+                         program=(sys.executable, "-c", LAUNCHER), cwd=env["MAILBOT_VAR_DIR"],
+                         log=root / "mailbot.log") as (daemon, log):  # CMD, as the container runs it
         assert wait_for(lambda: (Path(env["MAILBOT_VAR_DIR"]) / "heartbeat").exists(), 60), "no cycle"
         healthy = mailbot(image, *health[1:])
         assert healthy.returncode == 0, healthy.stdout + healthy.stderr  # the HEALTHCHECK of a running daemon
-    finally:
-        daemon.send_signal(signal.SIGTERM)
-        assert daemon.wait(timeout=30) == 0, daemon.stderr.read()
+    assert daemon.returncode == 0, log.read_text(encoding="utf-8")  # SIGTERM, as `docker stop` sends it
 
     replies = sorted((Path(env["MAILBOT_VAR_DIR"]) / "mail" / "outbox" / "new").iterdir())
     assert len(replies) == len(mails_made) - 1  # every mail answered except the auto-reply

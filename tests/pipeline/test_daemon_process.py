@@ -1,17 +1,12 @@
 """`mailbot run` as a daemon: mail arriving while it runs is answered within seconds; SIGTERM stops it cleanly."""
 
 import os
-import signal
 import subprocess
-import sys
-from pathlib import Path
 
 from tests.builders import mails, pdfs
 from tests.builders.campaign import RULES, Filling, filled_ledger
 from tests.pipeline.conftest import submission
-from tests.servers import wait_for
-
-MAILBOT = str(Path(sys.executable).with_name("mailbot"))
+from tests.servers import MAILBOT, running_mailbot, wait_for
 
 
 def test_daemon_answers_new_mail_and_stops_on_sigterm(tmp_path):
@@ -19,18 +14,14 @@ def test_daemon_answers_new_mail_and_stops_on_sigterm(tmp_path):
     inbox = var / "mail" / "inbox"
     outbox = var / "mail" / "outbox" / "new"
     env = {**os.environ, "MAILBOT_VAR_DIR": str(var), "MAILBOT_POLL_INTERVAL_SECONDS": "0.5"}
-    daemon = subprocess.Popen([MAILBOT, "--rules", str(RULES), "run"], env=env, stderr=subprocess.PIPE, text=True)
-    try:
+    with running_mailbot(env, "--rules", str(RULES), "run") as (daemon, log_file):
         assert wait_for(lambda: (inbox / "new").is_dir(), 20)
         raw = submission({"台账.xlsx": filled_ledger(), "报告.pdf": pdfs.text_report()})
         (inbox / "tmp" / "1.mx").write_bytes(raw)
         os.replace(inbox / "tmp" / "1.mx", inbox / "new" / "1.mx")
         assert wait_for(lambda: outbox.is_dir() and any(outbox.iterdir()), 15), "no reply within 15 s"
-    finally:
-        daemon.send_signal(signal.SIGTERM)
-        code = daemon.wait(timeout=20)
-    log = daemon.stderr.read()
-    assert code == 0
+    log = log_file.read_text(encoding="utf-8")
+    assert daemon.returncode == 0, log
     assert "verdict=已受理" in log and "mailbot stopped" in log
 
 

@@ -86,21 +86,14 @@ def test_any_broken_edit_leaves_mail_answered_and_two_workers_alert_once(tmp_pat
 def test_run_watches_the_rules_folder_given_on_the_command_line(tmp_path):
     """`mailbot --rules DIR run` reloads edits of DIR, not of a ./rules that may not even exist."""
     import os
-    import signal
-    import subprocess
-    import sys
-    from pathlib import Path
 
-    from tests.servers import wait_for
+    from tests.servers import running_mailbot, wait_for
 
     rules_dir = edited_rules(tmp_path / "elsewhere", units=(("staff = []", f'staff = ["{STAFF}"]'),))
     var = tmp_path / "var"
     env = {**os.environ, "MAILBOT_VAR_DIR": str(var), "MAILBOT_POLL_INTERVAL_SECONDS": "0.3"}
-    mailbot = str(Path(sys.executable).with_name("mailbot"))
-    daemon = subprocess.Popen([mailbot, "--rules", str(rules_dir), "run"], cwd=tmp_path, env=env,
-                              stderr=subprocess.PIPE, text=True)
-    try:
-        inbox, outbox = var / "mail" / "inbox", var / "mail" / "outbox" / "new"
+    inbox, outbox = var / "mail" / "inbox", var / "mail" / "outbox" / "new"
+    with running_mailbot(env, "--rules", str(rules_dir), "run", cwd=tmp_path) as (_, log_file):
         assert wait_for(lambda: (inbox / "new").is_dir(), 20)
         campaign_toml = rules_dir / "campaigns" / CAMPAIGN_ID / "campaign.toml"
         campaign_toml.write_text(campaign_toml.read_text(encoding="utf-8").replace(
@@ -110,9 +103,7 @@ def test_run_watches_the_rules_folder_given_on_the_command_line(tmp_path):
                                                          "报告.pdf": pdfs.text_report()}))
         os.replace(inbox / "tmp" / "1.mx", inbox / "new" / "1.mx")
         assert wait_for(lambda: outbox.is_dir() and any(outbox.iterdir()), 20), "no reply"
-    finally:
-        daemon.send_signal(signal.SIGTERM)
-        log = daemon.communicate(timeout=20)[1]
+    log = log_file.read_text(encoding="utf-8")
     [reply] = [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in outbox.iterdir()]
     assert "【需补正】" in reply["Subject"], log  # judged with the edited rules
     assert "rules reloaded" in log and "refused" not in log
