@@ -231,6 +231,30 @@ def judge_files(rules):
     return run
 
 
+def _dovecot(capabilities: str | None = None):
+    from tests.servers import Dovecot, needs_dovecot
+
+    needs_dovecot()
+    server = Dovecot(capabilities=capabilities)
+    server.start()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def dovecot():
+    """A real Dovecot (IMAP) on 127.0.0.1 for the session: each test logs in as its own dovecot.new_user()."""
+    yield from _dovecot()
+
+
+@pytest.fixture(scope="session")
+def dovecot_polling():
+    """A Dovecot that, like 126.com, offers neither IDLE nor MOVE."""
+    from tests.servers import NETEASE_LIKE
+
+    yield from _dovecot(NETEASE_LIKE)
+
+
 @pytest.fixture
 def smtp():
     """A real SMTP server (aiosmtpd with AUTH) on 127.0.0.1 for this test."""

@@ -158,6 +158,14 @@ def make_certificate(root: Path) -> None:
     (root / "key.pem").chmod(0o600)
 
 
+def needs_dovecot() -> None:
+    """Skip the test on a machine without Dovecot's binaries."""
+    import pytest
+
+    if shutil.which("dovecot") is None:
+        pytest.skip("needs Debian's dovecot-imapd (.ci/run)")
+
+
 @dataclass
 class Dovecot:
     capabilities: str | None = None

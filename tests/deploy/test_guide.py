@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import pwd
 import re
-import shutil
 
 import pytest
 from sqlalchemy import create_engine
@@ -20,7 +19,7 @@ from mailbot.schema import current, head, upgrade
 from tests.builders.demo import fill_inbox
 from tests.deploy.example_settings import set_key
 from tests.deploy.guide import GUIDE, Root, all_blocks, blocks, may, reachable
-from tests.servers import PASSWORD, Dovecot, SmtpServer
+from tests.servers import PASSWORD, SmtpServer
 
 
 @pytest.fixture
@@ -56,16 +55,6 @@ def test_the_service_user_can_read_what_the_install_gives_it_and_write_only_its_
         assert reachable(root.path, path, uid, gids) and may(path, uid, gids, 4), path
     assert not may(root.settings, uid, gids, 2) and root.settings.stat().st_mode & 0o007 == 0  # read, not change
     assert may(root.state, uid, gids, 2 | 1)
-
-
-@pytest.fixture(scope="module")
-def dovecot():
-    if shutil.which("dovecot") is None:
-        pytest.skip("needs Debian's dovecot-imapd (.ci/run)")
-    server = Dovecot()
-    server.start()
-    yield server
-    server.cleanup()
 
 
 def edit_as_section_2_4(root: Root) -> None:

@@ -1,37 +1,18 @@
-"""Dovecot and SMTP servers for the integration tests, and a mailbot wired to them."""
+"""A mailbot wired to the session's Dovecot and SMTP servers (the servers' fixtures are in tests/conftest.py)."""
 
 from __future__ import annotations
-
-import shutil
 
 import pytest
 
 from mailbot.daemon import build_daemon
 from mailbot.settings import Settings
-from tests.servers import NETEASE_LIKE, PASSWORD, Dovecot
-
-pytestmark = pytest.mark.skipif(shutil.which("dovecot") is None, reason="needs Debian's dovecot-imapd (.ci/run)")
+from tests.servers import PASSWORD, needs_dovecot
 
 
-def _server(capabilities=None):
-    server = Dovecot(capabilities=capabilities)
-    server.start()
-    return server
-
-
-@pytest.fixture(scope="session")
-def dovecot():
-    server = _server()
-    yield server
-    server.cleanup()
-
-
-@pytest.fixture(scope="session")
-def dovecot_polling():
-    """A Dovecot that, like 126.com, offers neither IDLE nor MOVE."""
-    server = _server(NETEASE_LIKE)
-    yield server
-    server.cleanup()
+@pytest.fixture(autouse=True)
+def _needs_dovecot():
+    """Every test here talks to a real Dovecot, some to one of their own."""
+    needs_dovecot()
 
 
 @pytest.fixture
