@@ -82,18 +82,18 @@ def test_the_credentials_are_the_ones_the_settings_name():
         assert f"-p LoadCredentialEncrypted={name}:/etc/mailbot/{name}.cred" in guide  # the guide's doctor has them
 
 
-def run_exit(tmp_path: Path, settings: str = "", *, rules: Path = REPO / "rules", old_schema: bool = False) -> int:
+def run_exit(tmp_path: Path, *, rules: Path = REPO / "rules", old_schema: bool = False, **settings) -> int:
     """Exit status of `mailbot run` (the unit's ExecStart) on a fresh state folder with these settings."""
     from sqlalchemy import create_engine
 
     from mailbot.schema import upgrade
+    from tests.servers import settings_toml
 
     var = tmp_path / "var"
     var.mkdir()
     if old_schema:
         upgrade(create_engine(f"sqlite:///{var / 'mailbot.db'}"), "0002")  # what the previous release left
-    path = tmp_path / "mailbot.toml"
-    path.write_text(f'var_dir = "{var}"\nrules_dir = "{rules}"\n{settings}', encoding="utf-8")
+    path = settings_toml(tmp_path / "mailbot.toml", var_dir=var, rules_dir=rules, **settings)
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAILBOT_")}
     ran = subprocess.run([str(Path(sys.executable).parent / "mailbot"), "--settings", str(path), "run"], env=env,
                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
@@ -111,7 +111,7 @@ def test_what_a_restart_cannot_fix_stops_the_service(tmp_path, case):
     if case == "schema behind":
         status = run_exit(tmp_path, old_schema=True)
     elif case == "bad setting":
-        status = run_exit(tmp_path, "poll_interval_seconds = -1\n")
+        status = run_exit(tmp_path, poll_interval_seconds=-1)
     else:
         status = run_exit(tmp_path, rules=tmp_path / "no-rules")
     assert status == 2 and status in prevented(), f"{case}: exit {status}"
@@ -121,7 +121,7 @@ def test_a_database_that_is_down_at_start_is_retried(tmp_path):
     """PostgreSQL not up yet (or restarting) when mailbot starts: an exit systemd restarts after RestartSec."""
     from tests.servers import free_port
 
-    status = run_exit(tmp_path, f'database_url = "postgresql+psycopg://mailbot@127.0.0.1:{free_port()}/mailbot"\n')
+    status = run_exit(tmp_path, database_url=f"postgresql+psycopg://mailbot@127.0.0.1:{free_port()}/mailbot")
     assert status not in prevented() and status != 0
 
 

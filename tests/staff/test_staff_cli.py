@@ -9,6 +9,7 @@ from pathlib import Path
 import openpyxl
 
 from tests.builders.campaign import RULES, edited_rules, registered
+from tests.servers import settings_toml
 
 MAILBOT = str(Path(sys.executable).with_name("mailbot"))
 
@@ -65,9 +66,9 @@ def test_staff_commands_never_open_the_mailbox(tmp_path):
     (var / "mail" / "inbox" / "new" / "1.mx").write_bytes(submission({"台账.xlsx": filled_ledger(),
                                                                       "报告.pdf": pdfs.text_report()}))
     assert run(RULES, var, "run", "--once").returncode == 0  # received on the embedded default
-    settings = tmp_path / "mailbot.toml"
-    settings.write_text('[inbox]\nkind = "imap"\nhost = "127.0.0.1"\nport = 9\nusername = "xjzfbxx@126.com"\n'
-                        'password_env = "NOBODY_SET_THIS"\nsecurity = "plain"\n', encoding="utf-8")
+    settings = settings_toml(tmp_path / "mailbot.toml", inbox={
+        "kind": "imap", "host": "127.0.0.1", "port": 9, "username": "xjzfbxx@126.com",
+        "password_env": "NOBODY_SET_THIS", "security": "plain"})
     env = {k: v for k, v in os.environ.items() if k != "NOBODY_SET_THIS"}
 
     def staff(*args):
