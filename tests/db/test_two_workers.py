@@ -58,17 +58,20 @@ def run_two_workers(database_url: str, smtp, root: Path) -> list[int]:
     return did
 
 
-def test_two_workers_share_the_work_without_doubles(database_url, postgres, smtp, tmp_path):
+def test_two_workers_share_the_work_without_doubles(database, request, smtp, tmp_path):
     """A round where one worker starts late and does everything proves nothing: the server takes
     0.3 s per reply (as a busy real one does) so that a round outlasts the workers' start-up, and
     up to three rounds (each checked in full) are run until both workers have taken mail."""
+
+    def fresh_database(round_: int) -> str:
+        if database.kind == "sqlite":
+            return f"sqlite:///{tmp_path / f'round{round_}.db'}"
+        return database.url if round_ == 0 else request.getfixturevalue("postgres").new_database()
+
     smtp.delay_seconds = 0.3
     shares = []
     for round_ in range(3):
-        url = database_url if round_ == 0 or database_url.startswith("sqlite") else postgres.new_database()
-        if url.startswith("sqlite"):
-            url = f"sqlite:///{tmp_path / f'round{round_}.db'}"
-        shares.append(run_two_workers(url, smtp, tmp_path / f"round{round_}"))
+        shares.append(run_two_workers(fresh_database(round_), smtp, tmp_path / f"round{round_}"))
         if min(shares[-1]) > 0:
             break
     assert min(shares[-1]) > 0, f"one worker did all the work in every round ({shares}): the race never happened"
