@@ -52,8 +52,7 @@ from tests.builders.campaign import RULES
 DATABASES = ("sqlite", "postgresql")
 DATABASE_AREAS = ("tests/pipeline/", "tests/staff/", "tests/integration/", "tests/db/")
 
-# Tests in files that others are editing right now, classified here until their owners put the marker
-# in the file itself (then delete the line): "path::function" → (marker, reason).
+
 def _marked(node, name: str) -> bool:
     return node.get_closest_marker(name) is not None
 
@@ -209,7 +208,7 @@ def _runs_once(request):
 @pytest.fixture
 def database_url(database, tmp_path) -> str:
     """The URL of this run's database (asking for it makes any test run on both databases)."""
-    return database.url or f"sqlite:///{tmp_path / 'mailbot.db'}"
+    return database.url_for(tmp_path)
 
 
 @pytest.fixture(scope="session")
