@@ -7,14 +7,13 @@ the tests know the example's lines without a second list of keys to keep in step
 from __future__ import annotations
 
 import re
-import types
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Union, get_args, get_origin
 
 from pydantic import BaseModel
 
 from mailbot.settings import Settings
+from tests.model_walk import nested_models
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "mailbot.example.toml"
 
@@ -22,24 +21,11 @@ _HEADER = re.compile(r"^#?\s*\[\[?\s*([A-Za-z_][\w.]*)\s*\]\]?\s*(#.*)?$")
 _KEY = re.compile(r"^(?P<hashes>(?:#\s*)*)(?P<key>[A-Za-z_]\w*) = ")
 
 
-def members(annotation) -> list[type[BaseModel]]:
-    """The models a field holds: itself, the members of a union (inbox: Maildir | IMAP), a tuple's items."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return [annotation]
-    origin = get_origin(annotation)
-    if origin in (Union, types.UnionType):
-        return [m for a in get_args(annotation) for m in members(a)]
-    if origin is tuple:
-        args = get_args(annotation)
-        return members(args[0]) if len(args) == 2 and args[1] is Ellipsis else []
-    return []
-
-
 def sections(model: type[BaseModel] = Settings, name: str = "") -> dict[str, list[type[BaseModel]]]:
     """Section name ("" for the top) → the models that may fill it, for the model and every table below it."""
     out = {name: [model]}
     for field, info in model.model_fields.items():
-        inner = members(info.annotation)
+        inner = nested_models(info.annotation)
         if inner:
             dotted = f"{name}.{field}" if name else field
             out[dotted] = inner
@@ -52,7 +38,7 @@ def sections(model: type[BaseModel] = Settings, name: str = "") -> dict[str, lis
 
 def keys_of(models: list[type[BaseModel]]) -> set[str]:
     """Plain keys (not tables) any of the models accepts."""
-    return {f for m in models for f, info in m.model_fields.items() if not members(info.annotation)}
+    return {f for m in models for f, info in m.model_fields.items() if not nested_models(info.annotation)}
 
 
 def model_keys() -> set[str]:
