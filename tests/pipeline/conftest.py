@@ -51,12 +51,17 @@ class Office:
         return self.replies()[index].get_body(("plain",)).get_content()
 
 
+def make_office(root: Path, rules, **settings) -> Office:
+    """An office in ``root`` judging by ``rules``: its state in root/var unless ``settings`` say otherwise."""
+    configured = Settings(**{"var_dir": root / "var", "rules_dir": Path("rules"), **settings})
+    daemon = build_daemon(configured, rules)
+    daemon.inbox.root.mkdir(parents=True, exist_ok=True)
+    return Office(root, configured, daemon)
+
+
 @pytest.fixture
 def office(tmp_path, rules, database_url) -> Office:
-    settings = Settings(var_dir=tmp_path / "var", rules_dir=Path("rules"), database_url=database_url)
-    daemon = build_daemon(settings, rules)
-    daemon.inbox.root.mkdir(parents=True, exist_ok=True)
-    return Office(tmp_path, settings, daemon)
+    return make_office(tmp_path, rules, database_url=database_url)
 
 
 def on_time(hours: float = 0) -> datetime:

@@ -2,26 +2,17 @@
 
 from datetime import datetime, timedelta, timezone
 
-from mailbot.daemon import build_daemon
-from mailbot.settings import Settings
 from tests.builders import pdfs
 from tests.builders.campaign import filled_ledger
-from tests.pipeline.conftest import Office, submission
+from tests.pipeline.conftest import make_office, submission
 
 AFTER_MIDNIGHT_IN_BEIJING = datetime(2021, 11, 25, 0, 30, tzinfo=timezone(timedelta(hours=8)))
-
-
-def office_on(tmp_path, rules, zone: str) -> Office:
-    settings = Settings(var_dir=tmp_path / zone.replace("/", "-"), timezone=zone)
-    daemon = build_daemon(settings, rules)
-    daemon.inbox.root.mkdir(parents=True, exist_ok=True)
-    return Office(tmp_path, settings, daemon)
 
 
 def test_receipt_number_and_reply_follow_the_offices_zone(tmp_path, rules):
     seen = {}
     for zone in ("Asia/Shanghai", "Asia/Urumqi"):  # UTC+8 and UTC+6: 00:30 in Beijing is 22:30 the day before
-        office = office_on(tmp_path, rules, zone)
+        office = make_office(tmp_path, rules, var_dir=tmp_path / zone.replace("/", "-"), timezone=zone)
         office.deliver(submission({"台账.xlsx": filled_ledger(), "报告.pdf": pdfs.text_report()},
                                   received=AFTER_MIDNIGHT_IN_BEIJING))
         [outcome] = office.daemon.run_once()
