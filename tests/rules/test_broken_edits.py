@@ -58,6 +58,12 @@ EDITS = [
 ]
 
 
+def line_of(file: str, shipped: str, typed: str = "") -> int:
+    """The line a problem with ``typed``, written in place of the shipped line ``shipped``, is reported on."""
+    text = (RULES.parent / file).read_text(encoding="utf-8")
+    return text[:text.index(f"\n{shipped}\n")].count("\n") + 2 + typed.count("\n")
+
+
 def english_left(message: str) -> list[str]:
     """Runs of English words in a message, quoted values and command names aside."""
     bare = re.sub(r"`[^`]*`|「[^」]*」|\"[^\"]*\"|《[^》]*》", "", message)
@@ -68,8 +74,7 @@ def english_left(message: str) -> list[str]:
 def test_a_mistyped_line_is_a_rules_error_naming_file_line_and_field(tmp_path, file, shipped, typed, field, words):
     edit = (f"\n{shipped}\n", f"\n{typed}\n")
     rules = edited_rules(tmp_path, **({"units": (edit,)} if file == UNITS else {"campaign": (edit,)}))
-    shipped_text = (RULES.parent / file).read_text(encoding="utf-8")
-    line = shipped_text[:shipped_text.index(edit[0])].count("\n") + 2 + typed.count("\n")
+    line = line_of(file, shipped, typed)
     try:
         load_rules(rules)
     except RulesError as exc:
@@ -118,10 +123,11 @@ def test_column_names_are_offered_in_template_order(tmp_path):
 
 
 def test_rules_check_prints_the_problem_not_a_traceback(tmp_path):
-    rules = edited_rules(tmp_path, campaign=(('timezone = "Asia/Shanghai"', 'timezone = "Beijing"'),
-                                             ('template = "template.xlsx"', 'template = ""')))
+    zone, template = 'timezone = "Asia/Shanghai"', 'template = "template.xlsx"'
+    rules = edited_rules(tmp_path, campaign=((zone, 'timezone = "Beijing"'), (template, 'template = ""')))
     result = subprocess.run([MAILBOT, "--rules", str(rules), "rules", "check"], capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert "campaign.toml:21: deadline.timezone: 不认识的时区，一般填写 Asia/Shanghai" in result.stderr
-    assert "campaign.toml:55: ledger.template: " in result.stderr
+    assert f"campaign.toml:{line_of(CAMPAIGN, zone)}: deadline.timezone: 不认识的时区，一般填写 Asia/Shanghai" in \
+        result.stderr
+    assert f"campaign.toml:{line_of(CAMPAIGN, template)}: ledger.template: " in result.stderr
