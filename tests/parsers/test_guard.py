@@ -11,12 +11,13 @@ import zipfile
 
 import pytest
 
-pytestmark = pytest.mark.timeout(60)  # a bomb that is inflated, not refused, runs far longer: the hang guard
-
 from parsers.guard import check_zip
 from parsers.types import Limits, ParseError, ParseErrorKind
 from tests.builders import hostile, workbooks
 from tests.parsers.limited import never_listed, run_limited
+
+# the hang guard: a bomb inflated instead of refused runs far longer (expanded entities would take hours)
+pytestmark = pytest.mark.timeout(60)
 
 LIMITS = Limits()
 SANDBOX = Limits(parse_timeout_seconds=10, parse_memory_mb=512)
@@ -89,7 +90,6 @@ def test_xlsx_shaped_bomb_never_reaches_openpyxl(ledger_xlsx):
     assert outcome == "bomb" and grown < 50
 
 
-@pytest.mark.timeout(60)  # expanded, the entities would take hours: this is the hang guard
 def test_billion_laughs_is_stopped_by_defusedxml_inside_openpyxl(ledger_xlsx):
     import openpyxl
 
