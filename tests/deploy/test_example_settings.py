@@ -31,7 +31,7 @@ def test_each_key_is_explained_once_per_section_and_model():
     assert {k: n for k, n in seen.items() if n > 1} == {("inbox", "kind"): 2, ("outbox", "kind"): 2}
 
 
-def test_the_example_loads_as_shipped(tmp_path):
+def test_the_example_loads_as_shipped():
     settings = load_settings(EXAMPLE)
     assert isinstance(settings.inbox, MaildirSettings) and isinstance(settings.outbox, MaildirSettings)
     assert str(settings.var_dir) == "/var/lib/mailbot" and str(settings.rules_dir) == "/etc/mailbot/rules"

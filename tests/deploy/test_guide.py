@@ -70,7 +70,7 @@ def edit_as_section_2_4(root: Root) -> None:
 
 
 @pytest.mark.parametrize("section", ["2.5", "7"])
-def test_the_guides_doctor_reaches_the_mailbox_with_the_services_credentials(root, dovecot, section, tmp_path):
+def test_the_guides_doctor_reaches_the_mailbox_with_the_services_credentials(root, dovecot, section):
     smtp = SmtpServer(user="xjzfbxx@126.com", security="ssl", cert=dovecot.cert)
     smtp.start()
     try:
