@@ -13,6 +13,7 @@ under ``bash -euo pipefail``, so a new command in the guide is run, never skippe
 
 from __future__ import annotations
 
+import functools
 import grp
 import os
 import pwd
@@ -34,15 +35,23 @@ _PATHS = re.compile(r"(?<![\w./-])(/opt/mailbot/venv/bin/mailbot|/opt/mailbot/sr
                     r"|/etc/systemd/system|/backup)(?![\w-])")
 
 
-def blocks(number: str, lang: str = "bash", text: str | None = None) -> list[str]:
-    """The fenced ``lang`` blocks under the heading numbered ``number`` (up to the next heading)."""
-    out, current, inside, body = [], None, False, []
-    for line in (text if text is not None else GUIDE.read_text(encoding="utf-8")).splitlines():
+@functools.cache
+def guide_text() -> str:
+    """deploy/README.md as the tests found it, read once."""
+    return GUIDE.read_text(encoding="utf-8")
+
+
+@functools.cache
+def _blocks_by_section(lang: str) -> dict[str, tuple[str, ...]]:
+    """Section number → its fenced ``lang`` blocks (each up to the next heading), for every section that has some."""
+    found: dict[str, list[str]] = {}
+    current, inside, body = None, False, []
+    for line in guide_text().splitlines():
         if inside:
             if line.strip() == "```":
                 inside = False
-                if current == number:
-                    out.append("\n".join(body) + "\n")
+                if current is not None:
+                    found.setdefault(current, []).append("\n".join(body) + "\n")
             else:
                 body.append(line)
             continue
@@ -51,20 +60,19 @@ def blocks(number: str, lang: str = "bash", text: str | None = None) -> list[str
             current = heading[2].rstrip(".")
         elif line.strip() == f"```{lang}":
             inside, body = True, []
+    return {number: tuple(texts) for number, texts in found.items()}
+
+
+def blocks(number: str, lang: str = "bash") -> list[str]:
+    """The fenced ``lang`` blocks under the heading numbered ``number`` (up to the next heading)."""
+    out = list(_blocks_by_section(lang).get(number, ()))
     assert out, f"deploy/README.md has no {lang} block under section {number}"
     return out
 
 
 def all_blocks(lang: str = "bash") -> dict[str, list[str]]:
     """Section number → its ``lang`` blocks, for every section that has some."""
-    numbers = [m[2].rstrip(".") for m in map(_HEADING.match, GUIDE.read_text(encoding="utf-8").splitlines()) if m]
-    found = {}
-    for number in numbers:
-        try:
-            found[number] = blocks(number, lang)
-        except AssertionError:
-            pass
-    return found
+    return {number: list(texts) for number, texts in _blocks_by_section(lang).items()}
 
 
 def commands(block: str) -> list[str]:
@@ -73,6 +81,7 @@ def commands(block: str) -> list[str]:
     return [line.strip() for line in joined.splitlines() if line.strip() and not line.strip().startswith("#")]
 
 
+@functools.cache
 def guide_day() -> str:
     """The date the guide's restore names (DAY=…); the backup's $(date +%F) is made that day in the tests."""
     return re.search(r"^DAY=(\S+)", "".join(blocks("5.2")), re.M)[1]

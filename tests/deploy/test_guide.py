@@ -18,7 +18,7 @@ from sqlalchemy import create_engine
 from mailbot.schema import current, head, upgrade
 from tests.builders.demo import fill_inbox
 from tests.deploy.example_settings import set_key
-from tests.deploy.guide import GUIDE, Root, all_blocks, blocks, may, reachable
+from tests.deploy.guide import Root, all_blocks, blocks, guide_text, may, reachable
 from tests.servers import PASSWORD, SmtpServer
 
 
@@ -115,4 +115,4 @@ def test_every_mailbot_command_in_the_guide_is_the_installed_one_as_the_service_
                     f"{INSTALLED} --settings /etc/mailbot/mailbot.toml " in line
                 assert line.startswith(AS_SERVICE) or systemd_run, line
     assert found >= 4  # upgrade, restore, and both doctor lines
-    assert "sudo " not in GUIDE.read_text(encoding="utf-8")  # not on every Debian server; runuser is
+    assert "sudo " not in guide_text()  # not on every Debian server; runuser is
