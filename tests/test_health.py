@@ -15,7 +15,7 @@ from sqlalchemy import create_engine
 
 from mailbot.schema import upgrade
 from tests.builders.campaign import RULES
-from tests.deploy.test_container_install import DOCKERFILE, stages
+from tests.deploy.dockerfile import DOCKERFILE, stages
 from tests.servers import environment, run_mailbot, running_mailbot, wait_for
 
 def health(database_url: str, var: Path, **extra: str) -> subprocess.CompletedProcess:

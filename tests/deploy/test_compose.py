@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from tests.deploy.guide import blocks, commands
-from tests.deploy.test_container_install import DOCKERFILE, copies, stages
+from tests.deploy.dockerfile import DOCKERFILE, copies, stages
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((REPO / "deploy" / "compose.yaml").read_text(encoding="utf-8"))
