@@ -10,8 +10,8 @@ from mailbot.intake import read_files
 from mailbot.mailparse import parse_mail
 from tests.builders import mails, pdfs
 from tests.builders.campaign import CAMPAIGN_ID, edited_rules, filled_ledger
+from tests.builders.second_round import SECOND, second_template
 from parsers.types import Limits
-from tests.pipeline.test_campaigns import SECOND, second_template
 
 pytestmark = pytest.mark.no_database  # rules and files only: matching reads no stored mail
 

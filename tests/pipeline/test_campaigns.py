@@ -18,25 +18,11 @@ from mailbot.daemon import build_daemon
 from mailbot.rules_loader import load_rules
 from mailbot.settings import Settings
 from tests.builders import pdfs
-from tests.builders.campaign import TEMPLATE, edited_rules, filled_ledger
+from tests.builders.campaign import edited_rules, filled_ledger
+from tests.builders.second_round import SECOND, second_template
 from tests.pipeline.conftest import on_time, submission
 
 MAILBOT = str(Path(sys.executable).with_name("mailbot"))
-SECOND = "xzbh-2022-12"
-
-
-def second_template(owner: str = "各乡镇、各部门(单位)") -> bytes:
-    """Another round's workbook: another title, five problems."""
-    wb = openpyxl.load_workbook(TEMPLATE)
-    ws = wb["台账"]
-    ws["A2"] = "2022 年政务公开第二季度检查问题台账"
-    ws.delete_rows(12, 37)  # keep 序号 1-5
-    for seq in range(1, 6):
-        ws.cell(row=6 + seq, column=5, value=f"2022 年第二季度问题 {seq}")
-        ws.cell(row=6 + seq, column=6, value=owner)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 def fill(template: bytes, unit: str, seqs) -> bytes:
