@@ -103,7 +103,7 @@ def override(obj: Context, receipt: str, decision: str | None, who: str, comment
     outgoing = build_outgoing(obj.settings, obj.rules())
     try:
         done = record(outgoing.rt, receipt, decision, who.strip(), comment.strip(), notify, datetime.now(timezone.utc))
-        click.echo(f"已记录：{done.unit} 回执 {receipt} 由 {who} 人工认定为“{decision}”（系统结论为“{done.machine_tag}”）。")
+        click.echo(f"已记录：{done.unit}回执 {receipt} 由{who.strip()}人工认定为“{decision}”（系统结论为“{done.machine_tag}”）。")
         if done.notified:
             outgoing.drain()
             click.echo(f"已发邮件告知 {done.notified}。")

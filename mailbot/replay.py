@@ -25,7 +25,7 @@ from mailbot.record import Judged, record_verdict
 from mailbot.rules import Campaign
 from mailbot.runtime import Runtime
 
-UNKNOWN_UNIT = "（未能确认单位的来信）"
+UNKNOWN_UNIT = "无法确认单位的来信"
 
 
 @dataclass(frozen=True)
@@ -146,10 +146,10 @@ def _kept(session, old: VerdictRecord, judged: Judged, latest: dict[str, Verdict
     """Why a change must not be applied, or ""."""
     newer_now = q.newest_verdict_after(session, old) if old.unit else None  # recorded by a worker meanwhile
     if newer_now is not None:
-        return f"该单位已有更新的报送（回执 {newer_now.receipt}），以新的为准"
+        return f"该单位已有更新的报送（回执 {newer_now.receipt}），以最新一次报送为准"
     decided = q.override_of(session, old.id)
     if decided is not None:
-        return f"已由 {decided.by} 人工认定为“{decided.tag}”，重审不改变人工结论；如需改变，请再次使用 mailbot override"
+        return f"已由{decided.by}人工认定为“{decided.tag}”，重审不改变人工结论；如需改变，请再次使用 mailbot override"
     unit = judged.verdict.summary.unit
     newer = latest.get(unit) if unit and unit != old.unit else None
     if newer is not None and newer.received_at > old.received_at:

@@ -56,7 +56,7 @@ def known_zone(value: str) -> str:
     try:
         ZoneInfo(value)
     except (KeyError, ValueError, OSError) as exc:  # ZoneInfoNotFoundError is a KeyError
-        raise ValueError("不认识的时区，一般填写 Asia/Shanghai（北京时间）") from exc
+        raise ValueError("无法识别的时区，一般填写 Asia/Shanghai（北京时间）") from exc
     return value
 
 
@@ -74,7 +74,7 @@ def file_types(known: tuple[str, ...], role: str):
         value = tuple(t.strip().lower().lstrip(".") for t in value)
         for index, kind in enumerate(value):
             if kind not in known:
-                raise Placed(f"不认识的文件类型「{kind}」，{role}可填 {choices(known)}", index)
+                raise Placed(f"无法识别的文件类型「{kind}」，{role}可填 {choices(known)}", index)
         if not value:
             raise ValueError(f"至少要填写一种{role}文件类型，如 {choices(known[:1])}")
         return value

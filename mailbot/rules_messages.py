@@ -38,7 +38,7 @@ _TOML_POSITION = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)
 
 _PYDANTIC = {  # pydantic error type → Chinese ({…} filled from the error's ctx)
     "missing": "缺少必填项",
-    "extra_forbidden": "不认识的键，请检查拼写",
+    "extra_forbidden": "没有这个键，请检查拼写",
     "string_too_short": "不能为空",
     "too_short": "至少要填写一项",
     "date_from_datetime_parsing": "应为日期，如 2021-11-25",

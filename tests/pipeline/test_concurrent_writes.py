@@ -118,6 +118,6 @@ def test_a_replay_waits_for_a_worker_and_then_leaves_the_newer_verdict_alone(off
         returned = time.monotonic()
     worker.check_the_command_waited(started, returned)
     assert change.new == "已受理" and not change.applies
-    assert f"该单位已有更新的报送（回执 {worker.receipt}），以新的为准" in change.kept
+    assert f"该单位已有更新的报送（回执 {worker.receipt}），以最新一次报送为准" in change.kept
     with office.daemon.rt.store.session() as session:
         assert q.latest_verdicts(session, campaign.id)["田坪乡"].receipt == worker.receipt  # no correction recorded

@@ -35,7 +35,7 @@ def test_a_persons_decision_stands(office, tmp_path):
                                                                '"ledger.problem_changed" = "error"'),))
     [change] = replay(office.daemon.rt, campaign, apply=True)
     assert (change.old, change.new) == ("已受理", "需补正") and not change.applies
-    assert "已由 王雪倩 人工认定为“已受理”，重审不改变人工结论" in change.describe(TITLES)
+    assert "已由王雪倩人工认定为“已受理”，重审不改变人工结论" in change.describe(TITLES)
     assert state_of(office, "田坪乡") == "已受理" and len(office.replies()) == 1  # nothing recorded, nothing sent
 
 
@@ -78,10 +78,10 @@ def test_an_unknown_sender_registered_later_is_attributed(office, tmp_path):
     assert first.verdict == "无法确认单位"
     campaign = edit_rules(office, tmp_path / "a", units=(registered("吉强镇", "someone@163.com"),))
     [change] = replay(office.daemon.rt, campaign, unit="吉强镇", apply=True)
-    assert (change.was_unit, change.unit) == ("（未能确认单位的来信）", "吉强镇")
+    assert (change.was_unit, change.unit) == ("无法确认单位的来信", "吉强镇")
     assert (change.old, change.new) == ("无法确认单位", "需补正") and change.applies
     assert [a.code for a in change.added] == ["report.unit_missing"]  # the report (built with unit="") names no unit
-    assert change.describe(TITLES).startswith("（未能确认单位的来信） → 吉强镇（回执 ")
+    assert change.describe(TITLES).startswith("无法确认单位的来信 → 吉强镇（回执 ")
     assert state_of(office, "吉强镇") == "需补正"
     office.daemon.drain()
     assert "吉强镇" in str(office.replies()[-1]["Subject"])
@@ -96,7 +96,7 @@ def test_an_older_unknown_mail_does_not_replace_a_units_newer_verdict(office, tm
     office.daemon.run_once()
     campaign = edit_rules(office, tmp_path / "a", units=(registered("吉强镇", "someone@163.com", "jq@163.com"),))
     changes = {c.was_unit: c for c in replay(office.daemon.rt, campaign, apply=True)}
-    unknown = changes["（未能确认单位的来信）"]
+    unknown = changes["无法确认单位的来信"]
     assert unknown.unit == "吉强镇" and not unknown.applies and "已有更新的报送" in unknown.kept
 
 

@@ -17,7 +17,7 @@ UNITS = "rules/units.toml"
 
 # (file, the whole line as shipped, the line as mistyped, field named, words of the explanation)
 EDITS = [
-    (CAMPAIGN, 'timezone = "Asia/Shanghai"', 'timezone = "Beijing"', "deadline.timezone", "不认识的时区"),
+    (CAMPAIGN, 'timezone = "Asia/Shanghai"', 'timezone = "Beijing"', "deadline.timezone", "无法识别的时区"),
     (CAMPAIGN, 'timezone = "Asia/Shanghai"', 'timezone = ""', "deadline.timezone", "一般填写 Asia/Shanghai"),
     (CAMPAIGN, 'template = "template.xlsx"', 'template = ""', "ledger.template", "模板文件的文件名"),
     (CAMPAIGN, 'template = "template.xlsx"', 'template = "../units.toml"', "ledger.template", "模板文件的文件名"),
@@ -34,7 +34,7 @@ EDITS = [
     (CAMPAIGN, "grace_hours = 0", "grace_hours = nan", "deadline.grace_hours", "具体的数字"),
     (CAMPAIGN, 'title_patterns = ["整改.*报告"]', 'title_patterns = ["整改(报告"]', "report.title_patterns[0]",
      "缺少右括号"),
-    (CAMPAIGN, 'types = ["xlsx", "xls", "csv"]', 'types = ["xlsx", "xlxs"]', "ledger.types[1]", "不认识的文件类型「xlxs」"),
+    (CAMPAIGN, 'types = ["xlsx", "xls", "csv"]', 'types = ["xlsx", "xlxs"]', "ledger.types[1]", "无法识别的文件类型「xlxs」"),
     (CAMPAIGN, 'types = ["pdf"]', 'types = ["docx"]', "report.types[0]", '报告可填 "pdf"'),
     (CAMPAIGN, 'types = ["pdf"]', "types = []", "report.types", "至少要填写一种"),
     (CAMPAIGN, 'title = "关于做好政务公开反馈问题整改落实工作的通知"', "title = 关于做好政务公开反馈问题整改落实工作的通知",
@@ -128,6 +128,6 @@ def test_rules_check_prints_the_problem_not_a_traceback(tmp_path):
     result = subprocess.run([MAILBOT, "--rules", str(rules), "rules", "check"], capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert f"campaign.toml:{line_of(CAMPAIGN, zone)}: deadline.timezone: 不认识的时区，一般填写 Asia/Shanghai" in \
+    assert f"campaign.toml:{line_of(CAMPAIGN, zone)}: deadline.timezone: 无法识别的时区，一般填写 Asia/Shanghai" in \
         result.stderr
     assert f"campaign.toml:{line_of(CAMPAIGN, template)}: ledger.template: " in result.stderr

@@ -93,7 +93,7 @@ def test_typo_in_a_key_is_refused(rules_copy):
     toml = rules_copy / "campaigns" / CAMPAIGN_ID / "campaign.toml"
     toml.write_text(toml.read_text(encoding="utf-8").replace("grace_hours", "grace_hour"), encoding="utf-8")
     [problem] = problems_of(rules_copy)
-    assert "deadline.grace_hour: 不认识的键" in problem
+    assert "deadline.grace_hour: 没有这个键" in problem
 
 
 def test_toml_syntax_error_has_its_line(rules_copy):
