@@ -52,7 +52,7 @@ def _scripts() -> ScriptDirectory:
     return ScriptDirectory.from_config(_config())
 
 
-def head(engine: Engine | None = None) -> str:
+def head() -> str:
     """The newest revision this code has (the database is not asked)."""
     return _scripts().get_current_head()
 
@@ -198,7 +198,7 @@ def model_changes(engine: Engine) -> list:
 def new_revision(engine: Engine, message: str) -> str:
     """Write the next migration (0004_…) from the models' changes; ``engine`` must be at head."""
     config = _config(engine)
-    number = f"{int(head(engine)) + 1:04d}"
+    number = f"{int(head()) + 1:04d}"
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         script = command.revision(config, message=message, autogenerate=True, rev_id=number)

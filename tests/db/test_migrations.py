@@ -36,9 +36,9 @@ def test_upgrade_keeps_the_data_and_the_daemon_then_runs(database_url, tmp_path)
     refused = run_mailbot(database_url, tmp_path / "var", "run", "--once")
     assert refused.returncode == 2 and "mailbot db upgrade" in refused.stderr
     upgraded = run_mailbot(database_url, tmp_path / "var", "db", "upgrade")
-    assert upgraded.returncode == 0 and f"0001 → {head(create_engine(database_url))}" in upgraded.stdout
+    assert upgraded.returncode == 0 and f"0001 → {head()}" in upgraded.stdout
     engine = create_engine(database_url)
-    assert current(engine) == head(engine)
+    assert current(engine) == head()
     shown = run_mailbot(database_url, tmp_path / "var", "show", "20211124-00001")
     assert shown.returncode == 0 and "田坪乡 — 已受理" in shown.stdout
     ran = run_mailbot(database_url, tmp_path / "var", "run", "--once")
@@ -52,7 +52,7 @@ def test_a_new_database_is_created_at_the_newest_schema(database_url, tmp_path):
     result = run_mailbot(database_url, tmp_path / "var", "status")
     assert result.returncode == 0
     engine = create_engine(database_url)
-    assert current(engine) == head(engine)
+    assert current(engine) == head()
     assert "已是最新" in run_mailbot(database_url, tmp_path / "var", "db", "upgrade").stdout
     engine.dispose()
 
@@ -81,7 +81,7 @@ def test_an_upgrade_that_fails_part_way_leaves_the_database_as_it_was(database_u
         event.remove(Engine, "before_cursor_execute", fail_at_the_last_migration)
     assert inspect(engine).get_table_names() == []
     ensure_current(engine)  # the next start creates the whole schema
-    assert current(engine) == head(engine)
+    assert current(engine) == head()
     engine.dispose()
 
 
@@ -92,6 +92,6 @@ def test_processes_starting_together_on_an_empty_database_all_start(database_url
     engines = [create_engine(database_url) for _ in range(4)]
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         list(pool.map(ensure_current, engines))  # none raises
-    assert current(engines[0]) == head(engines[0])
+    assert current(engines[0]) == head()
     for engine in engines:
         engine.dispose()

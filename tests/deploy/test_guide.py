@@ -38,7 +38,7 @@ def test_the_upgrade_in_the_guide_upgrades_the_database_the_service_then_starts_
 
     upgraded = root.run(*blocks("4"))
     assert upgraded.returncode == 0, upgraded.stderr
-    assert current(engine) == head(engine)  # the state database itself, not one in the current folder
+    assert current(engine) == head()  # the state database itself, not one in the current folder
     assert sorted(root.home.iterdir()) == []  # nothing made where the administrator typed the commands
 
     started = root.start_unit("--once")  # the unit's ExecStart= with its Environment= (--once so it ends)
