@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from tests.builders.campaign import RULES
-from tests.pipeline.test_crash import fill_inbox
+from tests.pipeline.backlog import fill_inbox
 from tests.servers import PASSWORD, settings_toml
 
 MAILBOT = str(Path(sys.executable).with_name("mailbot"))
