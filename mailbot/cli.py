@@ -105,7 +105,8 @@ def run(obj: Context, once: bool) -> None:
         finally:
             daemon.close()
         done = [o for o in outcomes if o.state != "skipped"]
-        labels = {"processed": "已回执", "ignored": "不予回复", "duplicate": "重复邮件", "failed": "处理出错"}
+        labels = {"processed": "已回执", "held": "待人工确认", "ignored": "不予回复", "duplicate": "重复邮件",
+                  "failed": "处理出错"}
         parts = [f"{labels[s]} {sum(1 for o in done if o.state == s)}" for s in labels if any(o.state == s for o in done)]
         click.echo(f"本次处理 {len(done)} 封邮件" + (f"：{'，'.join(parts)}" if parts else "（没有新邮件）"))
     else:

@@ -104,7 +104,8 @@ class Daemon:
         if outcome.state == "failed":
             self.retried.add(raw.key)  # retried on the next start, not in a hot loop
         elif outcome.state != "skipped":
-            self.inbox.file(raw.key, needs_attention=outcome.state == "processed" and outcome.verdict != VerdictTag.ACCEPTED)
+            attention = outcome.state == "held" or (outcome.state == "processed" and outcome.verdict != VerdictTag.ACCEPTED)
+            self.inbox.file(raw.key, needs_attention=attention)
         self.drain()
         return outcome
 

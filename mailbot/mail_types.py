@@ -43,6 +43,10 @@ class ParsedMail:
     problems: tuple[str, ...] = field(default_factory=tuple)  # header/part decoding trouble, in English
     forward_senders: tuple[str, ...] = ()  # every sender in a chain of forwards, outermost first
     links: tuple[str, ...] = ()  # http(s) URLs in the body parts, hrefs included (a forwarded mail's too)
+    auth_results: tuple[str, ...] = ()  # every Authentication-Results header, topmost first
+    forwarded_auth_results: tuple[str, ...] = ()  # those of the first mail forwarded inside this one
+    injected_headers: tuple[str, ...] = ()  # headers whose decoded text holds CR, LF or NUL (injection)
+    unsafe_names: tuple[str, ...] = ()  # attachment names written as absolute paths or with ".."
 
     @property
     def forwarded_from(self) -> str:
@@ -79,3 +83,12 @@ class Office:
     def date_of(self, moment: datetime) -> str:
         """2021年11月24日, the date a letter is signed with."""
         return moment.astimezone(self.tz).strftime("%Y年%m月%d日")
+
+
+@dataclass(frozen=True)
+class TrustPolicy:
+    """How far the office trusts what a mail says about its sender (settings ``[trust]``)."""
+
+    authserv_ids: tuple[str, ...] = ()  # glob patterns of the receiving server's authserv-id: "*.126.com"
+    trust_staff_forwards: bool = False  # an authenticated staff forward vouches for the mail inside
+    known_domains: tuple[str, ...] = ()  # never taken for look-alikes of a registered domain

@@ -160,6 +160,19 @@ def decode_words_checked(text: str) -> Decoded:
     return "".join(out), tuple(dict.fromkeys(problems))
 
 
+def injected(text: str) -> bool:
+    """A line break or NUL inside an encoded word (or a raw NUL): decoded, it would split the header in
+    two or cut it short. Folding between words is ordinary; a CR/LF hidden inside one is an attack."""
+    text = str(text or "")
+    if "\0" in text:
+        return True
+    for match in _ENCODED_WORD.finditer(text):
+        data, _ = _word_bytes(match.group(2), match.group(3))
+        if any(byte in data for byte in b"\r\n\0"):
+            return True
+    return False
+
+
 def decode_words(text: str) -> str:
     return decode_words_checked(text)[0]
 

@@ -23,7 +23,9 @@ from email.utils import getaddresses
 
 from mailbot.mail_types import MailAttachment, ParsedMail
 from mailbot.html_text import html_text
-from mailbot.mailheaders import decode_bytes_checked, decode_words_checked, header_text_checked, unescape_raw_checked
+from mailbot.mailheaders import decode_bytes_checked, decode_words_checked, header_text_checked, injected, \
+    unescape_raw_checked
+from parsers.unpack import is_unsafe_path
 
 EXTENSIONS = {
     "application/pdf": ".pdf", "application/vnd.ms-excel": ".xls", "application/zip": ".zip",
@@ -64,6 +66,7 @@ def _parse(msg: Message, depth: int) -> ParsedMail:
     problems: list[str] = []
     _tame_headers(msg, problems)
     headers = _headers(msg, problems)
+    attacks = _Attacks(injected=[str(n).lower() for n, v in _raw_items(msg) if injected(str(v))])
     from_name, from_address = _sender(_raw_header(msg, "from"), problems)
     plain: list[str] = []
     markup: list[str] = []
@@ -77,11 +80,11 @@ def _parse(msg: Message, depth: int) -> ParsedMail:
         payload = part.get_payload()
         if isinstance(payload, list):  # message/rfc822 forwarded as attachment; delivery-status blocks
             if part.get_content_subtype() in ("rfc822", "global") and payload and isinstance(payload[0], Message):
-                subject = _adopt(_nested(payload[0], depth, problems), attachments, links, senders, problems)
+                subject = _adopt(_nested(payload[0], depth, problems), attachments, links, senders, problems, attacks)
                 forwarded_subject = forwarded_subject or subject
             continue
         disposition = str(part.get("Content-Disposition", "")).split(";", 1)[0].strip().lower()
-        name = _filename(part, problems)
+        name = _filename(part, problems, attacks)
         if ctype in ("text/plain", "text/html") and not name and disposition != "attachment":
             text, found = decode_bytes_checked(_payload(part, "body", problems), part.get_content_charset())
             problems.extend(found)
@@ -93,7 +96,7 @@ def _parse(msg: Message, depth: int) -> ParsedMail:
         data = _payload(part, name or ctype, problems)
         if (name.lower().endswith(".eml") or ctype == "message/rfc822") and _looks_like_mail(data):
             inner = _nested(email.message_from_bytes(data, policy=compat32), depth, problems)  # 126 forwards an .eml
-            subject = _adopt(inner, attachments, links, senders, problems)
+            subject = _adopt(inner, attachments, links, senders, problems, attacks)
             forwarded_subject = forwarded_subject or subject
             continue
         attachments.append(MailAttachment(name=name, data=data, content_type=ctype))
@@ -118,7 +121,28 @@ def _parse(msg: Message, depth: int) -> ParsedMail:
         problems=tuple(dict.fromkeys(problems)),
         links=tuple(dict.fromkeys(links)),
         forward_senders=tuple(dict.fromkeys(a for a in senders if a)),
+        auth_results=tuple(header_text_checked(v)[0] for n, v in _raw_items(msg)
+                           if str(n).strip().lower() == "authentication-results"),
+        forwarded_auth_results=tuple(attacks.forwarded_auth),
+        injected_headers=tuple(dict.fromkeys(attacks.injected)),
+        unsafe_names=tuple(dict.fromkeys(attacks.unsafe)),
     )
+
+
+@dataclasses.dataclass
+class _Attacks:
+    """What one mail (its forwarded mails included) carries that only an attack would: see mailbot.hostile."""
+
+    injected: list[str] = dataclasses.field(default_factory=list)
+    unsafe: list[str] = dataclasses.field(default_factory=list)
+    forwarded_auth: list[str] = dataclasses.field(default_factory=list)
+
+
+def _raw_items(msg: Message) -> list[tuple[str, str]]:
+    try:
+        return [(str(n), str(v)) for n, v in msg.raw_items()]
+    except Exception:  # noqa: BLE001 - a header that cannot be read is reported by _headers
+        return []
 
 
 def _leaves(part: Message) -> Iterator[Message]:
@@ -139,7 +163,7 @@ def _nested(inner: Message, depth: int, problems: list[str]) -> ParsedMail | Non
 
 
 def _adopt(inner: ParsedMail | None, attachments: list[MailAttachment], links: list[str], senders: list[str],
-           problems: list[str]) -> str:
+           problems: list[str], attacks: _Attacks) -> str:
     """A forwarded mail's files (and links) are the unit's submission: they become ours, attributed to its sender.
 
     Returns the forwarded mail's subject ("" when it was nested too deeply to read).
@@ -150,6 +174,10 @@ def _adopt(inner: ParsedMail | None, attachments: list[MailAttachment], links: l
     links.extend(inner.links)
     senders.extend((inner.from_address, *inner.forward_senders))
     problems.extend(f"forwarded mail: {p}" for p in inner.problems)
+    attacks.injected.extend(f"{name}（被转发的邮件）" for name in inner.injected_headers)
+    attacks.unsafe.extend(inner.unsafe_names)
+    if not attacks.forwarded_auth:
+        attacks.forwarded_auth.extend(inner.auth_results)
     return inner.subject
 
 
@@ -244,8 +272,12 @@ def _param(part: Message, header: str, name: str, problems: list[str]) -> str:
     return decoded.strip().strip('"')
 
 
-def _filename(part: Message, problems: list[str]) -> str:
+def _filename(part: Message, problems: list[str], attacks: _Attacks) -> str:
     name = _param(part, "Content-Disposition", "filename", problems) or _param(part, "Content-Type", "name", problems)
+    if is_unsafe_path(name):
+        attacks.unsafe.append(name)
+    if re.search(r"[\r\n\x00]", name):
+        attacks.injected.append("content-disposition")
     name = _CONTROL.sub("", name.replace("\\", "/").rsplit("/", 1)[-1]).strip()
     return "" if name in (".", "..") else name
 

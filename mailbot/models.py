@@ -34,7 +34,8 @@ class UTCDateTime(TypeDecorator):
         return None if value is None else value.replace(tzinfo=timezone.utc)
 
 
-DONE_STATES = ("processed", "ignored", "duplicate")  # a message in one of these needs no more work
+# a message in one of these needs no more work (held: waits for a person, see mailbot.review)
+DONE_STATES = ("processed", "ignored", "duplicate", "held", "rejected")
 
 
 class MessageRecord(SQLModel, table=True):
@@ -49,10 +50,19 @@ class MessageRecord(SQLModel, table=True):
     from_address: str = ""
     subject: str = ""
     received_at: datetime = Field(sa_type=UTCDateTime)
-    state: str = "new"  # new | processed | ignored | duplicate | failed
+    state: str = "new"  # new | processed | ignored | duplicate | failed | held | rejected
     reason: str = ""  # why ignored / failed, Chinese for staff
-    unit: str | None = Field(default=None, index=True)
+    unit: str | None = Field(default=None, index=True)  # the unit it counts for; never set for held mail
     campaign: str | None = None
+    # sender trust (mailbot.trust), decided once when the mail is processed
+    trust: str = ""  # registered | staff_forward | unregistered | held | suspected | hostile ("" before)
+    trust_reasons: str = "[]"  # JSON list of Chinese sentences, for staff
+    sender_address: str = ""  # the sender judged: From, or the original sender of a staff forward
+    claimed_unit: str | None = None  # the unit a held mail names: a person may confirm it to that unit
+    auth_server: str = ""  # authserv-id of the Authentication-Results header that was trusted
+    spf: str = ""
+    dkim: str = ""
+    dmarc: str = ""
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -196,4 +206,19 @@ class OnceRecord(SQLModel, table=True):
     __tablename__ = "once"
 
     key: str = Field(primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ReviewRecord(SQLModel, table=True):
+    """A person's decision on held mail (`mailbot confirm` / `mailbot reject`): who, when, what."""
+
+    __tablename__ = "reviews"
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="messages.id", index=True)
+    action: str  # confirmed | rejected
+    unit: str | None = None  # confirmed: the unit it was credited to
+    registered: bool = False  # confirmed with --register: the address was added to the roster
+    by: str
+    comment: str = ""
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

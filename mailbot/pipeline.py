@@ -19,7 +19,8 @@ from mailbot import queries as q
 from mailbot import store as db
 from mailbot.campaigns import match_campaign
 from mailbot.cloud_links import cloud_services
-from mailbot.dossier import Dossier, Refusal, RefusedFile
+from mailbot.dossier import Dossier, Identity, Refusal, RefusedFile
+from mailbot.hostile import HostileSign, hostile_signs
 from mailbot.identify import identify
 from mailbot.intake import Accepted, read_attachments, restrict, unpack_files
 from mailbot.judge import judge
@@ -27,10 +28,11 @@ from mailbot.logs import log_mail
 from mailbot.mail_types import ParsedMail, RawMail
 from mailbot.mailparse import parse_mail
 from mailbot.models import DONE_STATES, FlagRecord, MessageRecord
-from mailbot.record import Judged, record_verdict
+from mailbot.record import Judged, record_held, record_verdict, stamp_trust
 from mailbot.rules import Campaign
 from mailbot.runtime import Runtime
 from mailbot.screening import Screen, screen
+from mailbot.trust import TrustDecision, decide
 from parsers.sniff import make_attachment
 from parsers.types import ParseError, ParseErrorKind
 
@@ -39,7 +41,7 @@ log = logging.getLogger("mailbot")
 
 @dataclass(frozen=True)
 class Outcome:
-    state: str  # processed | ignored | duplicate | failed | skipped
+    state: str  # processed | held | ignored | duplicate | failed | skipped
     receipt: str = ""
     verdict: str = ""
     unit: str | None = None
@@ -55,6 +57,7 @@ class Prepared:
     screen: Screen | None = None
     current: Dossier | None = None  # this mail's own files, read or refused
     sizes: dict[str, int] = field(default_factory=dict)  # attachment sha256 → bytes
+    signs: tuple[HostileSign, ...] = ()  # what marks the mail as an attack (mailbot.hostile)
     error: Exception | None = None  # an unexpected failure, reported when the mail is recorded
 
 
@@ -75,7 +78,8 @@ def prepare(raw: RawMail, rt: Runtime) -> Prepared:
         if raw.too_large_bytes:
             size = ParseError(ParseErrorKind.TOO_LARGE, f"{raw.too_large_bytes / 1024 / 1024:.0f} MB")
             current = Dossier(refused=(RefusedFile("（整封邮件）", None, Refusal.MAIL_TOO_LARGE, size),))
-        return Prepared(sha, mail, verdict_screen, current, {a.sha256: a.size for a in attachments})
+        signs = hostile_signs(mail, attachments, current)
+        return Prepared(sha, mail, verdict_screen, current, {a.sha256: a.size for a in attachments}, signs)
     except Exception as exc:  # noqa: BLE001 - recorded as a failed mail by process()
         return Prepared(sha, error=exc)
 
@@ -134,6 +138,12 @@ def _judge_and_record(session, record: MessageRecord, raw: RawMail, prepared: Pr
         return Outcome("ignored", reason=prepared.screen.reason)
     campaign = match_campaign(rt.rules, mail, prepared.current, raw.received_at,
                               _earlier_rounds(session, mail, prepared.current, rt))
+    decision = trust_of(mail, prepared, campaign, rt)
+    stamp_trust(record, decision)
+    if not decision.credits:  # held, suspected or hostile: the unit's standing does not move
+        record_held(session, record.id, mail, raw, prepared.current, decision, campaign, prepared.sizes, rt)
+        log_mail(log, raw.key, mail.from_address, "held", unit=decision.unit, reason=decision.trust.value)
+        return Outcome("held", unit=decision.unit, reason=decision.trust.value)
     judged = judge_mail(session, mail, prepared.current, campaign, raw.received_at, rt)
     row = record_verdict(session, record.id, mail, raw, judged, prepared.sizes, rt)
     log_mail(log, raw.key, mail.from_address, "processed", unit=row.unit, receipt=row.receipt, verdict=row.tag,
@@ -141,12 +151,21 @@ def _judge_and_record(session, record: MessageRecord, raw: RawMail, prepared: Pr
     return Outcome("processed", receipt=row.receipt, verdict=row.tag, unit=row.unit)
 
 
+def trust_of(mail: ParsedMail, prepared: Prepared, campaign: Campaign, rt: Runtime) -> TrustDecision:
+    """How far the mail may change a unit's standing (mailbot.trust), from what it names in ``campaign``."""
+    identity = identify(mail, restrict(prepared.current, Accepted.of(campaign)), rt.rules.roster, rt.staff)
+    return decide(mail, identity, prepared.signs, rt.rules.roster, rt.trust, rt.office.address)
+
+
 def judge_mail(session, mail: ParsedMail, current: Dossier, campaign: Campaign, received_at: datetime,
-               rt: Runtime) -> Judged:
+               rt: Runtime, given: str | None = None) -> Judged:
     """Identify the unit, complete its dossier with earlier files, judge: the steps a new mail and
-    `rules replay` share, so that a replayed verdict is exactly the one a new mail would get now."""
+    `rules replay` share, so that a replayed verdict is exactly the one a new mail would get now.
+    ``given``: the unit a person confirmed the mail to (`mailbot confirm`), over what the mail says."""
     current = restrict(current, Accepted.of(campaign))  # read with every campaign's types, judged with its own
     identity = identify(mail, current, rt.rules.roster, rt.staff)
+    if given is not None:
+        identity = Identity(given, "given", identity.evidence, identity.address)
     unit = rt.rules.roster.get(identity.unit) if identity.unit else None
     if unit is not None:
         db.lock(session, f"dossier/{campaign.id}/{unit.name}")

@@ -35,7 +35,8 @@ def done_keys(session: Session, mailbox: str) -> set[str]:
 
 def first_with_sha(session: Session, sha256: str, exclude_id: int) -> MessageRecord | None:
     return session.exec(select(MessageRecord).where(MessageRecord.sha256 == sha256, MessageRecord.id != exclude_id,
-                                                    MessageRecord.state.in_(("processed", "ignored")))
+                                                    MessageRecord.state.in_(("processed", "ignored", "held",
+                                                                             "rejected")))
                         .order_by(MessageRecord.id)).first()
 
 
@@ -165,8 +166,9 @@ def resolve_flags(session: Session, ids: tuple[int, ...]) -> list[int]:
 
 
 def last_address_of(session: Session, unit: str) -> str | None:
-    """The address the unit last mailed from."""
-    return session.exec(select(MessageRecord.from_address).where(MessageRecord.unit == unit)
+    """The address the unit last mailed from (mail credited to it: never a held impostor's)."""
+    return session.exec(select(MessageRecord.from_address).where(MessageRecord.unit == unit,
+                                                                 MessageRecord.state == "processed")
                         .order_by(MessageRecord.received_at.desc())).first()
 
 

@@ -12,14 +12,17 @@ from dataclasses import dataclass
 
 from mailbot import queries as q
 from mailbot.dossier import Dossier, Identity
-from mailbot.findings import Verdict
+from mailbot.findings import Verdict, shorten
 from mailbot.mail_types import ParsedMail, RawMail
 from mailbot.models import AttachmentRecord, FindingRecord, FlagRecord, LedgerRowRecord, MessageRecord, VerdictRecord
 from mailbot.outbox import queue
 from mailbot.questions import question_in
-from mailbot.replies import build_reply, context
+from mailbot.replies import build_reply, context, held_notice, review_command
 from mailbot.rules import Campaign
 from mailbot.runtime import Runtime
+from mailbot.trust import Trust, TrustDecision
+
+HELD_FLAGS = {Trust.HELD: "held", Trust.SUSPECTED: "suspected", Trust.HOSTILE: "quarantined"}
 
 
 @dataclass(frozen=True)
@@ -35,18 +38,19 @@ class Judged:
 
 
 def record_verdict(session, message_id: int, mail: ParsedMail, raw: RawMail, judged: Judged,
-                   sizes: dict[str, int], rt: Runtime, corrects: str = "") -> VerdictRecord:
+                   sizes: dict[str, int], rt: Runtime, corrects: str = "", confirmed: bool = False) -> VerdictRecord:
     """Record and commit; returns the verdict row (its receipt numbered).
 
-    ``corrects``: the receipt this verdict replaces (`rules replay --apply`): the mail's files and
-    flags are on record already; only the new verdict, its findings and a 更正回执 are written.
+    ``corrects``: the receipt this verdict replaces (`rules replay --apply`); ``confirmed``: a person
+    credited held mail to its unit (`mailbot confirm`). In both the mail's files and flags are on
+    record already; only the verdict, its findings and the reply are written.
     """
     current, dossier, identity, verdict = judged.current, judged.dossier, judged.identity, judged.verdict
     record = session.get(MessageRecord, message_id)
     record.state, record.unit, record.campaign = "processed", verdict.summary.unit, judged.campaign.id
     session.add(record)
     asked = ""
-    if not corrects:  # a correction's mail has its files and flags on record already
+    if not (corrects or confirmed):  # the mail's files and flags are on record already
         _record_files(session, message_id, current, sizes)
         asked = question_in(mail.body_text)  # a person must answer it, not the bot
         for kind, detail in _flags(identity, mail, asked):
@@ -76,11 +80,58 @@ def record_verdict(session, message_id: int, mail: ParsedMail, raw: RawMail, jud
                                detail=f"一小时内已向 {mail.from_address} 回复 {rt.reply_cap_per_hour} 封，本次不再回复"))
     else:
         ctx = context(verdict, mail, current, row.receipt, raw.received_at, rt.office, now, corrects=corrects,
-                      question=bool(asked))
+                      question=bool(asked), confirmed=confirmed)
         reply = build_reply(rt.templates, ctx, mail, rt.office, now)
         queue(session, reply, mail.from_address, message_id=message_id, verdict_id=row.id)
     session.commit()
     return row
+
+
+def stamp_trust(record: MessageRecord, decision: TrustDecision) -> None:
+    """Write the sender trust on the message: decided once, shown wherever the mail is shown."""
+    record.trust, record.trust_reasons = decision.trust.value, json.dumps(decision.reasons, ensure_ascii=False)
+    record.sender_address, record.claimed_unit = decision.address, decision.unit
+    auth = decision.auth
+    record.auth_server, record.spf, record.dkim, record.dmarc = auth.server, auth.spf, auth.dkim, auth.dmarc
+
+
+def record_held(session, message_id: int, mail: ParsedMail, raw: RawMail, current: Dossier, decision: TrustDecision,
+                campaign: Campaign, sizes: dict[str, int], rt: Runtime) -> None:
+    """Held, suspected or hostile mail: kept with its files and shown to staff; the unit's dossier and
+    standing do not move. Only held mail is answered, with the 【待确认】 notice; the others get nothing
+    (a reply would tell an impostor or an attacker that the mailbox is live)."""
+    record = session.get(MessageRecord, message_id)
+    record.state, record.unit, record.campaign = "held", None, campaign.id
+    stamp_trust(record, decision)
+    session.add(record)
+    _record_files(session, message_id, current, sizes)
+    session.add(FlagRecord(message_id=message_id, kind=HELD_FLAGS[decision.trust],
+                           detail=held_detail(message_id, mail, decision)))
+    if decision.answered:
+        now = rt.clock()
+        if q.recent_reply_count(session, mail.from_address, now) >= rt.reply_cap_per_hour:
+            session.add(FlagRecord(message_id=message_id, kind="reply_capped",
+                                   detail=f"一小时内已向 {mail.from_address} 回复 {rt.reply_cap_per_hour} 封，本次不再回复"))
+        else:
+            staff = mail.from_address in rt.staff and decision.address == mail.from_address
+            notice = held_notice(rt.templates, mail, decision.unit, decision.address, message_id, raw.received_at,
+                                 rt.office, now, staff=staff)
+            queue(session, notice, mail.from_address, message_id=message_id)
+    session.commit()
+
+
+def held_detail(message_id: int, mail: ParsedMail, decision: TrustDecision) -> str:
+    """What staff read about held mail (digest, `mailbot flags`, the console): who, why, and the one
+    command that resolves it."""
+    subject = shorten(mail.subject, 40) or "（无主题）"
+    head = f"来信 {message_id}（{decision.address or mail.from_address or '发件人不明'}，主题：{subject}）"
+    why = "；".join(decision.reasons) or decision.trust.label
+    if decision.trust is Trust.HOSTILE:
+        todo = f"不会计入任何单位。核实后关闭：mailbot reject {message_id} --by 姓名 --comment 说明"
+    else:
+        todo = (f"确认后计入：{review_command(message_id, decision.unit)}（加 --register 同时登记该邮箱）；"
+                f"否则：mailbot reject {message_id} --by 姓名 --comment 说明")
+    return f"{head}：{why}。{todo}"
 
 
 def _record_files(session, message_id: int, current: Dossier, sizes: dict[str, int]) -> None:

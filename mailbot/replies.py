@@ -54,7 +54,7 @@ def _once_advised(findings: list[Finding]) -> list[dict]:
 
 
 def context(verdict: Verdict, mail: ParsedMail, dossier: Dossier, receipt: str, received_at: datetime,
-            office: Office, now: datetime, corrects: str = "", question: bool = False) -> dict:
+            office: Office, now: datetime, corrects: str = "", question: bool = False, confirmed: bool = False) -> dict:
     """What the reply templates show. ``corrects``: the receipt a re-judgement replaces (更正回执)."""
     received_local = office.time_of(received_at)
     files = []
@@ -82,7 +82,8 @@ def context(verdict: Verdict, mail: ParsedMail, dossier: Dossier, receipt: str, 
         "greeting": summary.unit or "您好",
         "received_line": (f"贵单位于 {received_local} 发来的邮件（主题：“{subject}”）已按修订后的审核规则重新核对，"
                           f"本回执取代此前编号为 {corrects} 的回执。" if corrects else
-                          f"贵单位于 {received_local} 发来的邮件（主题：“{subject}”）已收到。"),
+                          f"贵单位于 {received_local} 发来的邮件（主题：“{subject}”）经县政府办公室核实，现予登记。"
+                          if confirmed else f"贵单位于 {received_local} 发来的邮件（主题：“{subject}”）已收到。"),
         "received_local": received_local,
         "receipt": receipt,
         "tag": verdict.tag.value,
@@ -98,6 +99,27 @@ def context(verdict: Verdict, mail: ParsedMail, dossier: Dossier, receipt: str, 
         "office_name": office.name,
         "today": office.date_of(now),
     }
+
+
+def held_notice(env: Environment, mail: ParsedMail, unit: str | None, address: str, reference: int,
+                received_at: datetime, office: Office, now: datetime, staff: bool = False) -> EmailMessage:
+    """The one 【待确认】 reply to held mail: it arrived, this address is not the unit's, the office will
+    confirm. It says nothing of the files, the checks or any other mail (the sender is not vouched for)."""
+    subject = f"【待确认】整改材料已收到（来信编号 {reference}）"
+    ctx = {"subject": subject, "greeting": "您好",
+           "received_line": f"您于 {office.time_of(received_at)} 发来的邮件（主题：“{shorten(mail.subject, MAX_NAME) or '（无主题）'}”）已收到。",
+           "address": address, "unit": unit or "", "reference": reference, "staff": staff,
+           "command": review_command(reference, unit), "contact": office.phone, "office_name": office.name,
+           "today": office.date_of(now)}
+    return office_letter(office, mail.from_address, subject, now.astimezone(office.tz),
+                         env.get_template("held.txt.j2").render(ctx), env.get_template("held.html.j2").render(ctx),
+                         auto="auto-replied", loop=f"held-{reference}",
+                         answering=(mail.message_id, tuple(mail.references)) if mail.message_id else None)
+
+
+def review_command(reference: int, unit: str | None) -> str:
+    """The command a person runs to credit held mail to its unit."""
+    return f"mailbot confirm {reference} --unit {unit or '单位名称'} --by 姓名"
 
 
 def build_reply(env: Environment, ctx: dict, mail: ParsedMail, office: Office, now: datetime) -> EmailMessage:

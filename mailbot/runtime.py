@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from jinja2 import Environment
 
 from mailbot.archive import Archive
-from mailbot.mail_types import Office
+from mailbot.mail_types import Office, TrustPolicy
 from mailbot.replies import environment
 from mailbot.rules import Rules
 from mailbot.schema import ensure_current
@@ -37,6 +37,7 @@ class Runtime:
     templates: Environment
     reply_cap_per_hour: int
     sandbox: Sandbox
+    trust: TrustPolicy = TrustPolicy()
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
 
     @property
@@ -62,4 +63,5 @@ def build_runtime(settings: Settings, rules: Rules, store: Store | None = None) 
         templates=environment(settings.templates_dir) if settings.templates_dir else environment(),
         reply_cap_per_hour=settings.replies_per_sender_per_hour,
         sandbox=Sandbox(limits, os.cpu_count() or 1),
+        trust=settings.trust.to_policy(),
     )

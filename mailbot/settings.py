@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from mailbot.mail_types import Office
+from mailbot.mail_types import Office, TrustPolicy
 from mailbot.rules_fields import known_zone
 from mailbot.rules_messages import os_reason, pydantic_error, toml_error
 from mailbot.toml_places import line_of
@@ -165,6 +165,20 @@ class ReminderSettings(BaseModel):
     time: str = Field(default="10:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
+class TrustSettings(BaseModel):
+    """Which sender authentication to believe (see mailbot.trust)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    authserv_ids: tuple[str, ...] = ()  # e.g. ("*.126.com",): the receiving server's Authentication-Results
+    trust_staff_forwards: bool = False  # an authenticated forward by staff vouches for the mail inside
+    known_domains: tuple[str, ...] = ()  # the office's own mail domains etc.: never look-alikes
+
+    def to_policy(self) -> TrustPolicy:
+        return TrustPolicy(tuple(p.strip().lower() for p in self.authserv_ids if p.strip()),
+                           self.trust_staff_forwards, tuple(d.strip().lower() for d in self.known_domains))
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MAILBOT_", env_nested_delimiter="__", extra="forbid")
 
@@ -185,6 +199,7 @@ class Settings(BaseSettings):
     digest: DigestSettings = DigestSettings()
     reminders: tuple[ReminderSettings, ...] = (ReminderSettings(),)
     limits: LimitSettings = LimitSettings()
+    trust: TrustSettings = TrustSettings()
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,

@@ -87,6 +87,7 @@ class Attachment:
     kind: FileKind
     sha256: str
     path: tuple[str, ...] = ()  # e.g. ("材料.zip",) for a file found inside 材料.zip
+    unsafe_name: str = ""  # the member name as stored, when it was absolute or climbed out with ".."
 
     @property
     def size(self) -> int:

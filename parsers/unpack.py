@@ -11,7 +11,9 @@ Office files (xlsx, docx) are zips too, but they are files: never opened here.
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -70,6 +72,14 @@ def member_name(info: zipfile.ZipInfo) -> str:
     return info.filename
 
 
+def is_unsafe_path(name: str) -> bool:
+    """An absolute path or one that climbs out of its folder: what an archive or a mail header holds
+    only to make a careless program write outside its folder (Zip Slip)."""
+    unified = name.replace("\\", "/")
+    parts = unified.split("/")
+    return unified.startswith("/") or ".." in parts or bool(re.match(r"^[A-Za-z]:", unified))
+
+
 def split_member_name(name: str) -> tuple[tuple[str, ...], str]:
     """(folders, base name). ``..``, drive letters and empty parts are dropped: display only."""
     parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".", "..")]
@@ -90,12 +100,12 @@ def unpack(name: str, data: bytes, limits: Limits) -> UnpackResult:
 
 
 def _visit(name: str, data: bytes, path: tuple[str, ...], depth: int, limits: Limits, budget: _Budget,
-           files: list[Attachment], rejected: list[Rejected]) -> None:
+           files: list[Attachment], rejected: list[Rejected], unsafe_name: str = "") -> None:
     if len(data) > limits.max_file_bytes:
         error = ParseError(ParseErrorKind.TOO_LARGE, f"{len(data)} bytes, over {limits.max_file_bytes}")
         rejected.append(Rejected(name, path, error))
         return
-    attachment = make_attachment(name, data, path)
+    attachment = dataclasses.replace(make_attachment(name, data, path), unsafe_name=unsafe_name)
     if attachment.kind is FileKind.UNKNOWN and data.startswith(ZIP_MAGIC) and name.lower().endswith(".zip"):
         try:  # a damaged zip: say why (truncated, bad names...) rather than "unknown file"
             check_zip(data, limits, max_total=limits.max_archive_total_bytes)
@@ -122,19 +132,20 @@ def _open_members(name: str, data: bytes, path: tuple[str, ...], depth: int, lim
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         members = []
         for info in zf.infolist():
-            folders, base = split_member_name(member_name(info))
+            stored = member_name(info)
+            folders, base = split_member_name(stored)
             if not base or base.lower() in SKIPPED_FILES or base.startswith("._") \
                     or SKIPPED_FOLDERS.intersection(folders):
                 continue
-            members.append((info, folders, base))
+            members.append((info, folders, base, stored if is_unsafe_path(stored) else ""))
         if not members:  # nothing is dropped silently, not even an empty archive
             raise ParseError(ParseErrorKind.UNREADABLE, "no files inside")
         if len(members) > budget.files:
             raise ParseError(ParseErrorKind.TOO_LARGE,
                              f"{len(members)} files, over the {limits.max_archive_members} opened per attachment")
         budget.files -= len(members)
-        budget.bytes -= sum(info.file_size for info, _, _ in members)  # real sizes: the guard checked them
-        for info, folders, base in members:
+        budget.bytes -= sum(info.file_size for info, _, _, _ in members)  # real sizes: the guard checked them
+        for info, folders, base, unsafe in members:
             member_path = (*path, name, *folders)
             if info.file_size > limits.max_file_bytes:  # not read at all
                 error = ParseError(ParseErrorKind.TOO_LARGE, f"{info.file_size} bytes, over {limits.max_file_bytes}")
@@ -146,4 +157,4 @@ def _open_members(name: str, data: bytes, path: tuple[str, ...], depth: int, lim
                 error = ParseError(ParseErrorKind.TRUNCATED, f"{type(exc).__name__}: {exc}")
                 rejected.append(Rejected(base, member_path, error))
                 continue
-            _visit(base, content, member_path, depth + 1, limits, budget, files, rejected)
+            _visit(base, content, member_path, depth + 1, limits, budget, files, rejected, unsafe)

@@ -289,15 +289,16 @@ def test_reply_cap_per_sender_stops_a_loop(office):
     assert [f.kind for f in rows(office, FlagRecord) if f.kind == "reply_capped"] == ["reply_capped"] * 2
 
 
-def test_hostile_and_malformed_mail_gets_an_answer_and_loses_nothing(office):
+def test_hostile_mail_is_kept_unanswered_and_malformed_mail_is_answered(office):
     office.deliver(submission({"台账.xlsx": hostile.xml_bomb_xlsx(LEDGER), "报告.pdf": hostile.pe_executable(),
                                "材料.zip": hostile.zip_bomb(200)}))
     office.deliver(b'From: "broken <tianping@126.com\r\nSubject: =?gbk?B?!!?=\r\n\r\n\xff\xfe')
     outcomes = office.daemon.run_once()
-    assert [o.state for o in outcomes] == ["processed", "processed"]
-    text = office.reply_text(0)
-    assert "疑似恶意文件" in text and "可执行程序" in text
-    assert len(office.replies()) == 2
+    assert [o.state for o in outcomes] == ["held", "processed"]  # the attack is quarantined, the mistake answered
+    [reply] = office.replies()
+    assert reply["To"] == "tianping@126.com" and "无法确认单位" in reply["Subject"]
+    [flag] = [f for f in rows(office, FlagRecord) if f.kind == "quarantined"]
+    assert "“台账.xlsx”是" in flag.detail and "“报告.pdf”是可执行程序" in flag.detail and "“材料.zip”是压缩炸弹" in flag.detail
     assert len(list(office.settings.archive_path.rglob("*"))) >= 2
 
 
