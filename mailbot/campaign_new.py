@@ -3,7 +3,7 @@
 The new folder's campaign.toml starts as a copy of an existing campaign's (its comments explain
 every key, and its statuses, ledger, report and checks settings carry over), with the title,
 document number, deadline, keywords and template name replaced and no extensions. The copy is
-edited as TOML (tomlkit), not as text, so nothing but those keys changes. The folder is kept only
+edited as TOML (mailbot.rules_edit), not as text, so nothing but those keys changes. The folder is kept only
 if the whole rules directory still loads.
 """
 
@@ -14,13 +14,9 @@ import shutil
 from datetime import date
 from pathlib import Path
 
-import tomlkit
-
 from mailbot.rules import Rules
+from mailbot.rules_edit import TEMPLATE, campaign_text
 from mailbot.rules_loader import CAMPAIGN_FILE, CAMPAIGNS_DIR, RulesError, load_rules
-
-TEMPLATE = "template.xlsx"
-
 
 def new_campaign(rules_dir: Path, campaign_id: str, workbook: Path, title: str, deadline: date,
                  doc_number: str = "", keywords: tuple[str, ...] = (), base: str | None = None) -> Rules:
@@ -53,23 +49,6 @@ def new_campaign(rules_dir: Path, campaign_id: str, workbook: Path, title: str, 
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-
-
-def campaign_text(base: str, title: str, deadline: date, doc_number: str, keywords: tuple[str, ...]) -> str:
-    """The base campaign.toml with this round's keys set; every other key and every comment kept."""
-    doc = tomlkit.parse(base)
-    doc["title"] = title
-    doc["doc_number"] = doc_number
-    doc["subject_keywords"] = list(keywords)
-    doc["deadline"]["date"] = deadline
-    if "extensions" in doc:
-        extensions = doc["extensions"]
-        for name in list(extensions):
-            del extensions[name]
-    if "ledger" in doc and "template" in doc["ledger"]:
-        doc["ledger"]["template"] = TEMPLATE
-    text = tomlkit.dumps(doc)
-    return re.sub(r"(?m)^(# 报送任务：).*$", lambda m: f"{m.group(1)}{doc_number}《{title}》", text, count=1)
 
 
 __all__ = ["new_campaign", "RulesError"]

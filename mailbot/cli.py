@@ -19,7 +19,7 @@ from mailbot.intake import read_files
 from mailbot.judge import judge, unit_from_ledger
 from mailbot.logs import configure_logging
 from mailbot.settings import SettingsError
-from mailbot.status import format_receipt, format_states, unit_states
+from mailbot.status import format_message, format_receipt, format_states, unit_states
 from mailbot.verdict_text import format_verdict
 
 
@@ -128,15 +128,16 @@ def status(obj: Context, campaign_id: str | None) -> None:
 
 
 @main.command()
-@click.argument("receipt")
+@click.argument("receipt", metavar="回执编号或来信编号")
 @click.pass_obj
 def show(obj: Context, receipt: str) -> None:
-    """按回执编号查看一次报送的详情。"""
+    """按回执编号查看一次报送的详情，或按来信编号查看一封来信（含待确认、隔离的来信）。"""
     store = obj.store()
     with store.session() as session:
-        text = format_receipt(session, receipt, obj.settings.timezone)
+        text = format_receipt(session, receipt, obj.settings.timezone) or format_message(session, receipt,
+                                                                                       obj.settings.timezone)
     if text is None:
-        raise Refused(f"没有回执编号为 {receipt} 的记录")
+        raise Refused(f"没有回执编号或来信编号为 {receipt} 的记录")
     click.echo(text)
 
 
@@ -165,5 +166,6 @@ def health(obj: Context) -> None:
 
 
 for _command in (cli_staff.digest, cli_staff.export, cli_staff.remind, cli_staff.override, cli_staff.flags,
+                 cli_staff.confirm, cli_staff.reject,
                  cli_admin.rules, cli_admin.db, cli_admin.campaign):
     main.add_command(_command)

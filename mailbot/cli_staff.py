@@ -1,4 +1,5 @@
-"""Commands for office staff: the digest, the consolidated workbook, reminders, overrides, flags."""
+"""Commands for office staff: the digest, the consolidated workbook, reminders, overrides, flags, and
+confirming or rejecting held mail."""
 
 from __future__ import annotations
 
@@ -135,3 +136,53 @@ def flags(obj: Context, resolve_ids: tuple[int, ...], show_all: bool) -> None:
         click.echo(f"{flag.id:>5}  {FLAG_LABELS.get(flag.kind, flag.kind)}{mark}：{flag.detail}")
     if not rows:
         click.echo("没有待处理的事项。")
+
+
+@click.command()
+@click.argument("ref", metavar="来信编号或回执编号")
+@click.option("--unit", help="计入哪个单位（名册中的全称或简称）；不写时取来信所写的单位。")
+@click.option("--register", is_flag=True, help="同时把发件邮箱登记为该单位的报送邮箱（写入 units.toml）。")
+@click.option("--by", "who", required=True, help="作出决定的人（姓名）。")
+@click.pass_obj
+def confirm(obj: Context, ref: str, unit: str | None, register: bool, who: str) -> None:
+    """确认一封待确认的来信（发件邮箱未登记、工作人员直接发来、疑似冒充或无法确认单位）属于某单位：按该单位的材料核对并发送回执。"""
+    from mailbot.review import ReviewError
+    from mailbot.review import confirm as record
+
+    outgoing = build_outgoing(obj.settings, obj.rules())
+    try:
+        done = record(outgoing.rt, ref, unit, who, datetime.now(timezone.utc), register=register,
+                      rules_dir=obj.rules_dir)
+    except ReviewError as exc:
+        raise Refused(str(exc)) from exc
+    try:
+        if done.registered:
+            click.echo(f"已把 {done.registered} 登记为{done.unit}的报送邮箱（{obj.rules_dir}/units.toml）。")
+        click.echo(f"已确认：来信 {done.message} 计入{done.unit}，回执 {done.receipt}（{done.tag}）。")
+        if done.answered:
+            outgoing.drain()
+            click.echo(f"回执已发往 {done.answered}。")
+    finally:
+        outgoing.close()
+
+
+@click.command()
+@click.argument("ref", metavar="来信编号或回执编号")
+@click.option("--by", "who", required=True, help="作出决定的人（姓名）。")
+@click.option("--comment", required=True, help="不予计入的理由，如“经电话核实，非该单位所发”。")
+@click.pass_obj
+def reject(obj: Context, ref: str, who: str, comment: str) -> None:
+    """关闭一封待确认的来信，不计入任何单位，也不回复发件人。"""
+    from mailbot.review import ReviewError
+    from mailbot.review import reject as record
+    from mailbot.runtime import build_runtime
+
+    rt = build_runtime(obj.settings, obj.rules())
+    try:
+        done = record(rt, ref, who, comment, datetime.now(timezone.utc))
+    except ReviewError as exc:
+        raise Refused(str(exc)) from exc
+    finally:
+        rt.sandbox.close()
+    claimed = f"（来信所称单位：{done.claimed}）" if done.claimed else ""
+    click.echo(f"已关闭：来信 {done.message}{claimed}不计入任何单位，未回复发件人。")

@@ -58,8 +58,8 @@ def context(progress: Progress) -> dict:
                  "bg": COLOURS.get(label, COLOURS[NOT_SUBMITTED])} for label, value in bar],
         "daily": [{"label": day, "value": n, "width": max(2, round(300 * n / best_day))}
                   for day, n in progress.daily_accepted],
-        "changes": [f"{when(c.when)} {c.unit}：{c.tag}{'（逾期）' if c.late else ''}（回执 {c.receipt}）"
-                    for c in progress.changes],
+        "changes": [f"{when(c.when)} {c.unit}：{c.tag}{'（逾期）' if c.late else ''}（回执 {c.receipt}"
+                    f"{'；' + c.sender if c.sender else ''}）" for c in progress.changes],
         "attention": [{"label": FLAG_LABELS.get(a.kind, a.kind), "detail": a.detail, "when": when(a.when)}
                       for a in progress.attention],
         "roster": [{"unit": s.unit, "state": s.state + ("（逾期）" if s.late and s.state != OVERDUE else ""),

@@ -26,7 +26,13 @@ FLAG_LABELS = {
     "failed": "处理出错的邮件",
     "reply_capped": "回复次数超限",
     "question": "来信中的提问（请人工答复）",
+    "held": "待确认的来信（发件邮箱不是该单位登记的邮箱）",
+    "suspected": "疑似冒充的来信（未回复）",
+    "quarantined": "含可疑内容的来信（已隔离，未回复）",
 }
+# how the sender of a credited mail was vouched for, when not by a registered address
+SENDER_NOTES = {"unregistered": "未登记邮箱", "staff_forward": "工作人员转发", "held": "经人工确认",
+                "suspected": "经人工确认"}
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,7 @@ class Change:
     tag: str
     late: bool
     receipt: str
+    sender: str = ""  # SENDER_NOTES: how the sender was vouched for, "" for a registered address
 
 
 @dataclass(frozen=True)
@@ -104,8 +111,10 @@ def build_progress(session: Session, rules: Rules, campaign: Campaign, now: date
 
 
 def _changes(session: Session, campaign: Campaign, since: datetime | None) -> list[Change]:
-    return [Change(v.received_at, v.unit, v.tag, v.late, v.receipt)
-            for v in q.campaign_verdicts(session, campaign.id, since)]
+    verdicts = q.campaign_verdicts(session, campaign.id, since)
+    trust = q.trust_of_messages(session, {v.message_id for v in verdicts})
+    return [Change(v.received_at, v.unit, v.tag, v.late, v.receipt, SENDER_NOTES.get(trust.get(v.message_id, ""), ""))
+            for v in verdicts]
 
 
 def _attention(session: Session, since: datetime | None) -> list[Attention]:

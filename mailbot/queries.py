@@ -12,7 +12,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from mailbot.models import DONE_STATES, AttachmentRecord, DigestRecord, FindingRecord, FlagRecord, LedgerRowRecord, \
-    MessageRecord, OutboxRecord, OverrideRecord, ReminderRecord, VerdictRecord
+    MessageRecord, OutboxRecord, OverrideRecord, ReminderRecord, ReviewRecord, VerdictRecord
 
 
 def message_state(session: Session, mailbox: str, key: str) -> str | None:
@@ -92,7 +92,9 @@ def latest_verdicts(session: Session, campaign: str) -> dict[str, VerdictRecord]
 
 def unidentified_verdicts(session: Session, campaign: str) -> list[VerdictRecord]:
     """Verdicts of mail whose unit could not be determined, the newest per mail."""
-    rows = session.exec(select(VerdictRecord).where(VerdictRecord.campaign == campaign).order_by(VerdictRecord.id))
+    rows = session.exec(select(VerdictRecord).join(MessageRecord, VerdictRecord.message_id == MessageRecord.id)
+                        .where(VerdictRecord.campaign == campaign, MessageRecord.state != "rejected")
+                        .order_by(VerdictRecord.id))
     newest = {row.message_id: row for row in rows}
     return [row for row in newest.values() if row.unit is None]
 
@@ -181,3 +183,45 @@ def last_digest_at(session: Session, campaign: str) -> datetime | None:
 def reminder_slots_sent(session: Session, campaign: str) -> set[tuple[str, str]]:
     """(unit, slot) of every reminder already sent in the campaign."""
     return {(r.unit, r.slot) for r in session.exec(select(ReminderRecord).where(ReminderRecord.campaign == campaign))}
+
+
+def newest_verdict_of_message(session: Session, message_id: int) -> VerdictRecord | None:
+    return session.exec(select(VerdictRecord).where(VerdictRecord.message_id == message_id)
+                        .order_by(VerdictRecord.id.desc())).first()
+
+
+def open_flags_of(session: Session, message_id: int) -> list[FlagRecord]:
+    return list(session.exec(select(FlagRecord).where(FlagRecord.message_id == message_id,
+                                                      FlagRecord.resolved == False)))  # noqa: E712
+
+
+def reviews_of(session: Session, message_id: int) -> list[ReviewRecord]:
+    return list(session.exec(select(ReviewRecord).where(ReviewRecord.message_id == message_id)
+                             .order_by(ReviewRecord.id)))
+
+
+def held_messages(session: Session) -> list[MessageRecord]:
+    """Mail waiting for a person (held, suspected, quarantined), oldest first."""
+    return list(session.exec(select(MessageRecord).where(MessageRecord.state == "held").order_by(MessageRecord.id)))
+
+
+def attachments_of(session: Session, message_id: int) -> list[AttachmentRecord]:
+    return list(session.exec(select(AttachmentRecord).where(AttachmentRecord.message_id == message_id)
+                             .order_by(AttachmentRecord.id)))
+
+
+def verdicts_of_message(session: Session, message_id: int) -> list[VerdictRecord]:
+    return list(session.exec(select(VerdictRecord).where(VerdictRecord.message_id == message_id)
+                             .order_by(VerdictRecord.id)))
+
+
+def outbox_of_message(session: Session, message_id: int) -> list[OutboxRecord]:
+    return list(session.exec(select(OutboxRecord).where(OutboxRecord.message_id == message_id)
+                             .order_by(OutboxRecord.id)))
+
+
+def trust_of_messages(session: Session, ids: set[int]) -> dict[int, str]:
+    """The sender trust recorded for each of these messages."""
+    if not ids:
+        return {}
+    return dict(session.exec(select(MessageRecord.id, MessageRecord.trust).where(MessageRecord.id.in_(ids))).all())

@@ -20,7 +20,8 @@ from mailbot.checks import all_issues
 from mailbot.findings import Place, Severity
 from mailbot.mail_types import RawMail
 from mailbot.models import MessageRecord, VerdictRecord
-from mailbot.pipeline import judge_mail, prepare
+from mailbot.pipeline import judge_mail, prepare, trust_of
+from mailbot.replies import review_command
 from mailbot.record import Judged, record_verdict
 from mailbot.rules import Campaign
 from mailbot.runtime import Runtime
@@ -136,10 +137,23 @@ def _replay_one(session, rt: Runtime, campaign: Campaign, old: VerdictRecord, la
                           _shown(judged.verdict.tag.value, judged.verdict.late),
                           tuple(sorted(after - before, key=Seen.key)), tuple(sorted(before - after, key=Seen.key)),
                           was_unit=old.unit or UNKNOWN_UNIT, old_version=old.rules_version,
-                          kept=_kept(session, old, judged, latest))
+                          kept=_untrusted(rt, campaign, old, prepared, now_unit, message.id)
+                          or _kept(session, old, judged, latest))
     if apply and change.applies:
         record_verdict(session, message.id, prepared.mail, raw, judged, prepared.sizes, rt, corrects=old.receipt)
     return change
+
+
+def _untrusted(rt: Runtime, campaign: Campaign, old: VerdictRecord, prepared, unit: str | None, message_id: int) -> str:
+    """Mail of an unknown unit that now names one is credited only if its sender may write for that
+    unit (mailbot.trust): otherwise a person decides, as for new held mail."""
+    if old.unit is not None or unit is None:
+        return ""
+    decision = trust_of(prepared.mail, prepared, campaign, rt)
+    if decision.credits:
+        return ""
+    return (f"发件邮箱不能自行代表“{unit}”报送（{decision.trust.label}），须人工确认："
+            f"{review_command(message_id, unit)}")
 
 
 def _kept(session, old: VerdictRecord, judged: Judged, latest: dict[str, VerdictRecord]) -> str:

@@ -14,6 +14,7 @@ from mailbot.dossier import IDENTITY_LABELS
 from mailbot.findings import Place, Severity, VerdictTag
 from mailbot.models import MessageRecord
 from mailbot.rules import Campaign, Rules
+from mailbot.trust import Trust
 from mailbot.verdict_text import MARKS
 
 # A unit's state in a campaign: its newest verdict's tag (or a person's decision), or no mail yet
@@ -93,6 +94,7 @@ def format_receipt(session: Session, receipt: str, zone: str) -> str | None:
         f"填报：应填 {verdict.rows_expected} 项，已填 {verdict.rows_answered} 项　"
         f"{'，'.join(f'{k} {v}' for k, v in json.loads(verdict.status_counts).items())}",
         f"单位认定：{IDENTITY_LABELS.get(verdict.identity_note, verdict.identity_note)}　规则版本：{verdict.rules_version}",
+        *trust_lines(session, message, tz),
     ]
     for f in findings:
         place = Place(f.file, f.sheet, f.cell, f.seq, f.page).describe()
@@ -100,5 +102,53 @@ def format_receipt(session: Session, receipt: str, zone: str) -> str | None:
     for o in q.overrides_of(session, verdict.id):
         lines.append(f"人工决定：{o.tag}（{o.by}，{o.created_at.astimezone(tz):%Y-%m-%d %H:%M}）{o.comment}")
     for r in replies:
-        lines.append(f"回复：{r.subject} → {r.to_address}（{ {'pending': '待发送', 'sent': '已发送', 'failed': '发送失败'}[r.state]}）")
+        lines.append(f"回复：{r.subject} → {r.to_address}（{REPLY_STATES[r.state]}）")
     return "\n".join(lines)
+
+
+MESSAGE_STATES = {"new": "待处理", "processed": "已处理", "ignored": "不予回复", "duplicate": "重复邮件",
+                  "failed": "处理出错", "held": "等待人工确认", "rejected": "已人工关闭（不予计入）"}
+
+
+def trust_lines(session: Session, message: MessageRecord, tz: ZoneInfo) -> list[str]:
+    """The sender trust of a message, its reasons, and what a person decided about it."""
+    if not message.trust:
+        return []
+    auth = f"（SPF {message.spf or '无结果'}，DKIM {message.dkim or '无结果'}，DMARC {message.dmarc or '无结果'}，" \
+           f"{message.auth_server}）" if message.auth_server else ""
+    lines = [f"发件人可信度：{Trust(message.trust).label}{auth}"]
+    lines += [f"  · {reason}" for reason in json.loads(message.trust_reasons or "[]")]
+    for review in q.reviews_of(session, message.id):
+        when = review.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        what = f"确认计入{review.unit}" + ("，并登记了发件邮箱" if review.registered else "") \
+            if review.action == "confirmed" else f"不予计入：{review.comment}"
+        lines.append(f"人工处理：{what}（{review.by}，{when}）")
+    return lines
+
+
+def format_message(session: Session, ref: str, zone: str) -> str | None:
+    """One mail by its number (来信编号): what it was, who sent it, how far it was trusted, what became of it."""
+    if not ref.strip().isdigit():
+        return None
+    message = session.get(MessageRecord, int(ref))
+    if message is None:
+        return None
+    tz = ZoneInfo(zone)
+    lines = [f"来信编号 {message.id}：{MESSAGE_STATES.get(message.state, message.state)}"
+             + (f"（{message.reason}）" if message.reason else ""),
+             f"收到时间：{message.received_at.astimezone(tz):%Y-%m-%d %H:%M}　发件人：{message.from_address or '—'}",
+             f"邮件主题：{message.subject or '（无主题）'}"]
+    if message.claimed_unit and message.unit is None:
+        lines.append(f"来信所称单位：{message.claimed_unit}")
+    lines += trust_lines(session, message, tz)
+    for attachment in q.attachments_of(session, message.id):
+        lines.append(f"  附件：{attachment.name}（{ROLE_LABELS.get(attachment.role, attachment.role)}）")
+    for verdict in q.verdicts_of_message(session, message.id):
+        lines.append(f"回执 {verdict.receipt}：{verdict.unit or '（无法确认单位）'} — {verdict.tag}（详见 mailbot show {verdict.receipt}）")
+    for reply in q.outbox_of_message(session, message.id):
+        lines.append(f"回复：{reply.subject} → {reply.to_address}（{REPLY_STATES[reply.state]}）")
+    return "\n".join(lines)
+
+
+ROLE_LABELS = {"ledger": "台账", "report": "报告", "refused": "未受理"}
+REPLY_STATES = {"pending": "待发送", "sent": "已发送", "failed": "发送失败"}

@@ -1,0 +1,67 @@
+"""Edits of the administrators' TOML files that keep every comment and the layout (tomlkit: the only
+module that imports it). Each function takes the file's text and returns the edited text; the caller
+writes it and loads the rules to check the result (:func:`write_checked`)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import tomlkit
+
+from mailbot.roster import normalize_name
+
+TEMPLATE = "template.xlsx"
+
+
+def campaign_text(base: str, title: str, deadline: date, doc_number: str, keywords: tuple[str, ...]) -> str:
+    """The base campaign.toml with this round's keys set; every other key and every comment kept."""
+    doc = tomlkit.parse(base)
+    doc["title"] = title
+    doc["doc_number"] = doc_number
+    doc["subject_keywords"] = list(keywords)
+    doc["deadline"]["date"] = deadline
+    if "extensions" in doc:
+        extensions = doc["extensions"]
+        for name in list(extensions):
+            del extensions[name]
+    if "ledger" in doc and "template" in doc["ledger"]:
+        doc["ledger"]["template"] = TEMPLATE
+    text = tomlkit.dumps(doc)
+    return re.sub(r"(?m)^(# 报送任务：).*$", lambda m: f"{m.group(1)}{doc_number}《{title}》", text, count=1)
+
+
+def add_address(units_toml: str, unit: str, address: str) -> str:
+    """units.toml with ``address`` added to the [[units]] entry named ``unit`` (its roster name)."""
+    doc = tomlkit.parse(units_toml)
+    for entry in doc.get("units", []):
+        if normalize_name(str(entry.get("name", ""))) == normalize_name(unit):
+            if "addresses" in entry:
+                if address not in [str(a).lower() for a in entry["addresses"]]:
+                    entry["addresses"].append(address)
+            else:
+                entry["addresses"] = [address]
+            return tomlkit.dumps(doc)
+    raise KeyError(unit)
+
+
+def write_checked(path: Path, text: str, check: Callable[[], object]):
+    """Write ``text`` to ``path`` (atomically), then run ``check`` (loading the rules): on any error the
+    file's old text is put back and the error raised. Returns what ``check`` returned."""
+    path = Path(path)
+    old = path.read_bytes()
+    _replace(path, text.encode("utf-8"))
+    try:
+        return check()
+    except BaseException:
+        _replace(path, old)
+        raise
+
+
+def _replace(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
