@@ -69,7 +69,7 @@ def test_usage_errors_exit_2(files):
 @pytest.mark.parametrize("args, said", [
     (("nosuch",), "mailbot：没有 nosuch 这个命令"),
     (("status", "--bogus"), "mailbot status：没有 --bogus 这个选项"),
-    (("show",), "mailbot show：缺少参数 RECEIPT"),
+    (("show",), "mailbot show：缺少参数 回执编号或来信编号"),
     (("show", "a", "b"), "mailbot show：多余的参数：b"),
     (("campaign", "new", "x"), "mailbot campaign new：缺少选项 --template"),
     (("rules", "replay", "--since", "2021/11/01"),
@@ -88,7 +88,7 @@ def test_a_request_that_cannot_be_done_is_not_sent_to_the_help(database_url, tmp
     env = {**os.environ, "MAILBOT_DATABASE_URL": database_url, "MAILBOT_VAR_DIR": str(tmp_path)}
     result = subprocess.run([MAILBOT, "--rules", str(RULES), "show", "20991231-00009"], capture_output=True, text=True,
                             timeout=120, env=env)
-    assert result.returncode == 2 and result.stderr.strip() == "错误：没有回执编号为 20991231-00009 的记录"
+    assert result.returncode == 2 and result.stderr.strip() == "错误：没有回执编号或来信编号为 20991231-00009 的记录"
 
 
 def test_unit_unknown_exits_1_and_says_why(files):
