@@ -46,10 +46,10 @@ def samples() -> dict[str, tuple[str, dict[str, bytes]]]:
                                                          status={27: "未整改", 12: "已完成"}))),
             "教体局报告.pdf": pdfs.text_report(unit="教育体育局"),
         }),
-        "卫生健康局": ("材料打包为 zip，报告其实是可执行程序，缺少整改报告", {
+        "卫生健康局": ("材料打包为 zip，报告发成了 Word 文档，缺少 PDF 整改报告", {
             "卫健局材料.zip": zipped({"卫健局台账.xlsx": filled_ledger(Filling(unit="卫生健康局",
                                                                          seqs=EVERYONE + (28, 29, 30)))}),
-            "卫健局报告.pdf": hostile.pe_executable(),
+            "卫健局整改报告.docx": hostile.docx("卫生健康局整改报告"),
         }),
     }
 

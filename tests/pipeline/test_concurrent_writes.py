@@ -121,3 +121,25 @@ def test_a_replay_waits_for_a_worker_and_then_leaves_the_newer_verdict_alone(off
     assert f"该单位已有更新的报送（回执 {worker.receipt}），以最新一次报送为准" in change.kept
     with office.daemon.rt.store.session() as session:
         assert q.latest_verdicts(session, campaign.id)["田坪乡"].receipt == worker.receipt  # no correction recorded
+
+
+def test_a_confirmation_waits_for_a_worker_recording_the_same_unit(tmp_path, database_url):
+    from mailbot.review import confirm
+    from mailbot.rules_loader import load_rules
+    from tests.builders import attacks
+    from tests.pipeline.conftest import make_office
+
+    office = make_office(tmp_path, load_rules(attacks.guarded_rules(tmp_path)), database_url=database_url)
+    office.deliver(attacks.unit_mail())
+    office.deliver(attacks.unit_mail("helper@qq.com", client="qq", subject="吉强镇整改报告（补发）"))
+    first, waiting = office.daemon.run_once()
+    assert (first.verdict, waiting.state) == ("已受理", "held")
+    with office.daemon.rt.store.session() as session:
+        number = q.held_messages(session)[0].id
+    with Worker(office, first.receipt) as worker:
+        started = time.monotonic()
+        done = confirm(office.daemon.rt, str(number), "吉强镇", "王雪倩", on_time(2))
+        returned = time.monotonic()
+    worker.check_the_command_waited(started, returned)
+    with office.daemon.rt.store.session() as session:
+        assert q.latest_verdicts(session, "xzbh-2021-56")["吉强镇"].receipt == done.receipt  # recorded after the worker's
