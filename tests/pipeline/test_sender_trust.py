@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 from sqlmodel import select
 
+from mailbot.digest import context, render
 from mailbot.models import FlagRecord, MessageRecord, OutboxRecord
 from mailbot.progress import build_progress
 from mailbot.rules_loader import load_rules
@@ -232,6 +233,14 @@ def test_an_accepted_unit_keeps_its_record_under_every_attack(office):
     assert "未整改" not in cells  # the forged 未整改 of 序号 2 never reached the summary
     attention = {a.kind for a in progress.attention}
     assert {"held", "suspected", "quarantined"} <= attention
+    text, html = render(rt.templates, context(progress))
+    roster_line = next(line for line in text.splitlines() if line.strip().startswith("吉强镇："))
+    assert roster_line.strip().startswith("吉强镇：已受理")
+    assert accepted.receipt in html  # the roster table of the HTML digest names the receipt
+    lines = text.splitlines()
+    for kind, command in (("待确认的来信", "mailbot confirm"), ("疑似冒充的来信", "mailbot confirm"),
+                          ("含可疑内容的来信", "mailbot reject")):
+        assert any(kind in line and command in line for line in lines), kind
     sent = sorted(r.to_address for r in rows(office, OutboxRecord))
     assert sent == sorted([JIQIANG, "someone@126.com", STAFF])  # the receipt, and the two 【待确认】 notices only
     held = [m for m in rows(office, MessageRecord) if m.state == "held"]
