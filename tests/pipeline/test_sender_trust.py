@@ -245,3 +245,19 @@ def test_an_accepted_unit_keeps_its_record_under_every_attack(office):
     assert sent == sorted([JIQIANG, "someone@126.com", STAFF])  # the receipt, and the two 【待确认】 notices only
     held = [m for m in rows(office, MessageRecord) if m.state == "held"]
     assert len(held) == len(attempts) and all(json.loads(m.trust_reasons) for m in held)
+
+
+def test_replay_does_not_credit_unknown_mail_to_a_guarded_unit_it_now_names(office, tmp_path):
+    from mailbot.replay import replay
+    from tests.builders.campaign import edited_rules
+
+    outcome = only(office, unit_mail("stranger@126.com", client="126", subject="吉强整改台账",
+                                     files={"台账.xlsx": filled_ledger(Filling(unit=""))}))
+    assert outcome.verdict == "无法确认单位"
+    aliased = edited_rules(tmp_path / "edit", units=(*attacks.GUARDED_UNITS,
+                                                     ('name = "吉强镇"', 'name = "吉强镇"\naliases = ["吉强"]')))
+    office.daemon.rt.rules = load_rules(aliased)
+    [change] = replay(office.daemon.rt, office.daemon.rt.rules.campaign(), apply=True)
+    assert change.unit == "吉强镇" and not change.applies
+    assert "须人工确认" in change.kept and "mailbot confirm 1 --unit 吉强镇" in change.kept
+    assert standing(office) == ("未报送", "") and len(rows(office, OutboxRecord)) == 1
