@@ -75,10 +75,7 @@ def record_verdict(session, message_id: int, mail: ParsedMail, raw: RawMail, jud
             session.add(LedgerRowRecord(verdict_id=row.id, seq=seq, measure=lrow.text("measure"),
                                         status=lrow.text("status"), remark=lrow.text("remark")))
     now = rt.clock()
-    if q.recent_reply_count(session, mail.from_address, now) >= rt.reply_cap_per_hour:
-        session.add(FlagRecord(message_id=message_id, kind="reply_capped",
-                               detail=f"一小时内已向 {mail.from_address} 回复 {rt.reply_cap_per_hour} 封，本次不再回复"))
-    else:
+    if not _capped(session, message_id, mail.from_address, rt, now):
         ctx = context(verdict, mail, current, row.receipt, raw.received_at, rt.office, now, corrects=corrects,
                       question=bool(asked), confirmed=confirmed)
         reply = build_reply(rt.templates, ctx, mail, rt.office, now)
@@ -107,17 +104,23 @@ def record_held(session, message_id: int, mail: ParsedMail, raw: RawMail, curren
     _record_files(session, message_id, current, sizes)
     session.add(FlagRecord(message_id=message_id, kind=HELD_FLAGS[decision.trust],
                            detail=held_detail(message_id, mail, decision)))
-    if decision.answered:
-        now = rt.clock()
-        if q.recent_reply_count(session, mail.from_address, now) >= rt.reply_cap_per_hour:
-            session.add(FlagRecord(message_id=message_id, kind="reply_capped",
-                                   detail=f"一小时内已向 {mail.from_address} 回复 {rt.reply_cap_per_hour} 封，本次不再回复"))
-        else:
-            staff = mail.from_address in rt.staff and decision.address == mail.from_address
-            notice = held_notice(rt.templates, mail, decision.unit, decision.address, message_id, raw.received_at,
-                                 rt.office, now, staff=staff)
-            queue(session, notice, mail.from_address, message_id=message_id)
+    now = rt.clock()
+    if decision.answered and not _capped(session, message_id, mail.from_address, rt, now):
+        staff = mail.from_address in rt.staff and decision.address == mail.from_address
+        notice = held_notice(rt.templates, mail, decision.unit, decision.address, message_id, raw.received_at,
+                             rt.office, now, staff=staff)
+        queue(session, notice, mail.from_address, message_id=message_id)
     session.commit()
+
+
+def _capped(session, message_id: int, address: str, rt: Runtime, now) -> bool:
+    """True (and a flag for staff) when ``address`` had its hourly share of replies: a loop with an
+    auto-responder, or someone flooding the office, ends here."""
+    if q.recent_reply_count(session, address, now) < rt.reply_cap_per_hour:
+        return False
+    session.add(FlagRecord(message_id=message_id, kind="reply_capped",
+                           detail=f"一小时内已向 {address} 回复 {rt.reply_cap_per_hour} 封，本次不再回复"))
+    return True
 
 
 def held_detail(message_id: int, mail: ParsedMail, decision: TrustDecision) -> str:
