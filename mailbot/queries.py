@@ -12,7 +12,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from mailbot.models import DONE_STATES, AttachmentRecord, DigestRecord, FindingRecord, FlagRecord, LedgerRowRecord, \
-    MessageRecord, OutboxRecord, OverrideRecord, ReminderRecord, VerdictRecord
+    MessageRecord, OcrRecord, OutboxRecord, OverrideRecord, ReminderRecord, VerdictRecord
 
 
 def message_state(session: Session, mailbox: str, key: str) -> str | None:
@@ -179,3 +179,7 @@ def last_digest_at(session: Session, campaign: str) -> datetime | None:
 def reminder_slots_sent(session: Session, campaign: str) -> set[tuple[str, str]]:
     """(unit, slot) of every reminder already sent in the campaign."""
     return {(r.unit, r.slot) for r in session.exec(select(ReminderRecord).where(ReminderRecord.campaign == campaign))}
+
+
+def ocr_reading(session: Session, sha256: str, engine: str) -> OcrRecord | None:
+    return session.exec(select(OcrRecord).where(OcrRecord.sha256 == sha256, OcrRecord.engine == engine)).first()

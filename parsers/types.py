@@ -169,6 +169,18 @@ class SealEvidence:
 
 
 @dataclass(frozen=True)
+class StatedCounts:
+    """The figures a report states about its problems: "涉及我乡的反馈问题共14个，已完成整改13个，
+    正在整改0个，未整改1个". None where the sentence does not give that figure."""
+
+    sentence: str  # as written (whitespace removed), for the reply to quote
+    total: int | None = None
+    done: int | None = None  # 完成整改
+    doing: int | None = None  # 正在整改
+    undone: int | None = None  # 未整改
+
+
+@dataclass(frozen=True)
 class OcrLine:
     """One line of text recognised on a scanned page."""
 
@@ -247,6 +259,8 @@ class Report:
 
     @property
     def issuer_text(self) -> str:
-        """Where a report names its author: the title and the last six lines of the last page (落款)."""
-        last = [line for line in self.page_texts[-1].splitlines() if line.strip()] if self.page_texts else []
-        return self.title + "\n" + "\n".join(last[-6:])
+        """Where a report names its author: the title and the last six lines of the last page with text (落款;
+        a duplex scanner's blank back page after it does not hide it)."""
+        last = next((t for t in reversed(self.page_texts) if t.strip()), "")
+        lines = [line for line in last.splitlines() if line.strip()]
+        return self.title + "\n" + "\n".join(lines[-6:])
