@@ -10,7 +10,7 @@ replaced by the machine's: such units are shown, not changed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 
 from mailbot import queries as q
@@ -123,6 +123,8 @@ def _replay_one(session, rt: Runtime, campaign: Campaign, old: VerdictRecord, la
     try:
         raw = RawMail(message.mailbox, message.key, rt.archive.get(message.sha256), message.received_at)
         prepared = prepare(raw, rt)
+        if prepared.current is not None:  # scans as the mail's first judgement read them (on record), else read now
+            prepared = replace(prepared, current=rt.scans.read(prepared.current, rt.archive.get))
         if prepared.error is not None or not prepared.screen.answer:
             why = f"处理出错：{prepared.error}" if prepared.error else f"按现行规则不予回复（{prepared.screen.reason}）"
             return ReplayChange(old.unit or UNKNOWN_UNIT, old.receipt, was, missing=why)

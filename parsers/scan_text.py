@@ -11,6 +11,7 @@ import re
 from parsers.report import find_dates, find_title
 from parsers.types import Report, ScanReading
 
+CONFIDENT = 0.9  # an OCR line scored at least this is taken as read (stamped scans at 150 dpi: >= 0.96)
 _SPACE = re.compile(r"\s+")
 
 

@@ -258,9 +258,13 @@ class Report:
         return any(s.found for s in self.seals)
 
     @property
-    def issuer_text(self) -> str:
-        """Where a report names its author: the title and the last six lines of the last page with text (落款;
-        a duplex scanner's blank back page after it does not hide it)."""
+    def closing_text(self) -> str:
+        """The last six lines of the last page with text: the 落款 and its date (a duplex scanner's blank
+        back page after it does not hide it)."""
         last = next((t for t in reversed(self.page_texts) if t.strip()), "")
-        lines = [line for line in last.splitlines() if line.strip()]
-        return self.title + "\n" + "\n".join(lines[-6:])
+        return "\n".join([line for line in last.splitlines() if line.strip()][-6:])
+
+    @property
+    def issuer_text(self) -> str:
+        """Where a report names its author: the title and the closing lines (落款)."""
+        return self.title + "\n" + self.closing_text
