@@ -39,13 +39,15 @@ INSTALL = ("安装方法：.venv/bin/pip install -c deploy/constraints.txt -e '.
 class ScanReader:
     """OCR for a runtime: off (no extra, or switched off), or a one-process OCR sandbox with its own limits."""
 
-    def __init__(self, settings: OcrSettings = OcrSettings(), store: db.Store | None = None) -> None:
+    def __init__(self, settings: OcrSettings = OcrSettings(), store: db.Store | None = None,
+                 sandbox: Sandbox | None = None) -> None:
+        """``sandbox``: an OCR sandbox to share (kept open by :meth:`close`); by default one of its own."""
         self.settings = settings
         self.store = store  # the cache; None: read every time (`mailbot check`)
         self.engine = ocr.engine_name()
         self.off_reason = ("已在设置中关闭（[ocr] enabled = false）" if not settings.enabled else
                            "未安装文字识别组件（mailbot[ocr]）" if not self.engine else "")
-        self._sandbox: Sandbox | None = None
+        self._sandbox, self._owned = sandbox, sandbox is None
 
     @property
     def enabled(self) -> bool:
@@ -54,8 +56,7 @@ class ScanReader:
     @property
     def sandbox(self) -> Sandbox:
         if self._sandbox is None:
-            limits = Limits(parse_memory_mb=self.settings.memory_mb, parse_timeout_seconds=self.settings.seconds_per_page)
-            self._sandbox = Sandbox(limits, workers=1)
+            self._sandbox = ocr_sandbox(self.settings)
         return self._sandbox
 
     def pending(self, dossier: Dossier) -> tuple[ReportFile, ...]:
@@ -86,7 +87,7 @@ class ScanReader:
         return self.sandbox.run(ocr.probe)
 
     def close(self) -> None:
-        if self._sandbox is not None:
+        if self._sandbox is not None and self._owned:
             self._sandbox.close()
             self._sandbox = None
 
@@ -149,6 +150,11 @@ class ScanReader:
 
 
 UNAVAILABLE = "unavailable"
+
+
+def ocr_sandbox(settings: OcrSettings) -> Sandbox:
+    """One OCR worker process with its own limits: memory (address space) and time per page."""
+    return Sandbox(Limits(parse_memory_mb=settings.memory_mb, parse_timeout_seconds=settings.seconds_per_page), workers=1)
 
 
 def _to_read(report: Report) -> tuple[int, ...]:
