@@ -25,6 +25,7 @@ from mailbot.dossier import Dossier, ReportFile
 from mailbot.models import OcrRecord
 from mailbot.settings import OcrSettings
 from parsers import ocr
+from parsers.report import find_title
 from parsers.report_facts import stated_counts
 from parsers.sandbox import Sandbox
 from parsers.scan_text import with_reading
@@ -124,10 +125,12 @@ class ScanReader:
         return ScanReading(self.engine, tuple(read[p] for p in sorted(read)), failed)
 
     def _more(self, pages: tuple[int, ...], read: dict[int, PageReading]) -> list[tuple[int, str]]:
-        """The next page to read whole, while no counts were found and the page budget allows."""
+        """The next page to read whole, while a report's counts were not found and the page budget allows."""
         text = "\n".join(line.text for p in sorted(read) for line in read[p].lines)
         if stated_counts(text) is not None:
             return []
+        if 1 in read and "报告" not in find_title("\n".join(line.text for line in read[1].lines)):
+            return []  # not a report (a notice, minutes): its counts would not be compared
         for page in pages:
             whole = read.get(page) is not None and read[page].whole
             if not whole and (page in read or len(read) < self.settings.max_pages):
