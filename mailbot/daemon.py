@@ -114,9 +114,8 @@ class Daemon:
         if self.rt.scans.enabled:
             if self.lane is None:
                 self.lane = ScanLane(self.rt, self.inbox.name, self.stopping, self.drain)
-            prepared = self.lane.route(raw, prepared)
-            if prepared is None:
-                reserved.release(self.inbox.name, raw.key)  # the lane holds its own reservation
+            prepared = self.lane.route(raw, prepared, let_go=lambda: reserved.release(self.inbox.name, raw.key))
+            if prepared is None:  # the lane has it, under a reservation of its own
                 return None
         outcome = process(raw, self.rt, prepared)
         reserved.release(self.inbox.name, raw.key)

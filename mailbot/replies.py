@@ -18,6 +18,7 @@ from mailbot.dossier import Dossier, Refusal
 from mailbot.findings import MAX_NAME, Finding, Severity, Verdict, VerdictTag, shorten
 from mailbot.letters import office_letter
 from mailbot.mail_types import Office, ParsedMail
+from parsers.report import find_dates
 from parsers.types import Report
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "outbox_templates"  # beside mailbot/, in the repo and in a wheel install
@@ -42,8 +43,10 @@ def scan_note(report: Report) -> str:
     if not report.from_scan:
         return ""
     read = [f"标题“{shorten(report.title, 40)}”" if report.title else ""]
-    closing = [line for line in report.closing_text.splitlines() if line.strip()][-2:]
-    read.append(f"落款“{shorten(' '.join(closing), 40)}”" if closing else "")
+    closing = [line for line in report.closing_text.splitlines() if line.strip()]
+    dated = [i for i, line in enumerate(closing) if find_dates(line)]
+    signed = closing[max(0, dated[-1] - 1):dated[-1] + 1] if dated else closing[-2:]  # 落款 and its date
+    read.append(f"落款“{shorten(' '.join(signed), 40)}”" if signed else "")
     said = "，".join(part for part in read if part)
     return f"（扫描件，识别出{said}）" if said else "（扫描件）"
 

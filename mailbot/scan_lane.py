@@ -41,15 +41,17 @@ class ScanLane:
         self._idle = threading.Condition(self._lock)
         self._thread: threading.Thread | None = None
 
-    def route(self, raw: RawMail, prepared: Prepared) -> Prepared | None:
+    def route(self, raw: RawMail, prepared: Prepared, let_go: Callable[[], None]) -> Prepared | None:
         """``prepared`` with any readings on record put in, to be processed now; or None: the lane took the
-        mail (its scans must be read first). A mail the lane has no room for is left for a later cycle."""
+        mail (its scans must be read first; ``let_go`` is called first, to free the caller's reservation for
+        the lane's own). A mail the lane has no room for is left for a later cycle (``let_go`` called too)."""
         if prepared.current is None or prepared.error is not None:
             return prepared
         current = self.rt.scans.cached(prepared.current)
         prepared = dataclasses.replace(prepared, current=current)
         if not self.rt.scans.pending(current):
             return prepared
+        let_go()
         with self._lock:
             if len(self._keys) >= MAX_WAITING:
                 return None

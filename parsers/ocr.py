@@ -35,6 +35,7 @@ BATCH = 2  # lines recognised between two looks at the goal
 DET_SIDE = 960  # px, long side of the image the line finder sees: lines are found as well, in a third of the time
 MIN_SCORE = 0.5  # lines scored lower are noise (the seal's ring text, specks)
 GOALS = ("head", "tail", "whole")
+_JUNK = re.compile(r"[\s口□■○●·.,:;，。：；、_\-—]*")  # a seal's ring text, specks and rules read as boxes and dots
 
 _engine = None
 
@@ -107,7 +108,7 @@ def read_page(data: bytes, page: int, goal: str, dpi: int = DPI) -> PageReading:
         results, _ = engine.text_rec(crops)
         for box, result in zip(batch, results):
             text, score = str(result[0]).strip(), float(result[1])
-            if text and score >= MIN_SCORE:
+            if score >= MIN_SCORE and not _JUNK.fullmatch(text):
                 lines.append(OcrLine(text, round(score, 3), round(float(box[0][1]) / page_height, 4)))
         if _goal_met(goal, lines):
             break
