@@ -103,6 +103,7 @@ def replay(rt: Runtime, campaign: Campaign, since: date | None = None, unit: str
     with rt.store.session() as session:
         latest = q.latest_verdicts(session, campaign.id)
         olds = [v for name, v in latest.items() if unit in (None, name)] + q.unidentified_verdicts(session, campaign.id)
+        _read_scans(session, rt, [old for old in olds if not (start and old.received_at < start)])
         for old in olds:
             if start and old.received_at < start:
                 continue
@@ -123,8 +124,8 @@ def _replay_one(session, rt: Runtime, campaign: Campaign, old: VerdictRecord, la
     try:
         raw = RawMail(message.mailbox, message.key, rt.archive.get(message.sha256), message.received_at)
         prepared = prepare(raw, rt)
-        if prepared.current is not None:  # scans as the mail's first judgement read them (on record), else read now
-            prepared = replace(prepared, current=rt.scans.read(prepared.current, rt.archive.get))
+        if prepared.current is not None:  # scans as read when the mail came (or just now, by _read_scans)
+            prepared = replace(prepared, current=rt.scans.cached(prepared.current))
         if prepared.error is not None or not prepared.screen.answer:
             why = f"处理出错：{prepared.error}" if prepared.error else f"按现行规则不予回复（{prepared.screen.reason}）"
             return ReplayChange(old.unit or UNKNOWN_UNIT, old.receipt, was, missing=why)
@@ -142,6 +143,22 @@ def _replay_one(session, rt: Runtime, campaign: Campaign, old: VerdictRecord, la
     if apply and change.applies:
         record_verdict(session, message.id, prepared.mail, raw, judged, prepared.sizes, rt, corrects=old.receipt)
     return change
+
+
+def _read_scans(session, rt: Runtime, olds: list[VerdictRecord]) -> None:
+    """Read by OCR the scans no reading is on record for (OCR installed after they came), before any write
+    lock is taken: reading takes seconds, and the reading is recorded in its own transaction."""
+    if not rt.scans.enabled:
+        return
+    for old in olds:
+        message = session.get(MessageRecord, old.message_id)
+        try:
+            prepared = prepare(RawMail(message.mailbox, message.key, rt.archive.get(message.sha256), message.received_at), rt)
+        except ArchiveMissing:
+            continue  # said by _replay_one
+        if prepared.current is not None and rt.scans.pending(rt.scans.cached(prepared.current)):
+            rt.scans.read(prepared.current, rt.archive.get)
+    session.rollback()
 
 
 def _kept(session, old: VerdictRecord, judged: Judged, latest: dict[str, VerdictRecord]) -> str:

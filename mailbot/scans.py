@@ -147,9 +147,12 @@ class ScanReader:
     def _keep(self, sha256: str, reading: ScanReading) -> None:
         if self.store is None or reading.failed.startswith(UNAVAILABLE):
             return  # an engine that cannot run here says nothing about the file: read it again once fixed
-        with self.store.session() as session:
-            session.add(OcrRecord(sha256=sha256, engine=self.engine, reading=_encoded(reading)))
-            db.try_commit(session)  # another worker recorded the same file first: the same reading
+        try:
+            with self.store.session() as session:
+                session.add(OcrRecord(sha256=sha256, engine=self.engine, reading=_encoded(reading)))
+                db.try_commit(session)  # another worker recorded the same file first: the same reading
+        except db.DatabaseError as exc:  # the reading is still used for this mail; the next one reads again
+            log.warning("could not record the OCR reading of %s: %s", sha256[:12], exc)
 
 
 UNAVAILABLE = "unavailable"
