@@ -73,7 +73,9 @@ def judged_report(reports: int) -> None:
     reader.close()
 
 
-def backlog(scans: int, texts: int) -> None:
+def backlog(scans: int, texts: int, head_start: float = 0.0, texts_only: bool = False) -> None:
+    """``head_start``: seconds between starting the daemon on the scans and the first text mail (0: the text
+    mails arrive while the daemon is still parsing the scans to find out they are scans)."""
     rules = load_rules(RULES)
     root = Path(tempfile.mkdtemp(prefix="bench-scans-"))
     settings = Settings(var_dir=root / "var", rules_dir=RULES, poll_interval_seconds=0.2)
@@ -98,6 +100,7 @@ def backlog(scans: int, texts: int) -> None:
     runner = threading.Thread(target=daemon.run_forever, daemon=True)
     started = time.monotonic()
     runner.start()
+    time.sleep(head_start)
     arrived = {}
     for n in range(texts):
         raw = submission({"台账.xlsx": text_ledger, "报告.pdf": report}, sender=f"t{n}@163.com", subject="兴隆镇材料",
@@ -106,7 +109,8 @@ def backlog(scans: int, texts: int) -> None:
         time.sleep(0.3)
     answered: dict[str, float] = {}
     deadline = time.monotonic() + 3600
-    while len(answered) < scans + texts and time.monotonic() < deadline:
+    wanted = texts if texts_only else scans + texts
+    while len(answered) < wanted and time.monotonic() < deadline:
         for path in outbox.iterdir():
             if path.name not in answered:
                 answered[path.name] = time.monotonic()
@@ -120,10 +124,11 @@ def backlog(scans: int, texts: int) -> None:
     latencies = sorted(replies[k] - t for k, t in arrived.items() if k in replies)
     scan_done = [replies[f"<scan{n}@bench>"] for n in range(scans) if f"<scan{n}@bench>" in replies]
     p95 = latencies[max(0, int(len(latencies) * 0.95) - 1)] if latencies else float("nan")
-    print(f"backlog: {scans} scans + {texts} text mails arriving every 0.3 s (text stream {texts * 0.3:.0f} s)")
+    print(f"backlog: {scans} scans + {texts} text mails arriving every 0.3 s from {head_start:.0f} s on "
+          f"(text stream {texts * 0.3:.0f} s)")
     print(f"  text mails arrival → reply: p50 {statistics.median(latencies):.2f} s, p95 {p95:.2f} s, "
           f"max {latencies[-1]:.2f} s ({len(latencies)}/{texts} answered)")
-    if scan_done:
+    if scan_done and not texts_only:
         span = max(scan_done) - started
         print(f"  scans answered: {len(scan_done)}/{scans}, last after {span:.0f} s ({span / len(scan_done):.2f} s a scan); "
               f"while the text stream lasted, {sum(1 for t in scan_done if t - started < texts * 0.3)} scans were answered")
@@ -135,11 +140,14 @@ def main() -> None:
     parser.add_argument("--scans", type=int, default=100)
     parser.add_argument("--texts", type=int, default=100)
     parser.add_argument("--skip-backlog", action="store_true")
+    parser.add_argument("--head-start", type=float, default=0.0)
+    parser.add_argument("--texts-only", action="store_true", help="stop once the text mails are answered")
     args = parser.parse_args()
     print(f"load average at start: {os.getloadavg()}")
-    judged_report(args.reports)
+    if args.reports:
+        judged_report(args.reports)
     if not args.skip_backlog:
-        backlog(args.scans, args.texts)
+        backlog(args.scans, args.texts, args.head_start, args.texts_only)
     print(f"load average at end: {os.getloadavg()}")
 
 
