@@ -2,7 +2,7 @@
 
 The new folder's campaign.toml starts as a copy of an existing campaign's (its comments explain
 every key, and its statuses, ledger, report and checks settings carry over), with the title,
-document number, deadline, keywords and template name replaced and no extensions. The copy is
+document number, notice date, deadline, keywords and template name replaced and no extensions. The copy is
 edited as TOML (mailbot.rules_edit), not as text, so nothing but those keys changes. The folder is kept only
 if the whole rules directory still loads.
 """
@@ -19,7 +19,8 @@ from mailbot.rules_edit import TEMPLATE, campaign_text
 from mailbot.rules_loader import CAMPAIGN_FILE, CAMPAIGNS_DIR, RulesError, load_rules
 
 def new_campaign(rules_dir: Path, campaign_id: str, workbook: Path, title: str, deadline: date,
-                 doc_number: str = "", keywords: tuple[str, ...] = (), base: str | None = None) -> Rules:
+                 doc_number: str = "", keywords: tuple[str, ...] = (), base: str | None = None,
+                 notice_date: date | None = None) -> Rules:
     """Create rules/campaigns/<campaign_id>/ and return the loaded rules.
 
     Raises ValueError (Chinese) for a bad id, base or workbook; RulesError when the rules would not
@@ -40,7 +41,7 @@ def new_campaign(rules_dir: Path, campaign_id: str, workbook: Path, title: str, 
         raise ValueError("没有可参照的报送任务，请从 rules/campaigns/ 中复制一个")
     source = root / (base or existing[-1])
     text = campaign_text((source / CAMPAIGN_FILE).read_text(encoding="utf-8-sig"), title, deadline, doc_number,
-                         keywords)
+                         keywords, notice_date)
     folder.mkdir(parents=True)
     try:
         (folder / CAMPAIGN_FILE).write_text(text, encoding="utf-8")

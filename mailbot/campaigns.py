@@ -3,7 +3,8 @@
 Evidence, strongest first:
 
 1. the files themselves: the ledger's title is the campaign template's title, its 反馈问题 texts are
-   the template's, the subject, a file name or the report's text carries the campaign's 文号;
+   the template's, the subject, a file name or the report's text (or what OCR read on its scan) carries
+   the campaign's 文号;
 2. the round is still open (a closed round takes a mail only on the evidence above: a late
    report for last year's round says so in its 文号, while 整改报告 in a subject says nothing);
 3. the unit already has a ledger or report on file in that round (``earlier``);
@@ -22,6 +23,7 @@ from datetime import datetime
 from mailbot.dossier import Dossier
 from mailbot.mail_types import ParsedMail
 from mailbot.rules import Campaign, Rules, normalize_name
+from parsers.report_facts import names_number
 
 # what every round's mail is called: naming it says nothing about which round
 MATERIAL_WORDS = frozenset(normalize_name(w) for w in (
@@ -40,12 +42,12 @@ def file_points(campaign: Campaign, mail: ParsedMail, dossier: Dossier) -> int:
             points += 10
         same = sum(1 for row in lf.ledger.rows.values() if normalize_name(row.text("problem")) in problems)
         points += min(same, 10)
-    doc_number = normalize_name(campaign.spec.doc_number)
+    doc_number = campaign.spec.doc_number
     if doc_number:
-        if doc_number in normalize_name(_names(mail, dossier)):
+        if names_number(_names(mail, dossier), doc_number):
             points += 5
-        if any(rf.report is not None and doc_number in normalize_name(rf.report.text) for rf in dossier.reports):
-            points += 5
+        if any(rf.report is not None and names_number(rf.report.text, doc_number) for rf in dossier.reports):
+            points += 5  # a text layer, or OCR of a scan (its 〔〕 often read as （】)
     return points
 
 

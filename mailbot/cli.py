@@ -16,6 +16,7 @@ from mailbot import cli_admin, cli_staff
 from mailbot.cli_context import Context, Refused, campaign_of, usage_text
 from mailbot.daemon import build_daemon
 from mailbot.intake import read_files
+from mailbot.scans import ScanReader
 from mailbot.judge import judge, unit_from_ledger
 from mailbot.logs import configure_logging
 from mailbot.settings import SettingsError
@@ -76,7 +77,11 @@ def check(obj: Context, files: tuple[Path, ...], unit: str | None, campaign_id: 
         chosen = rules.roster.get(unit)
         if chosen is None:
             raise click.UsageError(f"名册中没有单位「{unit}」（见 {obj.rules_dir}/units.toml）")
-    dossier = read_files(((p.name, p.read_bytes()) for p in files), campaign, obj.settings.limits.to_limits())
+    scans = ScanReader(obj.settings.ocr)  # no database here: scans are read every time
+    try:
+        dossier = read_files(((p.name, p.read_bytes()) for p in files), campaign, obj.settings.limits.to_limits(), scans)
+    finally:
+        scans.close()
     if chosen is None:
         chosen = unit_from_ledger(dossier, rules.roster)
     verdict = judge(dossier, campaign, rules.roster, rules.version, chosen)

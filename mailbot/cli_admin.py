@@ -28,17 +28,18 @@ def campaign() -> None:
 @click.option("--title", required=True, help="通知标题。")
 @click.option("--deadline", required=True, type=Day("截止日期"), help="截止日期，如 2022-06-30。")
 @click.option("--doc-number", default="", help="文号，如 西政办函〔2022〕12号。")
+@click.option("--notice-date", type=Day("印发日期"), help="通知印发日期，如 2022-06-10：落款早于此日的报告会被提示。")
 @click.option("--keyword", "keywords", multiple=True, help="邮件主题中用于识别本任务的词，可多次指定。")
 @click.option("--like", "base", help="参照哪个已有任务的设置（默认最新的一个）。")
 @click.pass_obj
 def campaign_new(obj: Context, campaign_id: str, workbook: Path, title: str, deadline: date, doc_number: str,
-                 keywords: tuple[str, ...], base: str | None) -> None:
+                 notice_date: date | None, keywords: tuple[str, ...], base: str | None) -> None:
     """新建报送任务：复制模板、生成 campaign.toml，并检查全部规则。"""
     from mailbot.campaign_new import new_campaign
 
     try:
         loaded = new_campaign(obj.rules_dir, campaign_id, workbook, title, deadline, doc_number,
-                              keywords, base)
+                              keywords, base, notice_date)
     except ValueError as exc:
         raise Refused(str(exc)) from exc
     except RulesError as exc:

@@ -54,7 +54,7 @@ def export(obj: Context, file: Path, campaign_id: str | None) -> None:
     try:
         click.echo(f"已导出 {export_workbook(rt, campaign_of(rt.rules, campaign_id), file, datetime.now(timezone.utc))}")
     finally:
-        rt.sandbox.close()
+        rt.close()
 
 
 @click.command()

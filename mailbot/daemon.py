@@ -30,6 +30,7 @@ from mailbot.outage import OutageAlarm, alert_letter, all_clear_letter
 from mailbot.outbox import Transport, deliver_pending, wire
 from mailbot.pipeline import Outcome, prepare, process
 from mailbot.runtime import Runtime, build_runtime
+from mailbot.scan_lane import ScanLane
 from mailbot.rules import Rules
 from mailbot.scheduler import build_scheduler
 from mailbot.schema import changed_under_us
@@ -71,12 +72,18 @@ class Daemon:
     retried: set[str] = field(default_factory=set)  # failed keys already retried by this process
     alarm: OutageAlarm = field(default_factory=lambda: OutageAlarm(timedelta(minutes=30)))
     heartbeat: Path | None = None  # written after each good cycle of run_forever, read by `mailbot health`
+    lane: ScanLane | None = None  # mails whose scans OCR reads, beside the loop (started on the first one)
+    sending: threading.Lock = field(default_factory=threading.Lock)  # the transport, for the loop and the lane
 
-    def run_once(self) -> list[Outcome]:
-        """Every mail not yet done, each followed by delivery of its reply; then the outbox drained."""
+    def run_once(self, wait_for_scans: bool = True) -> list[Outcome]:
+        """Every mail not yet done, each followed by delivery of its reply; then the outbox drained.
+
+        Mails whose scans must be read first go to the scan lane (:mod:`mailbot.scan_lane`);
+        ``wait_for_scans`` (``mailbot run --once``): return only when the lane has processed them too.
+        The daemon's loop does not wait: it goes on answering other mail while the lane reads."""
         with self.rt.store.session() as session:
-            done = q.done_keys(session, self.inbox.name) | self.retried
-        outcomes: list[Outcome] = []
+            done = q.done_keys(session, self.inbox.name) | self.retried | self._lane_keys()
+        outcomes: list[Outcome] = self._scanned()
         window: deque[tuple[RawMail, Future]] = deque()
         with ThreadPoolExecutor(self.workers, thread_name_prefix="prepare") as pool, \
                 self.rt.store.reservations() as reserved:
@@ -94,20 +101,45 @@ class Daemon:
                     future.cancel()
                     continue
                 outcomes.append(self._finish(raw, future, reserved))
+        if wait_for_scans and self.lane is not None:
+            self.lane.wait()
+            outcomes += self._scanned()
         self.drain()
-        return outcomes
+        return [o for o in outcomes if o is not None]
 
-    def _finish(self, raw: RawMail, future: Future, reserved: Reservations) -> Outcome:
-        """Record one prepared mail (in arrival order), file it, and send its reply."""
-        outcome = process(raw, self.rt, future.result())
+    def _finish(self, raw: RawMail, future: Future, reserved: Reservations) -> Outcome | None:
+        """Record one prepared mail (in arrival order), file it, and send its reply; None when it went to
+        the scan lane."""
+        prepared = future.result()
+        if self.rt.scans.enabled:
+            if self.lane is None:
+                self.lane = ScanLane(self.rt, self.inbox.name, self.stopping, self.drain)
+            prepared = self.lane.route(raw, prepared, let_go=lambda: reserved.release(self.inbox.name, raw.key))
+            if prepared is None:  # the lane has it, under a reservation of its own
+                return None
+        outcome = process(raw, self.rt, prepared)
         reserved.release(self.inbox.name, raw.key)
+        self._filed(raw, outcome)
+        self.drain()
+        return outcome
+
+    def _filed(self, raw: RawMail, outcome: Outcome) -> None:
         if outcome.state == "failed":
             self.retried.add(raw.key)  # retried on the next start, not in a hot loop
         elif outcome.state != "skipped":
             attention = outcome.state == "held" or (outcome.state == "processed" and outcome.verdict != VerdictTag.ACCEPTED)
             self.inbox.file(raw.key, needs_attention=attention)
-        self.drain()
-        return outcome
+
+    def _lane_keys(self) -> set[str]:
+        return self.lane.keys() if self.lane is not None else set()
+
+    def _scanned(self) -> list[Outcome]:
+        """The scan lane's mails processed since the last look, filed in the mailbox here (its connection is
+        this loop's)."""
+        done = self.lane.finished() if self.lane is not None else []
+        for raw, outcome in done:
+            self._filed(raw, outcome)
+        return [outcome for _, outcome in done]
 
     def reload_rules(self) -> bool:
         """Load edited rules; a broken edit is refused (logged, mailed to staff) and the last good rules stay.
@@ -141,7 +173,9 @@ class Daemon:
         return False
 
     def drain(self) -> None:
-        deliver_pending(self.rt.store, self.transport, self.rt.office.address, self.retry_base)
+        """Send what the outbox holds; the loop and the scan lane share the transport, one at a time."""
+        with self.sending:
+            deliver_pending(self.rt.store, self.transport, self.rt.office.address, self.retry_base)
 
     def run_forever(self) -> None:
         """Cycle until SIGTERM/SIGINT, writing the heartbeat after each good cycle.
@@ -163,7 +197,7 @@ class Daemon:
                 if (moved := changed_under_us(self.rt.store.engine)) is not None:
                     break
                 self.reload_rules()
-                self.run_once()
+                self.run_once(wait_for_scans=False)
                 backoff = 0.0
                 if (since := self.alarm.worked()) is not None:
                     self._tell_staff(lambda to, now: all_clear_letter(self.rt.office, to, since, now))
@@ -205,16 +239,20 @@ class Daemon:
         try:
             for number, address in enumerate(staff):
                 raw = wire(letter(address, now))
-                self.transport.deliver(f"alert-{now:%Y%m%dT%H%M%S}-{number}", self.rt.office.address, address, raw)
+                with self.sending:
+                    self.transport.deliver(f"alert-{now:%Y%m%dT%H%M%S}-{number}", self.rt.office.address, address, raw)
         except Exception as exc:  # noqa: BLE001 - telling the staff must never stop the daemon
             log.error("could not tell the staff about the outage: %s: %s", type(exc).__name__, exc)
             return False
         return True
 
     def close(self) -> None:
+        if self.lane is not None:
+            self.lane.close()  # the mail being read finishes; the others stay 'new' for the next start
+            self._scanned()
         self.inbox.close()
         self.transport.close()
-        self.rt.sandbox.close()
+        self.rt.close()
 
 
 def build_inbox(settings: Settings) -> Inbox:
@@ -252,7 +290,7 @@ class Outgoing:
 
     def close(self) -> None:
         self.transport.close()
-        self.rt.sandbox.close()
+        self.rt.close()
 
 
 def build_outgoing(settings: Settings, rules: Rules) -> Outgoing:

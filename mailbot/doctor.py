@@ -21,9 +21,10 @@ from mailbot.settings import ImapSettings, Settings, SettingsError, SmtpSettings
 class Check:
     ok: bool
     text: str
+    note: bool = False  # neither works nor fails: an optional part that is off (doctor still exits 0)
 
     def line(self) -> str:
-        return f"{'✓' if self.ok else '✗'} {self.text}"
+        return f"{'·' if self.note else '✓' if self.ok else '✗'} {self.text}"
 
 
 MIN_FREE_BYTES = 1024**3  # below 1 GB free, the archive (every mail, kept for years) is about to stop
@@ -47,7 +48,30 @@ def check_state(settings: Settings, rules_dir: Path | None = None) -> list[Check
         out.append(Check(False, f"规则 {rules_dir} 有误：{problems}"))
     out.append(_database(settings))
     out.append(_disk(settings))
+    out.append(check_ocr(settings))
     return out
+
+
+def check_ocr(settings: Settings) -> Check:
+    """Is OCR of scanned reports on, and does its engine load here (in its sandbox, as the daemon runs it)?"""
+    import time
+
+    from mailbot.scans import INSTALL, ScanReader
+    from parsers.types import ParseError
+
+    reader = ScanReader(settings.ocr)
+    if not reader.enabled:
+        return Check(True, f"扫描件文字识别（OCR）未启用：{reader.off_reason}。扫描件报告不识别文字，"
+                           f"标题和单位由工作人员人工核对。" + ("" if not settings.ocr.enabled else f"如需启用，{INSTALL}"),
+                     note=True)
+    started = time.monotonic()
+    try:
+        engine = reader.probe()
+    except ParseError as exc:
+        return Check(False, f"扫描件文字识别（OCR）已安装但无法运行：{exc.detail or exc}。请重新安装：{INSTALL}")
+    finally:
+        reader.close()
+    return Check(True, f"扫描件文字识别（OCR）已启用：{engine}（载入用时 {time.monotonic() - started:.1f} 秒）")
 
 
 def _schema(settings: Settings):

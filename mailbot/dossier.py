@@ -80,6 +80,7 @@ SOURCE_LABELS = {
     "subject": "邮件主题",
     "filename": "附件名称",
     "report": "报告标题或落款",
+    "scan": "报告扫描件识别出的标题或落款",
 }
 
 

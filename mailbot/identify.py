@@ -2,7 +2,7 @@
 
 Evidence: the registered sender address (or, for mail forwarded by staff, the
 original sender's), the ledger's 单位 line, the subject, the file names, and
-the report's title and signature. One unit → that unit (``registered`` when its
+the report's title and signature (on a scan: as OCR read them, only when nothing else names a unit). One unit → that unit (``registered`` when its
 address is on the roster, else ``inferred``: accepted with a note and a flag
 for staff). Two units → ``conflict``. None → ``unknown``.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 from mailbot.dossier import Dossier, Evidence, Identity
 from mailbot.mail_types import ParsedMail
 from mailbot.rules import Roster
+from parsers.scan_text import CONFIDENT, confidence
 
 
 def original_sender(mail: ParsedMail, staff: frozenset[str]) -> tuple[str, bool]:
@@ -43,7 +44,18 @@ def gather(mail: ParsedMail, dossier: Dossier, roster: Roster, staff: frozenset[
         if rf.report is not None and rf.report.has_text_layer:
             if first := _first_named(rf.report.title, roster) or _first_named(rf.report.issuer_text, roster):
                 evidence.append(Evidence("report", first, rf.report.title or rf.name))
+        elif rf.report is not None and rf.report.from_scan:
+            if scanned := _read_on_scan(rf.report, roster):
+                evidence.append(scanned)
     return evidence
+
+
+def _read_on_scan(report, roster: Roster) -> Evidence | None:
+    """The unit OCR read with confidence in a scan's title or 落款 (weaker than a text layer: see identify)."""
+    for line in report.issuer_text.splitlines():
+        if (first := _first_named(line, roster)) and confidence(report, line) >= CONFIDENT:
+            return Evidence("scan", first, line)
+    return None
 
 
 def _first_named(text: str, roster: Roster) -> str | None:
@@ -55,6 +67,9 @@ def _first_named(text: str, roster: Roster) -> str | None:
 def identify(mail: ParsedMail, dossier: Dossier, roster: Roster, staff: frozenset[str]) -> Identity:
     evidence = tuple(gather(mail, dossier, roster, staff))
     address, _ = original_sender(mail, staff)
+    # what OCR read counts only when nothing else names a unit: a misreading must never make a conflict
+    # (a scan confidently naming another unit is caught by report.unit_mismatch instead)
+    evidence = tuple(e for e in evidence if e.source != "scan") or evidence
     units = tuple(dict.fromkeys(e.unit for e in evidence))
     registered = next((e.unit for e in evidence if e.source in ("address", "forward")), None)
     if not units:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from mailbot.dossier import Dossier, LedgerFile, Refusal, RefusedFile, ReportFile
 from mailbot.rules import Campaign
+from mailbot.scans import ScanReader
 from parsers.ledger import read_ledger
 from parsers.report import read_report
 from parsers.sandbox import Sandbox
@@ -37,10 +38,16 @@ class Accepted:
                    frozenset(t for c in campaigns for t in c.spec.report.types))
 
 
-def read_files(files: Iterable[tuple[str, bytes]], campaign: Campaign, limits: Limits) -> Dossier:
-    """Every file (name, bytes) read or refused; nothing is dropped silently."""
+def read_files(files: Iterable[tuple[str, bytes]], campaign: Campaign, limits: Limits,
+               scans: ScanReader | None = None) -> Dossier:
+    """Every file (name, bytes) read or refused; nothing is dropped silently. ``scans``: OCR for scanned reports."""
+    attachments, rejected = unpack_files(files, limits)
     with Sandbox(limits) as sandbox:
-        return read_attachments(*unpack_files(files, limits), Accepted.of(campaign), sandbox)
+        dossier = read_attachments(attachments, rejected, Accepted.of(campaign), sandbox)
+    if scans is None:
+        return dossier
+    data = {a.sha256: a.data for a in attachments}
+    return scans.read(dossier, data.__getitem__)
 
 
 def unpack_files(files: Iterable[tuple[str, bytes]], limits: Limits) -> tuple[list[Attachment], list[Rejected]]:

@@ -44,14 +44,7 @@ def summarize(ctx: CheckContext) -> Summary:
     """Rows the unit must answer, rows answered with an allowed status, and the counts."""
     own = ctx.own_problems()
     counts: Counter = Counter({status: 0 for status in STATUS_ORDER})
-    lf = ctx.ledger_file
-    if lf is not None:
-        statuses = ctx.campaign.spec.statuses
-        for problem in own:
-            row = lf.ledger.rows.get(problem.seq)
-            status = statuses.normalize(row.text("status"))[0] if row else None
-            if status:
-                counts[status] += 1
+    counts.update(ctx.ledger_counts())
     rf = ctx.report_file or ctx.dossier.report
     return Summary(
         unit=ctx.unit.name if ctx.unit else None,

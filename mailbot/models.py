@@ -222,3 +222,18 @@ class ReviewRecord(SQLModel, table=True):
     by: str
     comment: str = ""
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class OcrRecord(SQLModel, table=True):
+    """What OCR read of a scanned report, by the file's sha256 and the engine that read it: a resubmission,
+    an earlier report completing a dossier and `rules replay` reuse it instead of reading the scan again.
+    Shared by every worker of one database; a failed reading (a page over its time) is kept too."""
+
+    __tablename__ = "ocr_readings"
+    __table_args__ = (UniqueConstraint("sha256", "engine"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    sha256: str  # looked up with the engine: the unique constraint's index serves
+    engine: str
+    reading: str  # JSON: {"pages": [{"page", "whole", "lines": [[text, confidence, top]]}], "failed"}
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

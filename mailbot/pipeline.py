@@ -203,7 +203,7 @@ def _complete(current: Dossier, unit: str, campaign: Campaign, session, rt: Runt
             continue
         attachment = make_attachment(previous.name.rsplit("/", 1)[-1], rt.archive.get(previous.sha256))
         attachment = replace(attachment, path=tuple(previous.name.split("/")[:-1]))
-        earlier = read_attachments([attachment], [], Accepted.of(campaign), rt.sandbox)
+        earlier = rt.scans.cached(read_attachments([attachment], [], Accepted.of(campaign), rt.sandbox))  # read when it came
         if role == "ledger":
             ledgers = earlier.ledgers
         else:

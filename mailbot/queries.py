@@ -12,7 +12,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from mailbot.models import DONE_STATES, AttachmentRecord, DigestRecord, FindingRecord, FlagRecord, LedgerRowRecord, \
-    MessageRecord, OutboxRecord, OverrideRecord, ReminderRecord, ReviewRecord, VerdictRecord
+    MessageRecord, OcrRecord, OutboxRecord, OverrideRecord, ReminderRecord, ReviewRecord, VerdictRecord
 
 
 def message_state(session: Session, mailbox: str, key: str) -> str | None:
@@ -225,3 +225,5 @@ def trust_of_messages(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     return dict(session.exec(select(MessageRecord.id, MessageRecord.trust).where(MessageRecord.id.in_(ids))).all())
+def ocr_reading(session: Session, sha256: str, engine: str) -> OcrRecord | None:
+    return session.exec(select(OcrRecord).where(OcrRecord.sha256 == sha256, OcrRecord.engine == engine)).first()

@@ -10,7 +10,7 @@ replaced by the machine's: such units are shown, not changed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 
 from mailbot import queries as q
@@ -104,6 +104,7 @@ def replay(rt: Runtime, campaign: Campaign, since: date | None = None, unit: str
     with rt.store.session() as session:
         latest = q.latest_verdicts(session, campaign.id)
         olds = [v for name, v in latest.items() if unit in (None, name)] + q.unidentified_verdicts(session, campaign.id)
+        _read_scans(session, rt, [old for old in olds if not (start and old.received_at < start)])
         for old in olds:
             if start and old.received_at < start:
                 continue
@@ -124,6 +125,8 @@ def _replay_one(session, rt: Runtime, campaign: Campaign, old: VerdictRecord, la
     try:
         raw = RawMail(message.mailbox, message.key, rt.archive.get(message.sha256), message.received_at)
         prepared = prepare(raw, rt)
+        if prepared.current is not None:  # scans as read when the mail came (or just now, by _read_scans)
+            prepared = replace(prepared, current=rt.scans.cached(prepared.current))
         if prepared.error is not None or not prepared.screen.answer:
             why = f"处理出错：{prepared.error}" if prepared.error else f"按现行规则不予回复（{prepared.screen.reason}）"
             return ReplayChange(old.unit or UNKNOWN_UNIT, old.receipt, was, missing=why)
@@ -154,6 +157,22 @@ def _untrusted(rt: Runtime, campaign: Campaign, old: VerdictRecord, prepared, un
         return ""
     return (f"发件邮箱不能自行代表“{unit}”报送（{decision.trust.label}），须人工确认："
             f"{review_command(message_id, unit)}")
+
+
+def _read_scans(session, rt: Runtime, olds: list[VerdictRecord]) -> None:
+    """Read by OCR the scans no reading is on record for (OCR installed after they came), before any write
+    lock is taken: reading takes seconds, and the reading is recorded in its own transaction."""
+    if not rt.scans.enabled:
+        return
+    for old in olds:
+        message = session.get(MessageRecord, old.message_id)
+        try:
+            prepared = prepare(RawMail(message.mailbox, message.key, rt.archive.get(message.sha256), message.received_at), rt)
+        except ArchiveMissing:
+            continue  # said by _replay_one
+        if prepared.current is not None and rt.scans.pending(rt.scans.cached(prepared.current)):
+            rt.scans.read(prepared.current, rt.archive.get)
+    session.rollback()
 
 
 def _kept(session, old: VerdictRecord, judged: Judged, latest: dict[str, VerdictRecord]) -> str:

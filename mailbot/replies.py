@@ -18,6 +18,8 @@ from mailbot.dossier import Dossier, Refusal
 from mailbot.findings import MAX_NAME, Finding, Severity, Verdict, VerdictTag, shorten
 from mailbot.letters import office_letter
 from mailbot.mail_types import Office, ParsedMail
+from parsers.report import find_dates
+from parsers.types import Report
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "outbox_templates"  # beside mailbot/, in the repo and in a wheel install
 MISSING_CODES = {"ledger.missing": "整改台账（Excel）", "report.missing": "整改报告（PDF）"}
@@ -34,6 +36,19 @@ def reply_subject(verdict: Verdict, receipt: str, corrects: str = "") -> str:
     unit = verdict.summary.unit or ""
     kind = "更正回执" if corrects else "回执"
     return f"【{verdict.tag.value}】{late}{unit}整改材料{kind}（编号 {receipt}）"
+
+
+def scan_note(report: Report) -> str:
+    """What OCR read on a scanned report, quoted so the unit sees what the checks saw."""
+    if not report.from_scan:
+        return ""
+    read = [f"标题“{shorten(report.title, 40)}”" if report.title else ""]
+    closing = [line for line in report.closing_text.splitlines() if line.strip()]
+    dated = [i for i, line in enumerate(closing) if find_dates(line)]
+    signed = closing[max(0, dated[-1] - 1):dated[-1] + 1] if dated else closing[-2:]  # 落款 and its date
+    read.append(f"落款“{shorten(' '.join(signed), 40)}”" if signed else "")
+    said = "，".join(part for part in read if part)
+    return f"（扫描件，识别出{said}）" if said else "（扫描件）"
 
 
 def _finding_view(f: Finding) -> dict:
@@ -61,7 +76,7 @@ def context(verdict: Verdict, mail: ParsedMail, dossier: Dossier, receipt: str, 
     for lf in dossier.ledgers:
         files.append(f"整改台账《{shorten(lf.name, MAX_NAME)}》")
     for rf in dossier.reports:
-        pages = f"，共 {rf.report.pages} 页" if rf.report else ""
+        pages = f"，共 {rf.report.pages} 页{scan_note(rf.report)}" if rf.report else ""
         files.append(f"整改报告《{shorten(rf.name, MAX_NAME)}》{pages}")
     for refused in dossier.refused:
         if refused.reason is Refusal.LINK:

@@ -168,6 +168,7 @@ class CampaignFile(Strict):
 
     title: Text
     doc_number: str = ""
+    notice_date: StrictDate | None = None  # 印发日期: a report signed before it was written for something else
     subject_keywords: tuple[str, ...] = ()
     deadline: Deadline
     extensions: dict[str, Extension] = {}

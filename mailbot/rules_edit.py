@@ -17,11 +17,17 @@ from mailbot.roster import normalize_name
 TEMPLATE = "template.xlsx"
 
 
-def campaign_text(base: str, title: str, deadline: date, doc_number: str, keywords: tuple[str, ...]) -> str:
-    """The base campaign.toml with this round's keys set; every other key and every comment kept."""
+def campaign_text(base: str, title: str, deadline: date, doc_number: str, keywords: tuple[str, ...],
+                  notice_date: date | None = None) -> str:
+    """The base campaign.toml with this round's keys set; every other key and every comment kept. The base
+    round's notice date is never carried over: it would make every report of the new round "too early"."""
     doc = tomlkit.parse(base)
     doc["title"] = title
     doc["doc_number"] = doc_number
+    if notice_date is not None:
+        doc["notice_date"] = notice_date
+    elif "notice_date" in doc:
+        del doc["notice_date"]
     doc["subject_keywords"] = list(keywords)
     doc["deadline"]["date"] = deadline
     if "extensions" in doc:

@@ -1,5 +1,5 @@
 """What every step needs, built once from settings and rules and passed in: the store, the archive,
-the rules in force, the office's letterhead, the parser sandbox and the clock.
+the rules in force, the office's letterhead, the parser sandbox, OCR of scans and the clock.
 
 Its own module so that the pipeline, replay, overrides, reminders and the staff's letters share one
 type without importing one another.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from jinja2 import Environment
@@ -18,8 +18,9 @@ from mailbot.archive import Archive
 from mailbot.mail_types import Office, TrustPolicy
 from mailbot.replies import environment
 from mailbot.rules import Rules
+from mailbot.scans import ScanReader
 from mailbot.schema import ensure_current
-from mailbot.settings import Settings
+from mailbot.settings import OcrSettings, Settings
 from mailbot.store import Store
 from parsers.sandbox import Sandbox
 from parsers.types import Limits
@@ -39,6 +40,12 @@ class Runtime:
     sandbox: Sandbox
     trust: TrustPolicy = TrustPolicy()
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+    scans: ScanReader = field(default_factory=lambda: ScanReader(OcrSettings(enabled=False)))  # OCR of scans
+
+    def close(self) -> None:
+        """Stop the parser and OCR worker processes."""
+        self.sandbox.close()
+        self.scans.close()
 
     @property
     def own_addresses(self) -> frozenset[str]:
@@ -64,4 +71,5 @@ def build_runtime(settings: Settings, rules: Rules, store: Store | None = None) 
         reply_cap_per_hour=settings.replies_per_sender_per_hour,
         sandbox=Sandbox(limits, os.cpu_count() or 1),
         trust=settings.trust.to_policy(),
+        scans=ScanReader(settings.ocr, store),
     )

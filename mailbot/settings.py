@@ -45,6 +45,17 @@ class LimitSettings(BaseModel):
         return Limits(**self.model_dump())
 
 
+class OcrSettings(BaseModel):
+    """Reading scanned reports (optional extra ``mailbot[ocr]``; without it scans are not read)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True  # used when installed; false: scans are not read even then
+    max_pages: int = Field(default=4, ge=1, le=60)  # pages of one report OCR may read (in part or whole)
+    seconds_per_page: float = Field(default=30, gt=0)  # one page's reading; longer: stopped, what was read kept
+    memory_mb: int = Field(default=1536, ge=512)  # address space of the OCR process (its resident memory is ~700 MB)
+
+
 class MaildirSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -200,6 +211,7 @@ class Settings(BaseSettings):
     reminders: tuple[ReminderSettings, ...] = (ReminderSettings(),)
     limits: LimitSettings = LimitSettings()
     trust: TrustSettings = TrustSettings()
+    ocr: OcrSettings = OcrSettings()
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,

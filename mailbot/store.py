@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import os
+import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -115,21 +117,32 @@ class _AdvisoryLocks:
 
 
 class _FileLocks:
-    """One byte per name (its hash, in a 2^40 range) of a file: POSIX locks are the process's, and
-    the kernel drops them when it exits."""
+    """One byte per name (its hash, in a 2^40 range) of a file; the kernel drops them when the process exits.
+
+    Open-file-description locks (Linux) where there are: they belong to this open file, not to the whole
+    process, so the daemon's scan lane (:mod:`mailbot.scan_lane`), which keeps its own reservations
+    open across cycles, neither loses its locks when a cycle closes its file (as classic POSIX locks
+    would) nor shares them with the cycle."""
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
 
     def try_lock(self, name: str) -> bool:
         try:
-            fcntl.lockf(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, _lock_key(name) % 2**40)
+            self._set(fcntl.F_WRLCK, name)
         except OSError:  # EAGAIN/EACCES: another worker holds it
             return False
         return True
 
     def unlock(self, name: str) -> None:
-        fcntl.lockf(self.fd, fcntl.LOCK_UN, 1, _lock_key(name) % 2**40)
+        self._set(fcntl.F_UNLCK, name)
+
+    def _set(self, kind: int, name: str) -> None:
+        start = _lock_key(name) % 2**40
+        if hasattr(fcntl, "F_OFD_SETLK"):  # struct flock: type, whence, start, len, pid (0 for OFD locks)
+            fcntl.fcntl(self.fd, fcntl.F_OFD_SETLK, struct.pack("hhqqi4x", kind, os.SEEK_SET, start, 1, 0))
+        else:
+            fcntl.lockf(self.fd, (fcntl.LOCK_UN if kind == fcntl.F_UNLCK else fcntl.LOCK_EX | fcntl.LOCK_NB), 1, start)
 
 
 def _sqlite_pragmas(connection, _record) -> None:

@@ -31,6 +31,7 @@ from pdfminer.pdftypes import resolve1
 from pdfminer.psparser import literal_name
 from pdfplumber.page import Page
 
+from parsers.ink import has_ink
 from parsers.seal import detect_seal
 from parsers.types import Limits, ParseError, ParseErrorKind, Report, SealEvidence
 
@@ -38,7 +39,7 @@ MAX_CID_SHARE = 0.3  # above this share of "(cid:NNN)" the page's text is garbag
 MIN_TEXT_CHARS = 10  # fewer characters over a full-page image: a scanner's stamp, not text
 FULL_PAGE_IMAGE = 0.5  # image area / page area
 SEAL_FIRST_PAGES = 5  # seals are looked for on these and on the last page read
-RENDER_DPI = 72
+RENDER_DPI = 72  # for the seal, and to see whether a page without text has anything on it
 MAX_RENDER_SIDE = 1600  # px: a hostile MediaBox must not become a giant bitmap
 TITLE_LINES = 4
 MAX_TITLE = 200  # characters: real titles are under 100; the campaign's title patterns run on it, outside the sandbox
@@ -76,6 +77,7 @@ def read_report(data: bytes, limits: Limits = Limits()) -> Report:
         seal_pages = set(range(1, SEAL_FIRST_PAGES + 1)) | {len(page_objects)}
         texts: list[str] = []
         scanned: list[int] = []
+        blank: list[int] = []
         seals: list[SealEvidence] = []
         readable = 0
         for number, page_object in enumerate(page_objects, start=1):
@@ -84,9 +86,10 @@ def read_report(data: bytes, limits: Limits = Limits()) -> Report:
                 texts.append("")
                 continue
             readable += 1
-            text, is_scan, seal = result
+            text, is_scan, seal, inked = result
             texts.append(text)
             scanned += [number] if is_scan else []
+            blank += [] if inked else [number]
             seals += [seal] if seal is not None else []
     finally:
         pdf.flush_cache()
@@ -101,6 +104,7 @@ def read_report(data: bytes, limits: Limits = Limits()) -> Report:
         dates=find_dates("\n".join(texts)),
         seals=tuple(seals),
         truncated_pages=more,
+        blank_pages=tuple(blank),
     )
 
 
@@ -134,8 +138,8 @@ def _first_pages(doc: PDFDocument, cap: int) -> tuple[list[PDFPage], bool]:
 
 
 def _read_page(pdf: pdfplumber.PDF, page_object: PDFPage, number: int, look_for_seal: bool
-               ) -> tuple[str, bool, SealEvidence | None] | None:
-    """(text, is a scan, seal evidence) of one page, or None when the page cannot be read."""
+               ) -> tuple[str, bool, SealEvidence | None, bool] | None:
+    """(text, is a scan, seal evidence, has text or ink) of one page, or None when the page cannot be read."""
     page = None
     try:
         try:
@@ -151,7 +155,10 @@ def _read_page(pdf: pdfplumber.PDF, page_object: PDFPage, number: int, look_for_
             raise
         except Exception:  # noqa: BLE001 - a damaged page is an empty page, not a failed report
             return None
-        return text, bool(images) and not text.strip(), _seal(page, number) if seal_here else None
+        image = _render(page) if seal_here or not text.strip() else None
+        seal = detect_seal(image, number) if seal_here and image is not None else None
+        inked = bool(text.strip()) or image is None or has_ink(image)  # unrenderable: benefit of the doubt
+        return text, bool(images) and not text.strip(), seal, inked
     finally:
         if page is not None:
             page.close()
@@ -201,16 +208,15 @@ def _is_red(color: object) -> bool:
     return r >= 0.5 and max(g, b) <= 0.6 * r
 
 
-def _seal(page: Page, number: int) -> SealEvidence | None:
+def _render(page: Page):
     longest = max(page.width, page.height)
     dpi = min(RENDER_DPI, RENDER_DPI * MAX_RENDER_SIDE / longest) if longest > 0 else RENDER_DPI
     try:
-        image = page.to_image(resolution=dpi).original
+        return page.to_image(resolution=dpi).original
     except MemoryError:
         raise
     except Exception:  # noqa: BLE001 - a page pdfium cannot render gives no evidence, not a crash
         return None
-    return detect_seal(image, number)
 
 
 def find_title(first_page: str) -> str:

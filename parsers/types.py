@@ -170,6 +170,52 @@ class SealEvidence:
 
 
 @dataclass(frozen=True)
+class StatedCounts:
+    """The figures a report states about its problems: "涉及我乡的反馈问题共14个，已完成整改13个，
+    正在整改0个，未整改1个". None where the sentence does not give that figure."""
+
+    sentence: str  # as written (whitespace removed), for the reply to quote
+    total: int | None = None
+    done: int | None = None  # 完成整改
+    doing: int | None = None  # 正在整改
+    undone: int | None = None  # 未整改
+
+
+@dataclass(frozen=True)
+class OcrLine:
+    """One line of text recognised on a scanned page."""
+
+    text: str
+    confidence: float  # the recogniser's score, 0-1
+    top: float  # where the line starts, as a share of the page height (0 = top edge)
+
+
+@dataclass(frozen=True)
+class PageReading:
+    """What OCR read of one page: every line (``whole``) or only those a check needed, in reading order."""
+
+    page: int  # 1-based
+    lines: tuple[OcrLine, ...]
+    whole: bool = False
+
+
+@dataclass(frozen=True)
+class ScanReading:
+    """What OCR read of a report's scanned pages. ``failed``: why it could not read (then no lines)."""
+
+    engine: str  # engine and models, e.g. "rapidocr-onnxruntime 1.4.4": a reading by another engine is not reused
+    pages: tuple[PageReading, ...] = ()
+    failed: str = ""
+
+    def page(self, number: int) -> PageReading | None:
+        return next((p for p in self.pages if p.page == number), None)
+
+    @property
+    def lines(self) -> tuple[OcrLine, ...]:
+        return tuple(line for p in self.pages for line in p.lines)
+
+
+@dataclass(frozen=True)
 class Report:
     """A rectification report read from a PDF."""
 
@@ -181,6 +227,28 @@ class Report:
     dates: tuple[str, ...]  # dates mentioned, ISO format "2021-11-24"
     seals: tuple[SealEvidence, ...] = ()  # one per page examined for a seal
     truncated_pages: bool = False  # True when only the first Limits.max_pdf_pages were read
+    blank_pages: tuple[int, ...] = ()  # 1-based pages with neither text nor ink (blank, near-blank, a white image)
+    reading: ScanReading | None = None  # OCR of the scanned pages (mailbot adds it: parsers.scan_text.with_reading)
+
+    @property
+    def blank(self) -> bool:
+        """Nothing on any page: no text and no ink."""
+        return self.pages > 0 and len(self.blank_pages) == self.pages
+
+    @property
+    def has_text(self) -> bool:
+        """Text to check: a text layer, or lines OCR read on the scans."""
+        return self.has_text_layer or bool(self.reading and self.reading.lines)
+
+    @property
+    def from_scan(self) -> bool:
+        """The text the checks see was read by OCR (识别自扫描件), not taken from a text layer."""
+        return not self.has_text_layer and self.has_text
+
+    @property
+    def inked_pages(self) -> tuple[int, ...]:
+        """Scanned pages with something on them: those OCR may read."""
+        return tuple(p for p in self.scanned_pages if p not in self.blank_pages)
 
     @property
     def text(self) -> str:
@@ -191,7 +259,13 @@ class Report:
         return any(s.found for s in self.seals)
 
     @property
+    def closing_text(self) -> str:
+        """The last six lines of the last page with text: the 落款 and its date (a duplex scanner's blank
+        back page after it does not hide it)."""
+        last = next((t for t in reversed(self.page_texts) if t.strip()), "")
+        return "\n".join([line for line in last.splitlines() if line.strip()][-6:])
+
+    @property
     def issuer_text(self) -> str:
-        """Where a report names its author: the title and the last six lines of the last page (落款)."""
-        last = [line for line in self.page_texts[-1].splitlines() if line.strip()] if self.page_texts else []
-        return self.title + "\n" + "\n".join(last[-6:])
+        """Where a report names its author: the title and the closing lines (落款)."""
+        return self.title + "\n" + self.closing_text

@@ -97,7 +97,7 @@ def _cluster():
 
     if postgres_bin() is None:
         reason = "needs Debian's postgresql (.ci/run installs it)"
-        if os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):
+        if in_ci():
             pytest.fail(f"CI must run the PostgreSQL tests: {reason}", pytrace=False)
         pytest.skip(reason)
     cluster = Postgres()
@@ -209,6 +209,28 @@ def _runs_once(request):
 def database_url(database, tmp_path) -> str:
     """The URL of this run's database (asking for it makes any test run on both databases)."""
     return database.url_for(tmp_path)
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+
+
+@pytest.fixture(scope="session")
+def ocr_sandbox():
+    """One warm OCR worker per test session (per xdist worker), shared by every OCR test: the engine loads
+    once. Skipped without the ``mailbot[ocr]`` extra locally; under CI the extra must be there."""
+    from mailbot.scans import ocr_sandbox as make
+    from mailbot.settings import OcrSettings
+    from parsers import ocr
+
+    if not ocr.installed():
+        reason = "needs the OCR extra (./dev installs it)"
+        if in_ci():
+            pytest.fail(f"CI must run the OCR tests: {reason}", pytrace=False)
+        pytest.skip(reason)
+    sandbox = make(OcrSettings(seconds_per_page=300))  # a busy shared machine is no reason to stop reading
+    yield sandbox
+    sandbox.close()
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,8 @@ def pins() -> dict[str, Version]:
 
 def requirements() -> list[Requirement]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    return [Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]]
+    extras = project["optional-dependencies"]
+    return [Requirement(r) for r in project["dependencies"] + extras["test"] + extras["ocr"] + ["rapidocr-onnxruntime"]]
 
 
 def test_every_dependency_is_pinned_within_its_bounds():

@@ -14,6 +14,9 @@ from mailbot.checks import (
     ledger_rows,
     ledger_status,
     ledger_unit,
+    report_counts,
+    report_date,
+    report_empty,
     report_file,
     report_scan,
     report_title,
@@ -37,9 +40,12 @@ CHECKS = (
     ledger_reasons,
     ledger_problem_text,
     report_file,
+    report_empty,
     report_scan,
     report_unit,
     report_title,
+    report_counts,
+    report_date,
 )
 
 

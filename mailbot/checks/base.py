@@ -16,6 +16,11 @@ from mailbot.findings import MAX_ECHO, Finding, Place, Severity, shorten
 from mailbot.rules import Campaign, Problem, Roster, Unit
 
 
+SCAN_READ = "（识别自扫描件）"
+SCAN_UNSURE = "（识别自扫描件，识别结果可能有误）"
+UNSURE_HINT = "如识别有误，无需处理；如确实发错了文件，请将本单位签字盖章的整改报告重新发送。"
+
+
 @dataclass(frozen=True)
 class Issue:
     """A kind of finding: code, default severity, and what to say (str.format templates)."""
@@ -62,22 +67,41 @@ class CheckContext:
         """The template rows this unit must answer (none when the unit is unknown)."""
         return self.campaign.problems_for(self.unit) if self.unit else ()
 
-    def finding(self, issue: Issue, place: Place = Place(), **values) -> Finding | None:
-        """The finding for ``issue`` with the campaign's severity; None when the check is off."""
+    def finding(self, issue: Issue, place: Place = Place(), *, scan: bool = False, unsure: bool = False,
+                **values) -> Finding | None:
+        """The finding for ``issue`` with the campaign's severity; None when the check is off.
+
+        ``scan``: it comes from text OCR read on a scan, and says so (识别自扫描件). ``unsure``: that reading
+        may be wrong (a low-confidence read, or something OCR did not find): a warning at most, whatever the
+        campaign says, because an OCR mistake must not reject a correct report."""
         severity = self.campaign.severity(issue.code, issue.default)
         if severity is Severity.OFF:
             return None
+        if unsure and severity is Severity.ERROR:
+            severity = Severity.WARNING
         # text from the mail (a cell, a file name) is echoed in an official reply: bounded, so a 10,000-
         # character cell neither swamps the reply nor makes the office send someone's essay or link farm
         echoed = {k: shorten(v, MAX_ECHO) if isinstance(v, str) else v for k, v in values.items()}
         message, hint = issue.wording(severity)
-        return Finding(
-            code=issue.code,
-            severity=severity,
-            message=message.format(**echoed),
-            hint=hint.format(**echoed),
-            place=place,
-        )
+        message, hint = message.format(**echoed), hint.format(**echoed)
+        if scan:
+            message += SCAN_UNSURE if unsure else SCAN_READ
+            hint = UNSURE_HINT if unsure and issue.default is Severity.ERROR else hint
+        return Finding(code=issue.code, severity=severity, message=message, hint=hint, place=place)
+
+    def ledger_counts(self) -> dict[str, int]:
+        """How many of the unit's own rows carry each allowed status (after synonyms): what the ledger says."""
+        counts = {status: 0 for status in self.campaign.spec.statuses.allowed}
+        lf = self.ledger_file
+        if lf is None:
+            return counts
+        statuses = self.campaign.spec.statuses
+        for problem in self.own_problems():
+            row = lf.ledger.rows.get(problem.seq)
+            status = statuses.normalize(row.text("status"))[0] if row else None
+            if status:
+                counts[status] += 1
+        return counts
 
 
 def cell_place(file: str, cell, seq: int | None = None) -> Place:

@@ -1,4 +1,4 @@
-"""A scanned report cannot be read as text; then the red seal is what can be looked for."""
+"""A scanned report: read by OCR when it is installed; what could not be read, and the red seal."""
 
 from __future__ import annotations
 
@@ -26,10 +26,10 @@ ISSUES = (NO_TEXT, SEAL_MISSING)
 
 def check(ctx: CheckContext) -> Iterator[Finding | None]:
     rf = ctx.report_file
-    if rf is None:
+    if rf is None or rf.report.blank:  # report.empty says it all
         return
     report = rf.report
-    if not report.has_text_layer:
+    if not report.has_text:  # no text layer, and OCR is off, failed or read nothing
         page = report.scanned_pages[0] if report.scanned_pages else None
         yield ctx.finding(NO_TEXT, Place(file=rf.name, page=page), name=rf.name)
     if report.seals and not report.seal_found:

@@ -1,0 +1,97 @@
+"""Scanned reports in the daemon: read by OCR in the scan lane, answered quoting what was read, never
+read twice (a resubmission, `rules replay`), and never in the way of other mail."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlmodel import select
+
+from mailbot.models import MessageRecord, OcrRecord
+from mailbot.replay import replay
+from mailbot.scans import ScanReader
+from tests.builders import pdfs
+from tests.builders.campaign import Filling, filled_ledger
+from tests.builders.scans import scanned_typed_report
+from tests.pipeline.conftest import on_time, submission
+
+TITLE = "西吉县田坪乡关于政务公开反馈问题整改落实情况的报告"
+
+
+@pytest.fixture
+def scanning(office, ocr_sandbox):
+    """The office with OCR sharing the session's warm OCR worker; counts the scans it reads."""
+    rt = office.daemon.rt
+    reader = ScanReader(office.settings.ocr, rt.store, sandbox=ocr_sandbox)
+    reads = []
+    real = reader._ocr
+    reader._ocr = lambda report, data: reads.append(report.pages) or real(report, data)
+    rt.scans = reader
+    office.reads = reads
+    yield office
+    office.daemon.close()
+
+
+def matching_ledger(rules) -> bytes:
+    last = rules.campaign().problems_for(rules.roster.get("田坪乡"))[-1].seq
+    return filled_ledger(Filling(status={last: "未整改"}, remark={last: "需县财政追加预算，计划明年完成"}))
+
+
+def test_a_scan_is_read_answered_with_what_was_read_and_never_read_again(scanning, rules):
+    office = scanning
+    scan = scanned_typed_report(tilt=0.6, noise=20)
+    office.deliver(submission({"田坪乡台账.xlsx": matching_ledger(rules), "田坪乡整改报告.pdf": scan}))
+    [first] = office.daemon.run_once()
+    assert first.state == "processed" and first.verdict == "已受理", office.reply_text()
+    text = office.reply_text()
+    assert f"识别出标题“{TITLE[:39]}" in text and "落款“西吉县田坪乡人民政府 二〇二一年十一月二十四日”" in text
+    assert "为扫描件（没有可识别的文字）" not in text
+    assert len(office.reads) == 1
+
+    # the same report again with a corrected ledger: its reading is on record
+    office.deliver(submission({"田坪乡台账.xlsx": filled_ledger(), "整改报告(1).pdf": scan}, received=on_time(2)))
+    [again] = office.daemon.run_once()
+    assert again.state == "processed" and len(office.reads) == 1
+    assert "完成整改 13 个" in office.reply_text() and "识别自扫描件" in office.reply_text()  # counts vs the new ledger
+
+    changes = replay(office.daemon.rt, rules.campaign())
+    assert len(office.reads) == 1 and not [c for c in changes if c.changed]
+    with office.daemon.rt.store.session() as session:
+        assert len(session.exec(select(OcrRecord)).all()) == 1
+
+
+def test_text_mail_is_answered_while_a_scan_is_being_read(office, request):
+    """The scan arrives first and its reading is held up; the text mail behind it is answered all the same."""
+    request.addfinalizer(office.daemon.close)
+    rt = office.daemon.rt
+    reader = ScanReader(office.settings.ocr, rt.store)
+    reader.off_reason = ""  # the lane's order is tested here, not the engine: no OCR extra needed
+    reading = threading.Event()
+    release = threading.Event()
+
+    def slow_read(dossier, data):
+        reading.set()
+        release.wait(60)
+        return dossier
+
+    reader.read = slow_read
+    rt.scans = reader
+    office.deliver(submission({"台账.xlsx": filled_ledger(), "报告.pdf": pdfs.scanned_report()}))
+    office.deliver(submission({"台账.xlsx": filled_ledger(Filling(unit="兴隆镇")), "报告.pdf": pdfs.text_report(unit="兴隆镇")},
+                              sender="xl@163.com", subject="兴隆镇材料", received=on_time(1)))
+    try:
+        outcomes = office.daemon.run_once(wait_for_scans=False)
+        assert [o.unit for o in outcomes] == ["兴隆镇"]  # answered; the scan is still in the lane
+        assert reading.wait(60)
+        assert len(office.replies()) == 1
+        with rt.store.session() as session:
+            states = [m.state for m in session.exec(select(MessageRecord)).all()]
+        assert states == ["processed"]  # the scan's mail is recorded when judged: until then it is only in the inbox
+        assert office.daemon.run_once(wait_for_scans=False) == []  # the lane's mail is not picked up twice
+    finally:
+        release.set()
+    office.daemon.lane.wait()
+    assert [o.unit for o in office.daemon.run_once()] == ["田坪乡"]  # counted (and filed) by the loop once done
+    assert len(office.replies()) == 2
+    assert "为扫描件（没有可识别的文字）" in office.reply_text()  # nothing was read: judged as before
