@@ -31,7 +31,7 @@ from mailbot.lookalike import Known, impersonation
 from mailbot.mail_types import ParsedMail, TrustPolicy
 from mailbot.rules import Roster
 
-CONTENT_SOURCES = ("ledger", "subject", "filename", "report")
+CONTENT_SOURCES = ("ledger", "subject", "filename", "report", "scan")
 
 
 class Trust(str, Enum):
