@@ -14,12 +14,9 @@ import shutil
 from datetime import date
 from pathlib import Path
 
-import tomlkit
-
 from mailbot.rules import Rules
 from mailbot.rules_loader import CAMPAIGN_FILE, CAMPAIGNS_DIR, RulesError, load_rules
-
-TEMPLATE = "template.xlsx"
+from mailbot.toml_edit import TEMPLATE, campaign_text
 
 
 def new_campaign(rules_dir: Path, campaign_id: str, workbook: Path, title: str, deadline: date,
@@ -55,21 +52,4 @@ def new_campaign(rules_dir: Path, campaign_id: str, workbook: Path, title: str, 
         raise
 
 
-def campaign_text(base: str, title: str, deadline: date, doc_number: str, keywords: tuple[str, ...]) -> str:
-    """The base campaign.toml with this round's keys set; every other key and every comment kept."""
-    doc = tomlkit.parse(base)
-    doc["title"] = title
-    doc["doc_number"] = doc_number
-    doc["subject_keywords"] = list(keywords)
-    doc["deadline"]["date"] = deadline
-    if "extensions" in doc:
-        extensions = doc["extensions"]
-        for name in list(extensions):
-            del extensions[name]
-    if "ledger" in doc and "template" in doc["ledger"]:
-        doc["ledger"]["template"] = TEMPLATE
-    text = tomlkit.dumps(doc)
-    return re.sub(r"(?m)^(# 报送任务：).*$", lambda m: f"{m.group(1)}{doc_number}《{title}》", text, count=1)
-
-
-__all__ = ["new_campaign", "RulesError"]
+__all__ = ["new_campaign", "RulesError", "campaign_text"]
