@@ -22,6 +22,13 @@ FIELD_OF_CODE = {
     "ledger.reason_missing": "remark", "ledger.problem_changed": "problem",
 }
 STATE_LABELS = {"new": "待处理", "processed": "已处理", "ignored": "不予回复", "duplicate": "重复邮件", "failed": "处理出错"}
+KIND_LABELS = {  # what a file really is (sniffed from its bytes), as staff read it
+    "xlsx": "Excel 工作簿", "xls": "Excel 97-2003 工作簿", "csv": "CSV 表格", "pdf": "PDF 文档", "zip": "ZIP 压缩包",
+    "rar": "RAR 压缩包", "7z": "7z 压缩包", "ofd": "OFD 文档", "ods": "OpenDocument 表格", "odt": "OpenDocument 文档",
+    "docx": "Word 文档", "doc": "Word 97-2003 文档", "office_encrypted": "加密的 Office 文档", "image": "图片",
+    "executable": "可执行程序", "text": "纯文本", "tnef": "Outlook winmail.dat", "office_other": "其他 Office 文档",
+    "unknown": "无法识别",
+}
 SENT_LABELS = {"pending": "待发送", "sent": "已发送", "failed": "发送失败"}
 
 
