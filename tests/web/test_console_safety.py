@@ -113,7 +113,7 @@ def test_pages_carry_the_security_headers_and_the_session_cookie_is_guarded(offi
         csp = headers["content-security-policy"]
         assert "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp and "script-src" not in csp
         assert "default-src 'none'" in csp
-        assert headers["x-frame-options"] == "DENY" and headers["referrer-policy"] == "no-referrer"
+        assert headers["x-frame-options"] == "DENY" and headers["referrer-policy"] == "same-origin"
         assert headers["x-content-type-options"] == "nosniff" and headers["cache-control"] == "no-store"
     cookie = next(c for c in clerk.context.cookies() if c["name"] == "mailbot_console")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
