@@ -79,7 +79,11 @@ def _override(item: Item, form: dict) -> tuple[str, str]:
     return message, level
 
 
-KINDS = {
+KINDS = {  # in the order 待处理 shows them: what a unit is waiting for first
+    "delivery_failed": Kind(FLAG_LABELS["delivery_failed"],
+                            "系统发出的邮件被对方邮件服务器拒收或多次发送不成功。请核对收件地址；"
+                            "原因已排除（如对方邮箱已恢复）时点“重新发送”，已通过电话等方式告知的可标记为已处理。",
+                            ("retry", "resolve")),
     "unknown_unit": Kind(FLAG_LABELS["unknown_unit"],
                          "系统无法判断这封来信是哪个单位报送的，已回复发件人请其说明。请打开来信核实；"
                          "如能确认单位，请联系该单位按通知要求重新发送（或在名册中登记其邮箱），然后标记为已处理。",
@@ -88,25 +92,21 @@ KINDS = {
                           "来信中的材料指向不同的单位（如邮箱与台账“单位”栏不符），系统已按下列依据归入一个单位。"
                           "请核实：归属无误可直接标记为已处理；结论需要改变的，请作人工认定。",
                           ("override", "resolve")),
-    "unregistered_address": Kind(FLAG_LABELS["unregistered_address"],
-                                 "发件邮箱未在名册中登记，系统按附件内容认定了单位。请核实是否确为该单位报送；"
-                                 "无误可标记为已处理（长期使用的邮箱可登记到 rules/units.toml），如有误请作人工认定。",
-                                 ("override", "resolve")),
+    "question": Kind(FLAG_LABELS["question"],
+                     "来信正文中有提问，系统的回执无法回答。请直接答复对方（电话或邮件），然后标记为已处理。",
+                     ("resolve",)),
     "failed": Kind(FLAG_LABELS["failed"],
                    "这封邮件处理时出错，系统没有回复对方；邮件处理程序下次启动时会自动重试。原始邮件已保存，可下载查看。"
                    "如多次出错，请把原始邮件和出错说明交给技术人员，处理完毕后标记为已处理。",
                    ("resolve",)),
-    "delivery_failed": Kind(FLAG_LABELS["delivery_failed"],
-                            "系统发出的邮件被对方邮件服务器拒收或多次发送不成功。请核对收件地址；"
-                            "原因已排除（如对方邮箱已恢复）时点“重新发送”，已通过电话等方式告知的可标记为已处理。",
-                            ("retry", "resolve")),
     "reply_capped": Kind(FLAG_LABELS["reply_capped"],
                          "同一邮箱一小时内来信过多，为免邮件往复不停，系统对这封来信没有回复。"
                          "审核结论已记录；如需告知对方，请电话联系或作人工认定（会发邮件告知），然后标记为已处理。",
                          ("override", "resolve")),
-    "question": Kind(FLAG_LABELS["question"],
-                     "来信正文中有提问，系统的回执无法回答。请直接答复对方（电话或邮件），然后标记为已处理。",
-                     ("resolve",)),
+    "unregistered_address": Kind(FLAG_LABELS["unregistered_address"],
+                                 "发件邮箱未在名册中登记，系统按附件内容认定了单位。请核实是否确为该单位报送；"
+                                 "无误可标记为已处理（长期使用的邮箱可登记到 rules/units.toml），如有误请作人工认定。",
+                                 ("override", "resolve")),
 }
 OTHER = Kind("其他事项", "请查看详情后处理。", ("resolve",))
 ACTIONS = {
@@ -128,8 +128,9 @@ def index():
     show_all = request.args.get("all") == "1"
     with get_console().store.session() as session:
         items = [_item(session, f) for f in reversed(q.flags(session, resolved_too=show_all))]
+    order = list(KINDS)
     groups: dict[str, list[Item]] = {}
-    for item in items:
+    for item in sorted(items, key=lambda i: order.index(i.flag.kind) if i.flag.kind in KINDS else len(order)):
         groups.setdefault(item.kind.label, []).append(item)
     return render_template("pending.html", groups=groups, show_all=show_all, actions=ACTIONS, decisions=DECISIONS)
 

@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="./dev demo")
     parser.add_argument("--dir", type=Path, default=DEMO, help="where the demo's state goes (default: demo/)")
     parser.add_argument("--no-wait", action="store_true", help="stop the console as soon as it answers")
-    parser.add_argument("--port", type=int, default=0, help="the console's port (default: a free one)")
+    parser.add_argument("--port", type=int, default=0, help="the console's port (default: 8080, else a free one)")
     args = parser.parse_args(argv)
     demo = args.dir.resolve()
     shutil.rmtree(demo, ignore_errors=True)
@@ -163,10 +163,16 @@ def _answers(url: str, server: subprocess.Popen) -> bool:
     return False
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def _free_port(preferred: int = 8080) -> int:
+    """8080 (the console's default, easy to type) when it is free, else any free port."""
+    for port in (preferred, 0):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise OSError("no free port")
 
 
 def _shown(path: Path) -> str:
