@@ -21,7 +21,7 @@ FIELD_OF_CODE = {
     "ledger.status_missing": "status", "ledger.status_invalid": "status", "ledger.status_synonym": "status",
     "ledger.reason_missing": "remark", "ledger.problem_changed": "problem",
 }
-STATE_LABELS = {"new": "待处理", "processed": "已处理", "ignored": "不予回复", "duplicate": "重复邮件", "failed": "处理出错"}
+STATE_LABELS = {"new": "待审核", "processed": "已审核", "ignored": "不予回复", "duplicate": "重复邮件", "failed": "处理出错"}
 KIND_LABELS = {  # what a file really is (sniffed from its bytes), as staff read it
     "xlsx": "Excel 工作簿", "xls": "Excel 97-2003 工作簿", "csv": "CSV 表格", "pdf": "PDF 文档", "zip": "ZIP 压缩包",
     "rar": "RAR 压缩包", "7z": "7z 压缩包", "ofd": "OFD 文档", "ods": "OpenDocument 表格", "odt": "OpenDocument 文档",

@@ -25,12 +25,6 @@ def office(tmp_path_factory, module_database) -> Office:
     return office
 
 
-@pytest.fixture(scope="module")
-def url(office):
-    with office.console() as address:
-        yield address
-
-
 def test_an_administrator_makes_a_check_a_warning_after_seeing_its_replay(office, url, browser):
     campaign_toml = office.rules / "campaigns" / CAMPAIGN_ID / "campaign.toml"
     before = campaign_toml.read_text(encoding="utf-8")

@@ -38,12 +38,6 @@ def office(tmp_path_factory, module_database) -> Office:
     return office
 
 
-@pytest.fixture(scope="module")
-def url(office):
-    with office.console() as address:
-        yield address
-
-
 def open_flags(office: Office) -> list[str]:
     return [line for line in office.mailbot("flags").stdout.splitlines() if "：" in line]
 

@@ -45,12 +45,6 @@ def office(tmp_path_factory, module_database, smtp_server) -> Office:
     return office
 
 
-@pytest.fixture(scope="module")
-def url(office):
-    with office.console() as address:
-        yield address
-
-
 def subjects(server: SmtpServer) -> list[str]:
     return [str(email.message_from_bytes(m["data"], policy=policy.default)["Subject"]) for m in server.messages]
 
@@ -126,4 +120,23 @@ def test_a_resend_refused_again_becomes_a_new_item(office, url, browser, smtp_se
     items = clerk.page.locator("article.item", has_text="回执无法送达 xinglong@126.com")
     assert items.count() == 1  # the old item is closed, the new refusal is the open one
     assert items.get_by_role("button", name="重新发送").count() == 1
+    clerk.close()
+
+
+def test_a_decision_taken_on_an_item_of_pending_closes_it_and_tells_the_unit(office, url, browser, smtp_server):
+    clerk = Staff(browser, url, "wangxq")
+    page = clerk.open("/pending")
+    item = page.locator("article.item", has_text="xinglong@126.com 未登记")
+    item.locator("details.decide summary").click()
+    item.get_by_role("radio", name="需补正").check()
+    item.get_by_role("button", name="确认人工认定").click()
+    assert "须在“理由”中写明需要补正什么" in clerk.flash()  # nothing recorded without the reason
+    item = page.locator("article.item", has_text="xinglong@126.com 未登记")
+    item.locator("details.decide summary").click()
+    item.get_by_role("radio", name="需补正").check()
+    item.get_by_label("理由").fill("请补填联系电话")
+    item.get_by_role("button", name="确认人工认定").click()
+    assert "人工认定为“需补正”" in clerk.flash()
+    assert page.locator("article.item", has_text="xinglong@126.com 未登记").count() == 0
+    assert wait_for(lambda: any(s.startswith("【需补正】兴隆镇") and "人工审核" in s for s in subjects(smtp_server)), 10)
     clerk.close()
