@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from mailbot import queries as q
 from mailbot.history import KIND_LABELS
 from mailbot.web import audit_page, auth, overview, pending, rules_page, summary, unit_page
-from mailbot.web.common import KEY, finalize, size, when
+from mailbot.web.common import KEY, Lines, finalize, size, when
 from mailbot.web.console import Console
 from mailbot.web.security import configure
 
@@ -25,7 +25,8 @@ def create_app(console: Console) -> Flask:
     configure(app, console)
     CSRFProtect(app)
     app.jinja_env.finalize = finalize
-    app.jinja_env.filters.update(when=when, size=size, kind=lambda k: KIND_LABELS.get(k, k or "—"))
+    app.jinja_env.filters.update(when=when, size=size, kind=lambda k: KIND_LABELS.get(k, k or "—"),
+                                  lines=Lines)
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     for module in (auth, overview, unit_page, pending, summary, rules_page, audit_page):
         app.register_blueprint(module.bp)

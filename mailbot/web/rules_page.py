@@ -17,7 +17,7 @@ from mailbot.rules_edit import CampaignEdit, EditConflict, preview, save
 from mailbot.rules_loader import RulesError
 from mailbot.rules_summary import summary_lines
 from mailbot.toml_edit import ExtensionEntry
-from mailbot.web.common import Lines, actor, chosen_campaign, get_console
+from mailbot.web.common import actor, chosen_campaign, get_console
 from mailbot.web.security import admin_required
 
 bp = Blueprint("rules_page", __name__)
@@ -36,7 +36,7 @@ def index():
 def _form(campaign: Campaign, values: dict, problems: list[str], status: int = 200):
     console = get_console()
     return render_template("rules.html", campaign=campaign, values=values, problems=problems,
-                           summary=Lines("\n".join(summary_lines(console.rules))), issues=all_issues(),
+                           summary="\n".join(summary_lines(console.rules)), issues=all_issues(),
                            severities=SEVERITIES, units=[u.name for u in console.rules.roster.units],
                            version=request.form.get("base_version") or console.rules.version), status
 

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, render_template
 from mailbot.digest import context, render, workbook_name
 from mailbot.downloads import CONTENT_TYPES, content_disposition
 from mailbot.staff import digest_recipients, progress_for
-from mailbot.web.common import Lines, chosen_campaign, get_console
+from mailbot.web.common import chosen_campaign, get_console
 from mailbot.web.security import FRAMED_CSP, login_required
 from mailbot.workbook import consolidated_workbook
 from parsers.types import FileKind
@@ -27,7 +27,7 @@ def index():
     console, campaign, progress = _today()
     ctx = context(progress)
     text, _ = render(console.runtime.templates, ctx)
-    return render_template("summary.html", campaign=campaign, digest=ctx, text=Lines(text),
+    return render_template("summary.html", campaign=campaign, digest=ctx, text=text,
                            recipients=digest_recipients(console.runtime, console.settings),
                            workbook=workbook_name(progress))
 

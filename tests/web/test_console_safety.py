@@ -78,6 +78,9 @@ def test_markup_and_bidi_characters_in_a_file_name_display_inertly(office, url, 
     link = files.get_by_role("link", name=re.compile("台账"))
     assert link.inner_text() == HOSTILE_NAME.replace("\u202e", "")  # the markup as text, the override gone
     assert "\u202e" not in page.content()
+    page.locator("details.sent summary").first.click()
+    reply = page.locator("details.sent pre").first.inner_text()
+    assert "\n" in reply.strip() and "联系方式“123”不是有效的电话号码" in reply  # the reply as the unit read it
     assert clerk.dialogs == [] and clerk.problems == []
     clerk.close()
 
