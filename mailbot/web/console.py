@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -76,7 +76,7 @@ class Console:
             self.refused = ""
 
     @contextmanager
-    def outbox(self) -> Iterator[callable]:
+    def outbox(self) -> Iterator[Callable[[], object]]:
         """A drain function for what an action queued (a notice, a resent reply), then the transport closed."""
         transport = build_transport(self.settings)
         try:

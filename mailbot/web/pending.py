@@ -48,6 +48,7 @@ class Item:
 class Action:
     label: str
     run: Callable[[Item, dict], tuple[str, str]]  # (message, "ok" | "error")
+    folded: bool = False  # a form with several fields: shown when its label is clicked
 
 
 def _resolve(item: Item, form: dict) -> tuple[str, str]:
@@ -110,7 +111,7 @@ KINDS = {  # in the order 待处理 shows them: what a unit is waiting for first
 }
 OTHER = Kind("其他事项", "请查看详情后处理。", ("resolve",))
 ACTIONS = {
-    "override": Action("人工认定", _override),
+    "override": Action("人工认定", _override, folded=True),
     "retry": Action("重新发送", _retry),
     "resolve": Action("标记为已处理", _resolve),
 }
