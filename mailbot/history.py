@@ -46,7 +46,11 @@ class VerdictView:
 @dataclass(frozen=True)
 class SentView:
     row: OutboxRecord
-    text: str  # the plain-text body, as the unit read it
+
+    @property
+    def text(self) -> str:
+        """The plain-text body, as the unit read it (parsed only when a page shows it)."""
+        return reply_text(self.row.raw)
 
     @property
     def state(self) -> str:
@@ -72,8 +76,8 @@ def mail_view(session, message_id: int) -> MailView | None:
         return None
     verdicts = [VerdictView(v, q.findings_of(session, v.id), q.overrides_of(session, v.id))
                 for v in reversed(q.verdicts_of_message(session, message_id))]
-    sent = [SentView(row, reply_text(row.raw)) for row in q.outbox_of_message(session, message_id)]
-    flags = [f for f in q.flags(session, resolved_too=True) if f.message_id == message_id]
+    sent = [SentView(row) for row in q.outbox_of_message(session, message_id)]
+    flags = q.flags_of_message(session, message_id)
     return MailView(message, q.attachments_of(session, message_id), verdicts, sent, flags)
 
 

@@ -205,6 +205,10 @@ def failed_outbox(session: Session, flag: FlagRecord) -> list[OutboxRecord]:
     return list(session.exec(query.with_for_update().order_by(OutboxRecord.id)))
 
 
+def flags_of_message(session: Session, message_id: int) -> list[FlagRecord]:
+    return list(session.exec(select(FlagRecord).where(FlagRecord.message_id == message_id).order_by(FlagRecord.id)))
+
+
 def user_by_name(session: Session, name: str) -> UserRecord | None:
     return session.exec(select(UserRecord).where(UserRecord.name == name)).first()
 
