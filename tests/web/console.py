@@ -141,7 +141,13 @@ class Staff:
         self.page.goto(self.url + "/login")
         self.page.fill("input[name=name]", name)
         self.page.fill("input[name=password]", password)
-        self.page.click("button[type=submit]")
+        with self.page.expect_navigation():  # the answer (and its cookie) has arrived when this returns
+            self.page.click("button[type=submit]")
+
+    def submit(self, button) -> None:
+        """Click a form's button and wait for the page it leads to."""
+        with self.page.expect_navigation():
+            button.click()
 
     def open(self, path: str):
         self.page.goto(self.url + path)

@@ -33,7 +33,7 @@ def test_an_administrator_makes_a_check_a_warning_after_seeing_its_replay(office
     page = admin.open("/rules")
     assert "规则无误" in page.locator("pre.summary").inner_text()
     page.get_by_label("联系方式格式有误").select_option("warning")
-    page.get_by_role("button", name="预览修改").click()
+    admin.submit(page.get_by_role("button", name="预览修改"))
 
     changes = page.locator("section.card").first.inner_text()
     assert "校验「联系方式格式有误」：需补正 → 提示" in changes
@@ -42,7 +42,7 @@ def test_an_administrator_makes_a_check_a_warning_after_seeing_its_replay(office
     assert campaign_toml.read_text(encoding="utf-8") == before  # nothing saved by a preview
     assert office.sent() and len(office.sent()) == 1  # and nothing sent
 
-    page.get_by_role("button", name="保存并生效").click()
+    admin.submit(page.get_by_role("button", name="保存并生效"))
     assert "规则已保存并生效" in admin.flash()
     assert page.get_by_label("联系方式格式有误").input_value() == "warning"
     assert "规则无误" in page.locator("pre.summary").inner_text()
@@ -74,7 +74,7 @@ def test_a_broken_edit_is_refused_with_file_line_and_field(office, url, browser)
     page = admin.open("/rules")
     page.locator("select[name=ext-unit-0]").select_option("田坪乡")
     page.locator("input[name=ext-until-0]").fill("2021-11-30")
-    page.get_by_role("button", name="预览修改").click()  # no 批准人
+    admin.submit(page.get_by_role("button", name="预览修改"))  # no 批准人
     problems = page.locator(".flash.error").inner_text()
     assert "campaign.toml:" in problems and "extensions.田坪乡.by" in problems
     assert page.locator("select[name=ext-unit-0]").input_value() == "田坪乡"  # what was typed is kept

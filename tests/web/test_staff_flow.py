@@ -59,7 +59,7 @@ def test_a_clerk_resends_a_refused_reply_decides_a_verdict_and_the_overview_chan
     clerk.open("/pending")
     item = page.locator("article.item", has_text="回执无法送达 tianping@126.com")
     assert REFUSED.split(" ", 1)[1] in item.inner_text()
-    item.get_by_role("button", name="重新发送").click()
+    clerk.submit(item.get_by_role("button", name="重新发送"))
     assert "已重新发送至 tianping@126.com" in clerk.flash()
     assert wait_for(lambda: any("【需补正】田坪乡" in s for s in subjects(smtp_server)), 10)
 
@@ -68,7 +68,7 @@ def test_a_clerk_resends_a_refused_reply_decides_a_verdict_and_the_overview_chan
     page.locator("details.decide summary").click()
     page.get_by_label("已受理").check()
     page.get_by_label("理由").fill("联系电话已电话核实为 0954-3011234")
-    page.get_by_role("button", name="确认人工认定").click()
+    clerk.submit(page.get_by_role("button", name="确认人工认定"))
     assert "人工认定为“已受理”" in clerk.flash() and "已发邮件告知 tianping@126.com" in clerk.flash()
     assert wait_for(lambda: any(s.startswith("【已受理】田坪乡") and "人工审核" in s for s in subjects(smtp_server)), 10)
     notice = email.message_from_bytes(smtp_server.messages[-1]["data"], policy=policy.default)
@@ -82,7 +82,7 @@ def test_a_clerk_resends_a_refused_reply_decides_a_verdict_and_the_overview_chan
     clerk.open("/pending")
     unknown = page.locator("article.item", has_text="无法确认 someone@163.com 的单位")
     unknown.get_by_label("处理说明").fill("已电话联系，请其重新报送")
-    unknown.get_by_role("button", name="标记为已处理").click()
+    clerk.submit(unknown.get_by_role("button", name="标记为已处理"))
     assert "已标记为已处理" in clerk.flash()
     assert page.locator("article.item", has_text="无法确认 someone@163.com 的单位").count() == 0
 
@@ -112,8 +112,8 @@ def test_a_resend_refused_again_becomes_a_new_item(office, url, browser, smtp_se
     clerk.open("/pending")
     smtp_server.refuse_with = REFUSED
     try:
-        clerk.page.locator("article.item", has_text="回执无法送达 xinglong@126.com").get_by_role(
-            "button", name="重新发送").click()
+        clerk.submit(clerk.page.locator("article.item", has_text="回执无法送达 xinglong@126.com").get_by_role(
+            "button", name="重新发送"))
     finally:
         smtp_server.refuse_with = None
     assert "仍被拒收" in clerk.flash()
@@ -129,13 +129,13 @@ def test_a_decision_taken_on_an_item_of_pending_closes_it_and_tells_the_unit(off
     item = page.locator("article.item", has_text="xinglong@126.com 未登记")
     item.locator("details.decide summary").click()
     item.get_by_role("radio", name="需补正").check()
-    item.get_by_role("button", name="确认人工认定").click()
+    clerk.submit(item.get_by_role("button", name="确认人工认定"))
     assert "须在“理由”中写明需要补正什么" in clerk.flash()  # nothing recorded without the reason
     item = page.locator("article.item", has_text="xinglong@126.com 未登记")
     item.locator("details.decide summary").click()
     item.get_by_role("radio", name="需补正").check()
     item.get_by_label("理由").fill("请补填联系电话")
-    item.get_by_role("button", name="确认人工认定").click()
+    clerk.submit(item.get_by_role("button", name="确认人工认定"))
     assert "人工认定为“需补正”" in clerk.flash()
     assert page.locator("article.item", has_text="xinglong@126.com 未登记").count() == 0
     assert wait_for(lambda: any(s.startswith("【需补正】兴隆镇") and "人工审核" in s for s in subjects(smtp_server)), 10)
