@@ -15,6 +15,7 @@ from tests.servers import SmtpServer, wait_for
 from tests.web.console import Office, Staff
 
 REFUSED = "550 5.1.1 mailbox unavailable"
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # the test server, on loopback
 
 
 @pytest.fixture(scope="module")
