@@ -3,7 +3,7 @@
 The new folder's campaign.toml starts as a copy of an existing campaign's (its comments explain
 every key, and its statuses, ledger, report and checks settings carry over), with the title,
 document number, notice date, deadline, keywords and template name replaced and no extensions. The copy is
-edited as TOML (mailbot.rules_edit), not as text, so nothing but those keys changes. The folder is kept only
+edited as TOML (mailbot.toml_edit), not as text, so nothing but those keys changes. The folder is kept only
 if the whole rules directory still loads.
 """
 
@@ -15,8 +15,8 @@ from datetime import date
 from pathlib import Path
 
 from mailbot.rules import Rules
-from mailbot.rules_edit import TEMPLATE, campaign_text
 from mailbot.rules_loader import CAMPAIGN_FILE, CAMPAIGNS_DIR, RulesError, load_rules
+from mailbot.toml_edit import TEMPLATE, campaign_text
 
 def new_campaign(rules_dir: Path, campaign_id: str, workbook: Path, title: str, deadline: date,
                  doc_number: str = "", keywords: tuple[str, ...] = (), base: str | None = None,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from mailbot import cli_admin, cli_staff
+from mailbot import cli_admin, cli_staff, cli_users
 from mailbot.cli_context import Context, Refused, campaign_of, usage_text
 from mailbot.daemon import build_daemon
 from mailbot.intake import read_files
@@ -172,5 +172,5 @@ def health(obj: Context) -> None:
 
 for _command in (cli_staff.digest, cli_staff.export, cli_staff.remind, cli_staff.override, cli_staff.flags,
                  cli_staff.confirm, cli_staff.reject,
-                 cli_admin.rules, cli_admin.db, cli_admin.campaign):
+                 cli_admin.rules, cli_admin.db, cli_admin.campaign, cli_users.user, cli_users.web, cli_users.audit):
     main.add_command(_command)

@@ -11,7 +11,6 @@ import click
 from mailbot.checks import all_issues
 from mailbot.cli_context import Context, Day, Refused, campaign_of
 from mailbot.daemon import build_outgoing
-from mailbot.rules import UnitKind
 from mailbot.rules_loader import RulesError
 from mailbot.store import DatabaseError, Store
 
@@ -104,37 +103,9 @@ def rules() -> None:
 @click.pass_obj
 def rules_check(obj: Context) -> None:
     """检查 rules/ 下全部文件，并打印摘要。"""
-    loaded = obj.rules()
-    roster = loaded.roster
-    towns, depts = len(roster.of_kind(UnitKind.TOWNSHIP)), len(roster.of_kind(UnitKind.DEPARTMENT))
-    click.echo(f"规则无误（版本 {loaded.version}）")
-    registered = sum(1 for u in roster.units if u.addresses)
-    click.echo(f"名册：{len(roster.units)} 个单位（乡镇 {towns}，部门 {depts}），"
-               f"{registered} 个已登记邮箱；工作人员邮箱 {len(roster.staff)} 个")
-    for campaign in loaded.campaigns.values():
-        spec = campaign.spec
-        d = spec.deadline
-        rule = "含当日" if d.inclusive else "不含当日"
-        cutoff = d.cutoff().strftime("%Y-%m-%d %H:%M")
-        click.echo(f"\n任务 {campaign.id}：{spec.doc_number}《{spec.title}》")
-        grace = f"，宽限 {d.grace_hours:g} 小时" if d.grace_hours else ""
-        click.echo(f"  截止：{d.date} 前（{rule}{grace}），即 {cutoff}（{d.timezone}）之前收到为按时")
-        click.echo("  补正：" + ("首次报送按时的，截止后的补正不记逾期" if d.first_mail_counts
-                                else "截止后收到的每封邮件都记逾期，补正也不例外"))
-        for name, extension in spec.extensions.items():
-            why = f"，{extension.reason}" if extension.reason else ""
-            click.echo(f"  延期：{name} 至 {extension.until}（{extension.by} 批准{why}）")
-        click.echo(f"  问题：{len(campaign.problems)} 个（来自 {spec.ledger.template}）")
-        nobody = [p.seq for p in campaign.problems if not any(p.concerns(u) for u in roster.units)]
-        groups: dict[tuple[int, ...], list[str]] = {}
-        for unit in roster.units:
-            groups.setdefault(tuple(p.seq for p in campaign.problems_for(unit)), []).append(unit.name)
-        for seqs, names in groups.items():
-            who = f"{names[0]} 等 {len(names)} 个单位" if len(names) > 3 else "、".join(names)
-            each = "各 " if len(names) > 1 else ""
-            click.echo(f"    {who}：{each}{len(seqs)} 项（序号 {_ranges(list(seqs))}）")
-        if nobody:
-            click.echo(f"  注意：序号 {_ranges(nobody)} 没有对应的责任单位")
+    from mailbot.rules_summary import summary_lines
+
+    click.echo("\n".join(summary_lines(obj.rules())))
 
 
 @rules.command("replay")
@@ -157,6 +128,7 @@ def rules_replay(obj: Context, since, unit: str | None, apply: bool, campaign_id
         changes = replay(outgoing.rt, campaign, since, chosen.name if chosen else None, apply)
         applied = [c for c in changes if c.applies] if apply else []
         if applied:
+            _note_replay(outgoing.rt.store, applied, loaded.version)
             outgoing.drain()
     finally:
         outgoing.close()
@@ -164,6 +136,18 @@ def rules_replay(obj: Context, since, unit: str | None, apply: bool, campaign_id
     if any(c.missing for c in changes):
         click.echo(f"{sum(1 for c in changes if c.missing)} 封来信未能重审（见上）。", err=True)
         sys.exit(1)
+
+
+def _note_replay(store, applied, version: str) -> None:
+    from datetime import datetime, timezone
+
+    from mailbot.audit import Actor, note
+
+    with store.session() as session:
+        note(session, Actor.at_shell(), "replay.apply", f"{len(applied)} 封来信",
+             f"按规则版本 {version} 重审并记录新结论、发出更正回执：" + "、".join(f"{c.unit}（回执 {c.receipt}）" for c in applied),
+             datetime.now(timezone.utc))
+        session.commit()
 
 
 def replay_report(changes, version: str, unit: str | None, apply: bool, titles: dict[str, str]) -> str:
@@ -192,14 +176,3 @@ def rules_checks(obj: Context) -> None:
     for issue in all_issues():
         current = " ".join(f"{c.id}={c.severity(issue.code, issue.default).value}" for c in loaded.campaigns.values())
         click.echo(f"{issue.code:28} {issue.default.value:8} {current:30} {issue.title}")
-
-
-def _ranges(numbers: list[int]) -> str:
-    """[1,2,3,5] → '1-3, 5'."""
-    out: list[str] = []
-    for n in sorted(numbers):
-        if out and out[-1].split("-")[-1] == str(n - 1):
-            out[-1] = out[-1].split("-")[0] + f"-{n}"
-        else:
-            out.append(str(n))
-    return ", ".join(out) or "无"

@@ -118,18 +118,29 @@ def override(obj: Context, receipt: str, decision: str | None, who: str, comment
 
 @click.command()
 @click.option("--resolve", "resolve_ids", type=int, multiple=True, metavar="ID", help="把这条事项标为已处理（可多次指定）。")
+@click.option("--retry", "retry_id", type=int, metavar="ID", help="把这条“回执无法送达”的邮件重新发送（原因排除后）。")
+@click.option("--comment", default="", help="处理说明（记入操作记录），如“已电话通知重新报送”。")
+@click.option("--by", "who", help="处理人（记入操作记录），默认为当前系统用户。")
 @click.option("--all", "show_all", is_flag=True, help="也列出已处理的事项。")
 @click.pass_obj
-def flags(obj: Context, resolve_ids: tuple[int, ...], show_all: bool) -> None:
-    """需要人工处理的事项（日报中同样列出）；处理后用 --resolve 标记。"""
+def flags(obj: Context, resolve_ids: tuple[int, ...], retry_id: int | None, comment: str, who: str | None,
+          show_all: bool) -> None:
+    """需要人工处理的事项（日报和网页控制台的“待处理”中同样列出）；处理后用 --resolve 标记。"""
     from mailbot import queries as q
+    from mailbot.audit import Actor
+    from mailbot.flag_actions import FlagError, resolve
     from mailbot.progress import FLAG_LABELS
 
     store = obj.store()
+    now = datetime.now(timezone.utc)
+    try:
+        if resolve_ids:
+            resolve(store, resolve_ids, Actor.at_shell(who), now, comment.strip())
+        if retry_id is not None:
+            _retry(obj, retry_id, Actor.at_shell(who), now)
+    except FlagError as exc:
+        raise Refused(str(exc)) from exc
     with store.session() as session:
-        unknown = q.resolve_flags(session, tuple(resolve_ids))
-        if unknown:
-            raise click.UsageError(f"没有编号为 {'、'.join(map(str, unknown))} 的事项")
         rows = q.flags(session, resolved_too=show_all)
     for flag in rows:
         mark = "（已处理）" if flag.resolved else ""
@@ -186,3 +197,22 @@ def reject(obj: Context, ref: str, who: str, comment: str) -> None:
         rt.sandbox.close()
     claimed = f"（来信所称单位：{done.claimed}）" if done.claimed else ""
     click.echo(f"已关闭：来信 {done.message}{claimed}不计入任何单位，未回复发件人。")
+
+
+def _retry(obj: Context, flag_id: int, actor, now: datetime) -> None:
+    from mailbot.flag_actions import delivery_states, requeue_reply
+
+    outgoing = build_outgoing(obj.settings, obj.rules())
+    try:
+        requeued = requeue_reply(outgoing.rt.store, flag_id, actor, now)
+        outgoing.drain()
+    finally:
+        outgoing.close()
+    states = set(delivery_states(outgoing.rt.store, requeued.outbox_ids).values())
+    to = "、".join(requeued.addresses)
+    if states == {"sent"}:
+        click.echo(f"已重新发送至 {to}。")
+    elif "failed" in states:
+        click.echo(f"重新发送至 {to} 仍被拒收，已另列为新的待处理事项。", err=True)
+    else:
+        click.echo(f"发往 {to} 的邮件已放回发送队列，邮件服务器暂未接收，将自动重试。")

@@ -155,10 +155,11 @@ class FlagRecord(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     message_id: int | None = Field(default=None, foreign_key="messages.id", index=True)
-    kind: str  # unknown_unit | unit_conflict | unregistered_address | failed | delivery_failed
+    kind: str  # unknown_unit | unit_conflict | unregistered_address | failed | delivery_failed | reply_capped | question
     detail: str
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     resolved: bool = False
+    outbox_id: int | None = Field(default=None, foreign_key="outbox.id")  # delivery_failed: the reply to send again
 
 
 class DigestRecord(SQLModel, table=True):
@@ -237,3 +238,46 @@ class OcrRecord(SQLModel, table=True):
     engine: str
     reading: str  # JSON: {"pages": [{"page", "whole", "lines": [[text, confidence, top]]}], "failed"}
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class UserRecord(SQLModel, table=True):
+    """A person who logs in to the console (`mailbot user add`). ``generation`` grows with every password
+    reset and every disabling: a session signed for an older generation is no longer valid."""
+
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    role: str  # staff | admin
+    password_hash: str  # argon2id, with its parameters and salt
+    active: bool = True
+    generation: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class LoginAttemptRecord(SQLModel, table=True):
+    """Every login attempt on the console: failures within a window limit further tries, for every
+    process serving the console and across restarts."""
+
+    __tablename__ = "login_attempts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True)  # as typed (lower-cased), whether or not such a user exists
+    address: str = Field(index=True)  # the client's IP address
+    ok: bool
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class AuditRecord(SQLModel, table=True):
+    """Who did what, from the console or a command: overrides, resolved flags, resent replies, rules
+    edits, accounts. Written in the transaction of the act itself."""
+
+    __tablename__ = "audit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    who: str
+    via: str  # web | cli
+    action: str  # a stable code: override, flag.resolve, reply.retry, rules.edit, user.add, ...
+    target: str = ""  # a receipt, a flag number, a unit, a user name
+    detail: str = ""  # what was done, in Chinese, as the audit page shows it

@@ -106,6 +106,6 @@ def _mark(session, row: OutboxRecord, state: str, error: str, flag: bool, delay:
     row.next_attempt_at = now + delay if state == "pending" else None
     session.add(row)
     if flag:
-        session.add(FlagRecord(message_id=row.message_id, kind="delivery_failed",
+        session.add(FlagRecord(message_id=row.message_id, kind="delivery_failed", outbox_id=row.id,
                                detail=f"回执无法送达 {row.to_address}：{error[:200]}"))
     session.commit()

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from mailbot import queries as q
 from mailbot import store as db
+from mailbot.audit import Actor, note
 from mailbot.letters import office_letter
 from mailbot.models import MessageRecord, OverrideRecord, VerdictRecord
 from mailbot.outbox import queue
@@ -33,7 +34,8 @@ class OverrideDone:
 
 
 def override(rt: Runtime, receipt: str, decision: str, who: str, comment: str, notify: bool,
-             now: datetime) -> OverrideDone:
+             now: datetime, via: str = "cli") -> OverrideDone:
+    """Record the decision (and its audit row, ``via`` the console or a command) and queue the notice."""
     if not who.strip():
         raise OverrideError("--by 须写明作出决定的人的姓名，如 --by 王雪倩")
     with rt.store.session() as session:
@@ -59,6 +61,10 @@ def override(rt: Runtime, receipt: str, decision: str, who: str, comment: str, n
                                     today=rt.office.date_of(now)),
                                 loop=f"override-{receipt}", answering=(message.message_id, ()))
             queue(session, msg, address, message_id=message.id, verdict_id=verdict.id)
+        why = f"，理由：{comment}" if comment else ""
+        told = f"，已邮件告知 {address}" if address else "，未邮件告知单位"
+        note(session, Actor(who, via), "override", receipt,
+             f"{verdict.unit}：系统结论“{verdict.tag}”改定为“{decision}”{why}{told}", now)
         session.commit()
         return OverrideDone(verdict.unit or "", receipt, verdict.tag, decision, address)
 

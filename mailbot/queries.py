@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
-from mailbot.models import DONE_STATES, AttachmentRecord, DigestRecord, FindingRecord, FlagRecord, LedgerRowRecord, \
-    MessageRecord, OcrRecord, OutboxRecord, OverrideRecord, ReminderRecord, ReviewRecord, VerdictRecord
+from mailbot.models import DONE_STATES, AttachmentRecord, AuditRecord, DigestRecord, FindingRecord, FlagRecord, \
+    LedgerRowRecord, LoginAttemptRecord, MessageRecord, OcrRecord, OutboxRecord, OverrideRecord, ReminderRecord, \
+    ReviewRecord, UserRecord, VerdictRecord
 
 
 def message_state(session: Session, mailbox: str, key: str) -> str | None:
@@ -154,19 +155,6 @@ def flags(session: Session, resolved_too: bool = False) -> list[FlagRecord]:
     return list(session.exec(query))
 
 
-def resolve_flags(session: Session, ids: tuple[int, ...]) -> list[int]:
-    """Mark flags dealt with and commit; returns the ids that do not exist (nothing is marked then)."""
-    found = {i: session.get(FlagRecord, i) for i in ids}
-    unknown = [i for i, flag in found.items() if flag is None]
-    if unknown:
-        return unknown
-    for flag in found.values():
-        flag.resolved = True
-        session.add(flag)
-    session.commit()
-    return []
-
-
 def last_address_of(session: Session, unit: str) -> str | None:
     """The address the unit last mailed from (mail credited to it: never a held impostor's)."""
     return session.exec(select(MessageRecord.from_address).where(MessageRecord.unit == unit,
@@ -190,11 +178,6 @@ def newest_verdict_of_message(session: Session, message_id: int) -> VerdictRecor
                         .order_by(VerdictRecord.id.desc())).first()
 
 
-def open_flags_of(session: Session, message_id: int) -> list[FlagRecord]:
-    return list(session.exec(select(FlagRecord).where(FlagRecord.message_id == message_id,
-                                                      FlagRecord.resolved == False)))  # noqa: E712
-
-
 def reviews_of(session: Session, message_id: int) -> list[ReviewRecord]:
     return list(session.exec(select(ReviewRecord).where(ReviewRecord.message_id == message_id)
                              .order_by(ReviewRecord.id)))
@@ -205,17 +188,25 @@ def held_messages(session: Session) -> list[MessageRecord]:
     return list(session.exec(select(MessageRecord).where(MessageRecord.state == "held").order_by(MessageRecord.id)))
 
 
+def verdicts_of_message(session: Session, message_id: int) -> list[VerdictRecord]:
+    """Every verdict given to one mail (a replay adds a corrected one), oldest first."""
+    return list(session.exec(select(VerdictRecord).where(VerdictRecord.message_id == message_id)
+                             .order_by(VerdictRecord.id)))
+
+
+def messages_of_unit(session: Session, unit: str) -> list[MessageRecord]:
+    """Every mail credited to the unit, newest first."""
+    return list(session.exec(select(MessageRecord).where(MessageRecord.unit == unit)
+                             .order_by(MessageRecord.received_at.desc(), MessageRecord.id.desc())))
+
+
 def attachments_of(session: Session, message_id: int) -> list[AttachmentRecord]:
     return list(session.exec(select(AttachmentRecord).where(AttachmentRecord.message_id == message_id)
                              .order_by(AttachmentRecord.id)))
 
 
-def verdicts_of_message(session: Session, message_id: int) -> list[VerdictRecord]:
-    return list(session.exec(select(VerdictRecord).where(VerdictRecord.message_id == message_id)
-                             .order_by(VerdictRecord.id)))
-
-
 def outbox_of_message(session: Session, message_id: int) -> list[OutboxRecord]:
+    """The mail we sent in answer to one mail (receipts, corrections, override notices), oldest first."""
     return list(session.exec(select(OutboxRecord).where(OutboxRecord.message_id == message_id)
                              .order_by(OutboxRecord.id)))
 
@@ -225,5 +216,60 @@ def trust_of_messages(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     return dict(session.exec(select(MessageRecord.id, MessageRecord.trust).where(MessageRecord.id.in_(ids))).all())
+
+
 def ocr_reading(session: Session, sha256: str, engine: str) -> OcrRecord | None:
     return session.exec(select(OcrRecord).where(OcrRecord.sha256 == sha256, OcrRecord.engine == engine)).first()
+
+
+def failed_outbox(session: Session, flag: FlagRecord) -> list[OutboxRecord]:
+    """The undeliverable mail a delivery_failed flag is about: its own reply, or (flags older than the
+    column) every failed reply to the flag's mail."""
+    query = select(OutboxRecord).where(OutboxRecord.state == "failed")
+    if flag.outbox_id is not None:
+        query = query.where(OutboxRecord.id == flag.outbox_id)
+    elif flag.message_id is not None:
+        query = query.where(OutboxRecord.message_id == flag.message_id)
+    else:
+        return []
+    return list(session.exec(query.with_for_update().order_by(OutboxRecord.id)))
+
+
+def flags_of_message(session: Session, message_id: int) -> list[FlagRecord]:
+    return list(session.exec(select(FlagRecord).where(FlagRecord.message_id == message_id).order_by(FlagRecord.id)))
+
+
+def user_by_name(session: Session, name: str) -> UserRecord | None:
+    return session.exec(select(UserRecord).where(UserRecord.name == name)).first()
+
+
+def users(session: Session) -> list[UserRecord]:
+    return list(session.exec(select(UserRecord).order_by(UserRecord.name)))
+
+
+def login_failures(session: Session, name: str, address: str, since: datetime) -> tuple[int, int]:
+    """Failed logins after ``since`` and after the last success: (for this name, from this address)."""
+    def failures(column, value) -> int:
+        last_ok = session.exec(select(LoginAttemptRecord.created_at)
+                               .where(column == value, LoginAttemptRecord.ok == True)  # noqa: E712
+                               .order_by(LoginAttemptRecord.created_at.desc()).limit(1)).first()
+        start = max(since, last_ok) if last_ok else since
+        return session.exec(select(func.count()).select_from(LoginAttemptRecord)
+                            .where(column == value, LoginAttemptRecord.ok == False,  # noqa: E712
+                                   LoginAttemptRecord.created_at > start)).one()
+    return failures(LoginAttemptRecord.name, name), failures(LoginAttemptRecord.address, address)
+
+
+def forget_login_attempts(session: Session, before: datetime) -> None:
+    """Attempts older than any window that counts them (the table stays small)."""
+    session.execute(delete(LoginAttemptRecord).where(LoginAttemptRecord.created_at < before))
+
+
+def audit_entries(session: Session, limit: int, offset: int = 0, action: str = "", who: str = "") -> list[AuditRecord]:
+    """The audit trail, newest first; ``action`` / ``who`` narrow it."""
+    query = select(AuditRecord)
+    if action:
+        query = query.where(AuditRecord.action == action)
+    if who:
+        query = query.where(AuditRecord.who == who)
+    return list(session.exec(query.order_by(AuditRecord.id.desc()).offset(offset).limit(limit)))

@@ -22,12 +22,13 @@ from pathlib import Path
 from mailbot import queries as q
 from mailbot import store as db
 from mailbot.archive import ArchiveMissing
+from mailbot.audit import Actor, note
 from mailbot.campaigns import match_campaign
 from mailbot.mail_types import RawMail
 from mailbot.models import MessageRecord, ReviewRecord
 from mailbot.pipeline import judge_mail, prepare
 from mailbot.record import record_verdict
-from mailbot.rules_edit import add_address, write_checked
+from mailbot.toml_edit import add_address, write_checked
 from mailbot.rules_loader import RulesError, load_rules
 from mailbot.runtime import Runtime
 from mailbot.trust import Trust
@@ -57,8 +58,9 @@ class Rejected:
 
 
 def confirm(rt: Runtime, ref: str, unit_name: str | None, who: str, now: datetime, register: bool = False,
-            rules_dir: Path | None = None) -> Confirmed:
-    """Credit held (or unidentified) mail to a unit and answer it with a normal receipt."""
+            rules_dir: Path | None = None, via: str = "cli") -> Confirmed:
+    """Credit held (or unidentified) mail to a unit and answer it with a normal receipt (and an audit
+    row, ``via`` the console or a command)."""
     _need_name(who)
     with rt.store.session() as session:
         db.begin_write(session)  # the daemon may record this unit meanwhile: checked and written as one
@@ -83,12 +85,15 @@ def confirm(rt: Runtime, ref: str, unit_name: str | None, who: str, now: datetim
         judged = judge_mail(session, prepared.mail, prepared.current, campaign, message.received_at, rt,
                             given=unit.name)  # takes the unit's lock
         _close(session, message, "confirmed", who, "", now, unit=unit.name, registered=bool(registered))
+        told = f"，登记了发件邮箱 {registered}" if registered else ""
+        note(session, Actor(who.strip(), via), "mail.confirm", f"来信 {message.id}",
+             f"计入{unit.name}（{Trust(message.trust).label if message.trust else '无法确认单位'}）{told}", now)
         row = record_verdict(session, message.id, prepared.mail, raw, judged, prepared.sizes, rt, confirmed=True)
         answered = next((r.to_address for r in q.replies_of(session, row.id)), "")
         return Confirmed(message.id, unit.name, row.receipt, row.tag, registered, answered)
 
 
-def reject(rt: Runtime, ref: str, who: str, comment: str, now: datetime) -> Rejected:
+def reject(rt: Runtime, ref: str, who: str, comment: str, now: datetime, via: str = "cli") -> Rejected:
     """Close held (or unidentified) mail without crediting any unit; nothing is sent."""
     _need_name(who)
     if not comment.strip():
@@ -100,6 +105,8 @@ def reject(rt: Runtime, ref: str, who: str, comment: str, now: datetime) -> Reje
             db.lock(session, f"dossier/{message.campaign}/{message.claimed_unit}")
         claimed = message.claimed_unit or ""
         _close(session, message, "rejected", who, comment, now)
+        note(session, Actor(who.strip(), via), "mail.reject", f"来信 {message.id}",
+             f"不予计入{('（来信所称单位：' + claimed + '）') if claimed else ''}，理由：{comment.strip()}", now)
         message.state = "rejected"
         session.add(message)
         session.commit()
@@ -173,8 +180,8 @@ def _close(session, message: MessageRecord, action: str, who: str, comment: str,
            unit: str | None = None, registered: bool = False) -> None:
     session.add(ReviewRecord(message_id=message.id, action=action, unit=unit, registered=registered, by=who.strip(),
                              comment=comment.strip(), created_at=now))
-    for flag in q.open_flags_of(session, message.id):
-        if flag.kind in RESOLVED_BY_REVIEW:
+    for flag in q.flags_of_message(session, message.id):
+        if flag.kind in RESOLVED_BY_REVIEW and not flag.resolved:
             flag.resolved = True
             session.add(flag)
 

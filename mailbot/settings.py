@@ -190,6 +190,20 @@ class TrustSettings(BaseModel):
                            self.trust_staff_forwards, tuple(d.strip().lower() for d in self.known_domains))
 
 
+class WebSettings(BaseModel):
+    """The staff console (`mailbot web`): where it listens and how long a login lasts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = "127.0.0.1"  # behind a reverse proxy on the same machine; never 0.0.0.0 without one
+    port: int = Field(default=8080, gt=0, lt=65536)
+    session_hours: float = Field(default=8, gt=0, le=24 * 7)  # a login lasts this long at most
+    idle_minutes: float = Field(default=60, gt=0)  # and ends after this long without a page opened
+    trusted_proxies: int = Field(default=0, ge=0, le=5)  # proxies in front whose X-Forwarded-For/-Proto count
+    secure_cookies: bool = False  # true behind HTTPS: the browser sends the login cookie over HTTPS only
+    threads: int = Field(default=4, ge=1, le=64)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MAILBOT_", env_nested_delimiter="__", extra="forbid")
 
@@ -212,6 +226,7 @@ class Settings(BaseSettings):
     limits: LimitSettings = LimitSettings()
     trust: TrustSettings = TrustSettings()
     ocr: OcrSettings = OcrSettings()
+    web: WebSettings = WebSettings()
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,

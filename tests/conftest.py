@@ -50,7 +50,7 @@ from parsers.types import Limits
 from tests.builders.campaign import RULES
 
 DATABASES = ("sqlite", "postgresql")
-DATABASE_AREAS = ("tests/pipeline/", "tests/staff/", "tests/integration/", "tests/db/")
+DATABASE_AREAS = ("tests/pipeline/", "tests/staff/", "tests/integration/", "tests/db/", "tests/web/")
 
 
 def _marked(node, name: str) -> bool:

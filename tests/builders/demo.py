@@ -4,15 +4,22 @@ Fills ``demo/var/mail/inbox`` with mails units would send (made from the real
 template: correct ones and typical mistakes, from different mail clients),
 runs ``mailbot run --once`` with ``MAILBOT_VAR_DIR=demo/var``, then shows the
 status table and a reply, printing each command so a newcomer can repeat it.
+Last it starts the staff console on the demo data (``mailbot web``) and prints its
+address and a demo login; it serves until Ctrl-C. ``--no-wait`` stops it as soon as it
+answers (for tests and scripts); ``--dir`` puts the demo elsewhere than ``demo/``.
 """
 
 from __future__ import annotations
 
+import argparse
 import email
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from datetime import datetime, timedelta, timezone
 from email import policy
 from pathlib import Path
@@ -22,6 +29,7 @@ from tests.builders.campaign import EVERYONE, ROOT, Filling, as_xls, filled_ledg
 
 DEMO = ROOT / "demo"
 MAILBOT = str(Path(sys.executable).with_name("mailbot"))
+DEMO_LOGIN = ("demo", "demo-password")  # an administrator of the demo console
 GOV_OFFICE_ROWS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 32, 34, 35, 36, 37)
 
 
@@ -90,27 +98,88 @@ def on_time(hours: int) -> datetime:
     return datetime(2021, 11, 24, 9, 0, tzinfo=timezone(timedelta(hours=8))) + timedelta(hours=hours)
 
 
-def main() -> None:
-    shutil.rmtree(DEMO, ignore_errors=True)
-    inbox = DEMO / "var" / "mail" / "inbox"
-    mails_made = fill_inbox(DEMO / "var")
-    print(f"已在 {inbox.relative_to(ROOT)}/new 放入 {len(mails_made)} 封示例来信（台账和报告由 rules/campaigns/ 中的模板填写而成）：")
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="./dev demo")
+    parser.add_argument("--dir", type=Path, default=DEMO, help="where the demo's state goes (default: demo/)")
+    parser.add_argument("--no-wait", action="store_true", help="stop the console as soon as it answers")
+    parser.add_argument("--port", type=int, default=0, help="the console's port (default: 8080, else a free one)")
+    args = parser.parse_args(argv)
+    demo = args.dir.resolve()
+    shutil.rmtree(demo, ignore_errors=True)
+    inbox = demo / "var" / "mail" / "inbox"
+    mails_made = fill_inbox(demo / "var")
+    print(f"已在 {_shown(inbox)}/new 放入 {len(mails_made)} 封示例来信（台账和报告由 rules/campaigns/ 中的模板填写而成）：")
     for what, _ in mails_made:
         print(f"  · {what}")
-    env = {**os.environ, "MAILBOT_VAR_DIR": str(DEMO / "var")}
+    env = {**os.environ, "MAILBOT_VAR_DIR": str(demo / "var")}
+    env.pop("MAILBOT_SETTINGS", None)
     run("rules", "check", env=env)
     run("run", "--once", env=env)
     run("status", env=env)
-    outbox = DEMO / "var" / "mail" / "outbox" / "new"
+    outbox = demo / "var" / "mail" / "outbox" / "new"
     replies = sorted(outbox.iterdir())
-    print(f"\n回执邮件在 {outbox.relative_to(ROOT)}/（共 {len(replies)} 封，.eml 格式，可用邮件客户端打开）。其中一封：\n")
+    print(f"\n回执邮件在 {_shown(outbox)}/（共 {len(replies)} 封，.eml 格式，可用邮件客户端打开）。其中一封：\n")
     message = email.message_from_bytes(replies[2].read_bytes(), policy=policy.default)
     print(f"主题：{message['Subject']}\n收件人：{message['To']}\n")
     print(message.get_body(("plain",)).get_content())
-    run("digest", "--preview", str((DEMO / "digest").relative_to(ROOT)), env=env)
-    print("（用浏览器打开 demo/digest/digest.html 查看日报，汇总台账为同一文件夹中的 .xlsx 文件。）\n")
+    run("digest", "--preview", _shown(demo / "digest"), env=env)
+    print(f"（用浏览器打开 {_shown(demo / 'digest')}/digest.html 查看日报，汇总台账为同一文件夹中的 .xlsx 文件。）\n")
     print("再次运行 `mailbot run --once` 不会重复回复；`mailbot show <回执编号>` 查看一次报送的详情；"
           "`mailbot check 台账.xlsx 报告.pdf` 直接核对文件。")
+    console(env, args.port or _free_port(), args.no_wait)
+
+
+def console(env: dict, port: int, no_wait: bool) -> None:
+    """The staff console on the demo data, with a demo administrator; until Ctrl-C (or at once with no_wait)."""
+    name, password = DEMO_LOGIN
+    run("user", "add", name, "--role", "admin", "--password-env", "MAILBOT_DEMO_PASSWORD",
+        env={**env, "MAILBOT_DEMO_PASSWORD": password})
+    address = f"http://127.0.0.1:{port}/"
+    print(f"\n$ mailbot web --port {port}", flush=True)
+    server = subprocess.Popen([MAILBOT, "web", "--port", str(port)], cwd=ROOT, env=env)
+    try:
+        if not _answers(address + "login", server):
+            raise SystemExit("网页控制台未能启动（见上方的错误信息）")
+        print(f"\n网页控制台已启动：{address}\n演示账号：{name}　密码：{password}（管理员）", flush=True)
+        if no_wait:
+            return
+        print("按 Ctrl-C 停止。", flush=True)
+        server.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _answers(url: str, server: subprocess.Popen) -> bool:
+    """Wait until the console answers (or its process ended)."""
+    while server.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.status == 200
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+def _free_port(preferred: int = 8080) -> int:
+    """8080 (the console's default, easy to type) when it is free, else any free port."""
+    for port in (preferred, 0):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise OSError("no free port")
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
 
 
 if __name__ == "__main__":
