@@ -74,8 +74,11 @@ class Limits:
     max_sheet_columns: int = 100
     max_pdf_pages: int = 60
     max_files_per_mail: int = 20  # files read from one mail, archive members included; the rest refused unread
-    parse_timeout_seconds: float = 30.0
+    parse_timeout_seconds: float = 30.0  # CPU seconds one file may use (not elapsed time): then TIMEOUT
     parse_memory_mb: int = 768
+    # elapsed seconds after which a parse that has not used its CPU time is given up as the server's
+    # trouble (overloaded, or a blocked worker): no finding, the mail is retried (parsers.sandbox)
+    parse_backstop_seconds: float = 600.0
 
 
 @dataclass(frozen=True)
