@@ -224,7 +224,7 @@ class Sandbox:
         for _ in range(self.size):
             self._free.put(None)  # a slot; its worker starts on first use
         self._lock = threading.Lock()
-        self._busy: set[_Worker] = set()
+        self._started: list[_Worker] = []
 
     def run(self, fn, *args, **kwargs):
         """``fn(*args, **kwargs)`` in a worker: its result, or ParseError for any failure (warnings dropped)."""
@@ -244,18 +244,15 @@ class Sandbox:
                 if worker is not None:
                     worker.kill()
                 worker = _Worker(self.limits)
+                with self._lock:
+                    self._started = [w for w in self._started if w.process.is_alive()] + [worker]
             worker.tasks += 1
-            with self._lock:
-                self._busy.add(worker)
             try:
                 status, value, notes = self._ask(worker, (fn, args, kwargs))
-            except ParseError as error:  # the worker died or timed out: it is replaced
+            except ParseError as error:  # the worker died or ran out of CPU time: it is replaced
                 worker.kill()
                 self._free.put(None)
                 return Outcome(error=error)
-            finally:
-                with self._lock:
-                    self._busy.discard(worker)
         except BaseException:
             if worker is not None:
                 worker.kill()
@@ -266,10 +263,10 @@ class Sandbox:
             return Outcome(value=value, warnings=notes)
         return Outcome(error=value, warnings=notes)
 
-    def busy_pids(self) -> list[int]:
-        """Process ids of the workers reading a file now (for monitoring, and tests that stop one)."""
+    def pids(self) -> list[int]:
+        """Process ids of the live workers (for monitoring, and for tests that stop one as a busy server would)."""
         with self._lock:
-            return [w.process.pid for w in self._busy if w.process.pid is not None]
+            return [w.process.pid for w in self._started if w.process.is_alive()]
 
     def _ask(self, worker: _Worker, task) -> tuple[str, object, tuple[str, ...]]:
         try:

@@ -37,7 +37,8 @@ class ParseErrorKind(str, Enum):
     TRUNCATED = "truncated"  # damaged / cut off
     WRONG_TYPE = "wrong_type"  # the bytes are not what the reader expects
     TOO_LARGE = "too_large"  # over a size / count / page limit
-    BOMB = "bomb"  # compression ratio or entity expansion attack
+    BOMB = "bomb"  # compression ratio attack
+    XML_ENTITIES = "xml_entities"  # an XML part declares a DTD or entities (expansion bomb, external entity): hostile
     TIMEOUT = "timeout"
     OUT_OF_MEMORY = "out_of_memory"
     NO_TABLE = "no_table"  # a spreadsheet without a recognisable ledger header

@@ -45,6 +45,7 @@ REASONS = {
     ParseErrorKind.WRONG_TYPE: "文件内容与表格格式不符",
     ParseErrorKind.TOO_LARGE: "文件内部的组成部分过多",
     ParseErrorKind.BOMB: "解压后的体积异常巨大，疑似恶意文件",
+    ParseErrorKind.XML_ENTITIES: "文件内部含有 DTD 或实体声明（Excel、WPS 不会写入这类内容，常用于攻击），疑似恶意文件",
     ParseErrorKind.TIMEOUT: "读取超时",
     ParseErrorKind.OUT_OF_MEMORY: "文件过于庞大，无法读取",
 }

@@ -164,10 +164,12 @@ def test_a_huge_sheet_beside_the_ledger_does_not_stop_it_being_judged(judge_file
     assert judge_ledger(judge_files, data=with_data).accepted
 
 
-def test_xml_bomb_ledger_is_a_finding(judge_files):
-    verdict = judge_ledger(judge_files, data=hostile.xml_bomb_xlsx(filled_ledger()))
+@pytest.mark.parametrize("payload", [hostile.xml_bomb_xlsx, hostile.dtd_xlsx], ids=["entity-bomb", "external-entity"])
+def test_an_xml_entity_or_dtd_ledger_is_refused_with_its_own_reason_not_as_a_bomb(judge_files, payload):
+    verdict = judge_ledger(judge_files, data=payload(filled_ledger()))
     finding = only(verdict, "ledger.unreadable")
-    assert "疑似恶意文件" in finding.message
+    assert "DTD 或实体声明" in finding.message and "疑似恶意文件" in finding.message
+    assert "体积异常巨大" not in finding.message
 
 
 def test_zip_bomb_named_xlsx_is_a_finding(judge_files):

@@ -1,0 +1,39 @@
+"""A busy server is never the unit's fault: a parse that gets no CPU is retried, never answered 读取超时."""
+
+import os
+import signal
+
+from sqlmodel import select
+
+from mailbot.daemon import build_daemon
+from mailbot.models import FlagRecord, MessageRecord
+from parsers.sandbox import Sandbox
+from parsers.types import Limits
+from tests.builders import pdfs
+from tests.builders.campaign import filled_ledger
+from tests.pipeline.conftest import submission
+
+
+def rows(office, model):
+    with office.daemon.rt.store.session() as session:
+        return list(session.exec(select(model)))
+
+
+def test_a_parse_stalled_by_the_server_fails_the_mail_for_a_retry_and_tells_the_unit_nothing(office, rules):
+    office.deliver(submission({"田坪乡整改台账.xlsx": filled_ledger(), "田坪乡整改报告.pdf": pdfs.text_report()}))
+    stalled = Sandbox(Limits(parse_timeout_seconds=1, parse_backstop_seconds=1), workers=1)
+    assert stalled.run(len, b"warm") == 4
+    [worker] = stalled.pids()
+    os.kill(worker, signal.SIGSTOP)  # scheduled no more, as on a machine far too busy
+    office.daemon.rt.sandbox = stalled
+    try:
+        [outcome] = office.daemon.run_once()
+    finally:
+        stalled.close()
+    assert outcome.state == "failed" and "backstop" in outcome.reason
+    [message] = rows(office, MessageRecord)
+    assert message.state == "failed" and [f.kind for f in rows(office, FlagRecord)] == ["failed"]
+    assert office.replies() == []  # no 读取超时, no 需补正
+    [retried] = build_daemon(office.settings, rules).run_once()  # the next start, the server idle again
+    assert retried.state == "processed" and retried.verdict == "已受理"
+    assert len(office.replies()) == 1
