@@ -56,6 +56,12 @@ def read_sheets(data: bytes, limits: Limits) -> list[Sheet]:
         wb.close()
 
 
+def is_binary_workbook(data: bytes) -> bool:
+    """An .xlsb: an Excel package whose workbook part is binary, which openpyxl cannot read."""
+    names = {name.lower().replace("\\", "/") for name in _part_names(data)}
+    return "xl/workbook.bin" in names and "xl/workbook.xml" not in names
+
+
 def repair_styles(data: bytes) -> bytes:
     """The workbook with every empty ``<fill/>`` in styles.xml (WPS and others) made a valid empty fill."""
 

@@ -54,7 +54,8 @@ MAX_TASKS = 200
 MAX_NOTES = 20  # distinct warnings kept per task (pdfminer can repeat one a thousand times)
 MAX_NOTE_LENGTH = 300
 _CONTEXT = multiprocessing.get_context("forkserver")
-PRELOAD = ("parsers.ledger", "parsers.ledger_xlsx", "parsers.ledger_xls", "parsers.ledger_csv", "parsers.report",
+PRELOAD = ("parsers.ledger", "parsers.ledger_xlsx", "parsers.ledger_xls", "parsers.ledger_csv", "parsers.ledger_calamine",
+           "parsers.report",
            "parsers.guard", "parsers.sandbox")
 # a child killed by one of these ran out of memory: the kernel's OOM killer (SIGKILL), a library
 # that does not check malloc (SIGSEGV), Rust and C++ code whose allocation failed (SIGABRT)

@@ -183,3 +183,23 @@ def test_duplicated_row_of_the_unit_is_a_warning(judge_files):
     verdict = judge_ledger(judge_files, data=workbooks.xlsx(workbooks.LedgerSpec(rows=rows)))
     finding = only(verdict, "ledger.row_duplicated")
     assert finding.severity is Severity.WARNING and finding.place.seq == 2
+
+
+@pytest.mark.parametrize("edit", [workbooks.with_mac_pivot_cache, workbooks.shared_strings_named_otherwise,
+                                  workbooks.empty_style_attribute, workbooks.backslash_part_names],
+                         ids=["mac-pivot-cache", "shared-strings-case", "empty-s-attribute", "backslash-names"])
+def test_a_correct_ledger_in_a_workbook_openpyxl_cannot_load_is_accepted(judge_files, edit):
+    """Excel opens these files: the unit is told only what is really wrong, here nothing."""
+    verdict = judge_ledger(judge_files, data=edit(filled_ledger()))
+    assert verdict.accepted and not [f for f in verdict.findings if f.code.startswith("ledger.")]
+
+
+def test_a_workbook_with_too_many_parts_is_told_so_not_called_an_unsafe_archive(judge_files):
+    data = hostile.raw_zip([hostile.raw_member("[Content_Types].xml", b"<Types/>"),
+                            hostile.raw_member("xl/workbook.xml", b"<workbook/>")]
+                           + [hostile.raw_member(f"xl/worksheets/sheet{i}.xml", b"", hostile.STORED)
+                              for i in range(20_001)])
+    verdict = judge_ledger(judge_files, data=data)
+    finding = only(verdict, "ledger.unreadable")
+    assert "工作表" in finding.message and "压缩包" not in finding.message
+    assert "attachment.archive" not in codes(verdict)

@@ -129,7 +129,7 @@ def _zip(members: dict[str, bytes]) -> bytes:
 
 @pytest.mark.parametrize("data,expected", [
     (lambda: _zip({"word/document.xml": b"<w/>", "[Content_Types].xml": b"<Types/>"}), ParseErrorKind.WRONG_TYPE),
-    (lambda: _zip({"xl/workbook.bin": b"\x00", "[Content_Types].xml": b"<Types/>"}), ParseErrorKind.WRONG_TYPE),
+    (lambda: _zip({"xl/workbook.bin": b"\x00", "[Content_Types].xml": b"<Types/>"}), ParseErrorKind.UNREADABLE),
     (lambda: b"\x00\x01garbage" * 100, ParseErrorKind.WRONG_TYPE),
     (lambda: hostile.truncated(wb.xlsx(SPEC)), ParseErrorKind.TRUNCATED),
     (lambda: _zip({"xl/workbook.xml": b"<workbook", "[Content_Types].xml": b"<Types/>"}), ParseErrorKind.UNREADABLE),
