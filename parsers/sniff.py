@@ -20,6 +20,7 @@ from collections import Counter
 from itertools import islice
 
 from parsers.guard import MAX_OOXML_MEMBERS, directory_records
+from parsers.textcodec import encoding_of
 from parsers.types import Attachment, FileKind
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -40,7 +41,6 @@ IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"II
 HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif")  # phone photos
 PDF_WINDOW = 1024  # readers accept junk before %PDF- within the first kilobyte
 TEXT_SAMPLE = 64 * 1024
-TEXT_ENCODINGS = ("utf-8-sig", "gb18030")  # GB18030 also covers GBK/GB2312 files from Excel
 CSV_DELIMITERS = (",", "\t", ";")  # the ones parsers.ledger_csv reads
 CSV_SAMPLE_RECORDS = 50
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -213,13 +213,12 @@ def _text_kind(data: bytes, name: str) -> FileKind:
 
 
 def _decode(sample: bytes, complete: bool) -> str | None:
-    """The sample as text; a multi-byte character cut at the sample's end is not an error."""
-    for encoding in TEXT_ENCODINGS:
-        try:
-            return codecs.getincrementaldecoder(encoding)().decode(sample, final=complete)
-        except UnicodeDecodeError:
-            continue
-    return None
+    """The sample as text in whatever encoding it is in (parsers.textcodec); a multi-byte character cut at
+    the sample's end is not an error."""
+    encoding = encoding_of(sample, complete)
+    if encoding is None:
+        return None
+    return codecs.getincrementaldecoder(encoding)(errors="replace").decode(sample, final=complete).removeprefix("\ufeff")
 
 
 def _delimited(text: str, delimiter: str, csv_name: bool) -> bool:

@@ -203,3 +203,9 @@ def test_a_workbook_with_too_many_parts_is_told_so_not_called_an_unsafe_archive(
     finding = only(verdict, "ledger.unreadable")
     assert "工作表" in finding.message and "压缩包" not in finding.message
     assert "attachment.archive" not in codes(verdict)
+
+
+def test_a_latin_1_csv_is_not_the_template_rather_than_a_damaged_file(judge_files):
+    data = "id;name;note\n1;Müller;café au lait\n2;Françoise;très bien, à bientôt\n".encode("latin-1")
+    verdict = judge_files({"台账.csv": data, "报告.pdf": REPORT}, unit="田坪乡")
+    assert "ledger.not_template" in codes(verdict) and "ledger.unreadable" not in codes(verdict)
