@@ -37,3 +37,17 @@ def test_a_parse_stalled_by_the_server_fails_the_mail_for_a_retry_and_tells_the_
     [retried] = build_daemon(office.settings, rules).run_once()  # the next start, the server idle again
     assert retried.state == "processed" and retried.verdict == "已受理"
     assert len(office.replies()) == 1
+
+
+def test_library_warnings_reach_the_log_with_the_mail_and_file_they_came_from(office, caplog):
+    from tests.builders import workbooks
+
+    path = office.deliver(submission({"田坪乡整改台账.xlsx": workbooks.with_mac_pivot_cache(filled_ledger()),
+                                      "田坪乡整改报告.pdf": pdfs.odd_matrix_report()}))
+    with caplog.at_level("WARNING", logger="mailbot"):
+        [outcome] = office.daemon.run_once()
+    assert outcome.state == "processed"
+    lines = [r.getMessage() for r in caplog.records if r.name == "mailbot" and "file" in r.getMessage()]
+    key = path.name.split(":")[0]
+    assert any(key in line and "田坪乡整改台账.xlsx" in line and "calamine" in line for line in lines), lines
+    assert any(key in line and "田坪乡整改报告.pdf" in line and "concatenate matrix" in line for line in lines), lines
