@@ -16,9 +16,9 @@ pypdfium2, pdfplumber's renderer) for PDFs, the spreadsheet fallback reader
 
 - crash: the run raised something other than a refusal, or a parser process died;
 - hang: 读取超时 (TIMEOUT) told to the unit, or a stall left for a retry;
-- wrong refusal: the unit is told the file is damaged, of the wrong type, a bomb and so on,
-  while the reference reader reads it (NO_TABLE, "not the template", is right for these files:
-  none is a ledger);
+- wrong refusal: the unit is told the file is damaged, of the wrong type, a bomb, of an unknown
+  kind and so on, while the reference reader reads it (NO_TABLE, "not the template", is right for
+  these files: none is a ledger; so is "this is an OpenDocument sheet / plain text, send .xlsx");
 - read / not a ledger / rightly refused: the rest.
 
 The corpora are not part of this repository: fetch the projects and pass their folders.
@@ -133,11 +133,13 @@ def _readable(data: bytes, suffix: str) -> str:
         if suffix in (".csv", ".tsv") or kind in (FileKind.CSV, FileKind.TEXT):
             from parsers.textcodec import decode_text
 
-            return f"yes: {len(decode_text(data))} characters"
-        from parsers.ledger_calamine import read_values
+            text = decode_text(data)
+            return f"yes: {len(text)} characters" if text.strip() else "no: empty"
+        from parsers.ledger_calamine import read_sheets
+        from parsers.types import Limits
 
-        sheets = read_values(data)
-        return f"yes: {len(sheets)} sheets"
+        sheets = read_sheets(data, Limits(max_sheet_rows=1_048_576, max_sheet_columns=16_384))
+        return f"yes: {len(sheets)} sheets" if sheets else "no: no worksheet"
     except Exception as exc:  # noqa: BLE001
         return f"no: {type(exc).__name__}: {exc}"[:200]
 
@@ -173,9 +175,9 @@ def _classify(fate: dict, readable: bool) -> str:
         return "crash"
     if kind == "no_table" or kind == "overflow":
         return "not a ledger"
-    if readable and (kind in DAMAGE or kind.startswith(("unsupported:", "archive:"))):
+    if readable and (kind in DAMAGE or kind in ("unsupported:unknown", "unsupported:office_other")):
         return "wrong refusal"
-    return "rightly refused"
+    return "rightly refused"  # also "this is an .ods / plain text, send .xlsx": true, and what to do
 
 
 def main() -> None:

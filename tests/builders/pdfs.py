@@ -309,3 +309,11 @@ def odd_matrix_report(text: bytes = b"Report") -> bytes:
     font = b"<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>"
     content = b"1 0 0 /x 0 0 cm BT /F1 12 Tf 72 700 Td (" + text + b") Tj ET"
     return raw_pdf(_page_objects(content, font))
+
+
+def xref_off_by_one(data: bytes) -> bytes:
+    """The PDF with its cross-reference table numbered from 1 instead of 0 (``xref 1 N``), so every entry
+    points at the object before it: a writer's bug Acrobat and pdfium mend by rebuilding the table."""
+    head, sep, tail = data.rpartition(b"\nxref\n0 ")
+    assert sep, "no classic xref table"
+    return head + b"\nxref\n1 " + tail
