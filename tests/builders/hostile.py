@@ -130,21 +130,15 @@ def dtd_xlsx(valid_xlsx: bytes, prolog: str = XXE, part: str = "xl/worksheets/sh
              encoding: str = "utf-8") -> bytes:
     """A workbook whose ``part`` starts with ``prolog`` (an external entity, an external DTD...) instead of
     its XML declaration; the first shared or inline string then refers to ``&xxe;`` when declared."""
-    src = zipfile.ZipFile(io.BytesIO(valid_xlsx))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            content = src.read(info)
-            if info.filename == part:
-                body = content.decode("utf-8").split("?>", 1)[-1]
-                if "<!ENTITY xxe" in prolog:
-                    body = body.replace("<t>", "<t>&xxe;", 1)
-                text = prolog + body
-                if encoding != "utf-8":
-                    text = text.replace('<?xml version="1.0"?>', f'<?xml version="1.0" encoding="{encoding}"?>')
-                content = text.encode(encoding)
-            dst.writestr(info, content)
-    return out.getvalue()
+    from tests.builders.workbooks import edit_parts
+
+    body = zipfile.ZipFile(io.BytesIO(valid_xlsx)).read(part).decode("utf-8").split("?>", 1)[-1]
+    if "<!ENTITY xxe" in prolog:
+        body = body.replace("<t>", "<t>&xxe;", 1)
+    text = prolog + body
+    if encoding != "utf-8":
+        text = text.replace('<?xml version="1.0"?>', f'<?xml version="1.0" encoding="{encoding}"?>')
+    return edit_parts(valid_xlsx, {part: text.encode(encoding)})
 
 
 def with_member(data: bytes, name: str, content: bytes) -> bytes:

@@ -224,15 +224,7 @@ def add_sheet(data: bytes, name: str, cells: dict[tuple[int, int], object]) -> b
 
 def rewrite_part(data: bytes, part: str, edit) -> bytes:
     """The same zip with ``part``'s text replaced by ``edit(text)``."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            content = src.read(info)
-            if info.filename == part:
-                content = edit(content.decode("utf-8")).encode("utf-8")
-            dst.writestr(info.filename, content)
-    return out.getvalue()
+    return edit_parts(data, {part: edit})
 
 
 def lying_dimension(data: bytes) -> bytes:
