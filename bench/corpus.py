@@ -135,10 +135,16 @@ def _readable(data: bytes, suffix: str) -> str:
 
             text = decode_text(data)
             return f"yes: {len(text)} characters" if text.strip() else "no: empty"
-        from parsers.ledger_calamine import read_sheets
+        from parsers import ledger_calamine, ledger_xls
         from parsers.types import Limits
 
-        sheets = read_sheets(data, Limits(max_sheet_rows=1_048_576, max_sheet_columns=16_384))
+        everything = Limits(max_sheet_rows=1_048_576, max_sheet_columns=16_384)
+        try:
+            sheets = ledger_calamine.read_sheets(data, everything)
+        except Exception:  # noqa: BLE001 - xlrd reads BIFF2-4, which calamine does not
+            if kind is not FileKind.XLS:
+                raise
+            sheets = ledger_xls.read_sheets(data, everything)
         return f"yes: {len(sheets)} sheets" if sheets else "no: no worksheet"
     except Exception as exc:  # noqa: BLE001
         return f"no: {type(exc).__name__}: {exc}"[:200]
