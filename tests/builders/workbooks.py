@@ -480,3 +480,17 @@ def capitalised_stream_xls(spec: LedgerSpec, name: str = "WORKBOOK") -> bytes:
         at = data.find(old, at + 1)
     data[at:at + len(old)] = name.encode("utf-16-le") + b"\0\0"
     return bytes(data)
+
+
+def miscounted_string_table(spec: LedgerSpec) -> bytes:
+    """The .xls with its string table (SST record) declaring more unique strings than it holds, as some
+    exporters write it: Excel and calamine read the file, xlrd stops with an AssertionError."""
+    data = bytearray(xls(spec))
+    at = data.find(b"\xfc\x00")  # SST: length, total count, unique count
+    while at >= 0:
+        length, total, unique = struct.unpack_from("<HII", data, at + 2)
+        if 8 <= length <= 8224 and 0 < unique <= total:
+            struct.pack_into("<I", data, at + 8, unique + 5)
+            return bytes(data)
+        at = data.find(b"\xfc\x00", at + 1)
+    raise AssertionError("no SST record")

@@ -70,8 +70,9 @@ def test_an_xlsb_workbook_is_read_not_called_the_wrong_format():
     pytest.param(lambda: wb.capitalised_stream_xls(SPEC, "WORKBOOK"), id="WORKBOOK-stream"),
     pytest.param(lambda: wb.capitalised_stream_xls(SPEC, "WorkBook"), id="WorkBook-stream"),
     pytest.param(lambda: wb.bare_biff4(SPEC), id="bare-biff4-no-ole-container"),
+    pytest.param(lambda: wb.miscounted_string_table(SPEC), id="miscounted-string-table-xlrd-cannot-read"),
 ])
-def test_xls_files_xlrd_opens_are_recognised_and_read(data):
+def test_xls_files_excel_opens_are_recognised_and_read(data):
     data = data()
     assert detect(data, "台账.xls") is FileKind.XLS
     ledger = read_ledger(data, FileKind.XLS)
