@@ -145,11 +145,12 @@ def _call_noting(fn, args, kwargs) -> tuple[str, object, tuple[str, ...]]:
     root = logging.getLogger()
     root.addHandler(notes)
     try:
-        with warnings.catch_warnings(record=True) as caught:
+        with warnings.catch_warnings():
             warnings.simplefilter("always")
+            # counted as they come, not recorded: a file can make a library warn once per cell
+            warnings.showwarning = lambda message, category, filename, *_: notes.add(
+                f"{category.__name__}: {message} ({Path(filename).stem})")
             status, value = _call(fn, args, kwargs)
-        for w in caught:
-            notes.add(f"{w.category.__name__}: {w.message} ({Path(w.filename).stem})")
     finally:
         root.removeHandler(notes)
     return status, value, notes.texts()

@@ -42,6 +42,18 @@ def read_report_after_a_stall(data: bytes, limits: Limits, stall: float):
     return read_report(data, limits)
 
 
+def warn_a_lot():
+    import logging
+    import warnings
+
+    logging.getLogger("pdfminer.pdfpage").warning("CropBox missing\nFORGED LOG LINE \u202eexe.pdf")
+    for cell in range(1000):
+        warnings.warn("Unknown extension is not supported and will be removed")
+    for cell in range(100):
+        warnings.warn(f"cell A{cell}: odd value")
+    return "read"
+
+
 def allocate_at_once():
     """Far over the limit in one request: refused at once, with no CPU time spent that could run out first."""
     return len(bytearray(64 * 1024 ** 3))
@@ -181,3 +193,14 @@ def test_pool_runs_tasks_from_several_threads():
     with Sandbox(Limits(), workers=2) as pool, ThreadPoolExecutor(4) as threads:
         results = list(threads.map(lambda n: pool.run(len, b"x" * n), range(20)))
     assert results == list(range(20))
+
+
+def test_warnings_come_back_with_the_result_counted_bounded_and_on_one_line():
+    from parsers.sandbox import MAX_NOTES, Sandbox
+
+    with Sandbox(Limits(), workers=1) as pool:
+        outcome = pool.call(warn_a_lot)
+    assert outcome.value == "read" and outcome.error is None
+    assert "UserWarning: Unknown extension is not supported and will be removed (test_sandbox) (×1000)" in outcome.warnings
+    assert len(outcome.warnings) == MAX_NOTES  # a file that makes a library warn per cell cannot flood the log
+    assert "pdfminer.pdfpage: CropBox missing?FORGED LOG LINE ?exe.pdf" in outcome.warnings  # no forged line
