@@ -1,6 +1,6 @@
 """Turn received files into a dossier: unpack, sniff, route, parse in a sandbox.
 
-Parsing untrusted files happens in memory- and time-limited worker processes
+Parsing untrusted files happens in memory- and CPU-time-limited worker processes
 (:class:`parsers.sandbox.Sandbox`), so a hostile attachment ends as a typed
 error on one file instead of a hang or an out-of-memory kill of the daemon.
 """

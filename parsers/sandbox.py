@@ -65,7 +65,8 @@ _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u206
 
 
 class ParserStalled(Exception):
-    """No result within the wall-clock backstop although the CPU limit was not reached.
+    """No result within the wall-clock backstop although the CPU limit was not reached (or no worker
+    to give the file to).
 
     Not a ParseError on purpose: the file is not to blame (the server was too busy, or
     a worker blocked), so no finding is made; the caller's mail fails and is retried.
@@ -273,8 +274,8 @@ class Sandbox:
     def _ask(self, worker: _Worker, task) -> tuple[str, object, tuple[str, ...]]:
         try:
             worker.conn.send(task)
-        except (OSError, ValueError) as exc:
-            raise ParseError(ParseErrorKind.UNREADABLE, f"parser process unavailable: {exc}") from exc
+        except (OSError, ValueError) as exc:  # the worker is gone before it saw the file: not the file's doing
+            raise ParserStalled(f"parser process unavailable: {exc}") from exc
         backstop = self.limits.parse_backstop_seconds
         if not worker.conn.poll(backstop):
             raise ParserStalled(f"no result within the {backstop:g} s backstop, CPU limit "
