@@ -51,3 +51,23 @@ def test_library_warnings_reach_the_log_with_the_mail_and_file_they_came_from(of
     key = path.name.split(":")[0]
     assert any(key in line and "田坪乡整改台账.xlsx" in line and "calamine" in line for line in lines), lines
     assert any(key in line and "田坪乡整改报告.pdf" in line and "concatenate matrix" in line for line in lines), lines
+
+
+def test_a_replay_that_cannot_reread_an_earlier_file_on_a_busy_server_says_so_and_changes_nothing(office, rules):
+    """The second mail has no file: its verdict is judged with the unit's earlier ledger and report, read
+    again from the archive. When that read stalls, the replay names the mail as not replayed, in words."""
+    from mailbot.replay import replay
+
+    office.deliver(submission({"田坪乡整改台账.xlsx": filled_ledger(), "田坪乡整改报告.pdf": pdfs.text_report()}))
+    office.deliver(submission({}, subject="田坪乡补充说明", received=None))
+    assert [o.state for o in office.daemon.run_once()] == ["processed", "processed"]
+    stalled = Sandbox(Limits(parse_timeout_seconds=1, parse_backstop_seconds=1), workers=1)
+    assert stalled.run(len, b"warm") == 4
+    os.kill(stalled.pids()[0], signal.SIGSTOP)
+    office.daemon.rt.sandbox = stalled
+    try:
+        changes = replay(office.daemon.rt, office.daemon.rt.rules.campaign(), apply=True)
+    finally:
+        stalled.close()
+    [change] = [c for c in changes if c.unit == "田坪乡"]
+    assert "服务器过于繁忙" in change.missing and not change.applies
