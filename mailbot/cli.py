@@ -22,6 +22,7 @@ from mailbot.logs import configure_logging
 from mailbot.settings import SettingsError
 from mailbot.status import format_message, format_receipt, format_states, unit_states
 from mailbot.verdict_text import format_verdict
+from parsers.sandbox import ParserStalled
 
 
 class MailbotGroup(click.Group):
@@ -69,7 +70,7 @@ def main(ctx: click.Context, settings_path: Path | None, rules_dir: Path | None)
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON（含稳定的校验代码），供脚本使用。")
 @click.pass_obj
 def check(obj: Context, files: tuple[Path, ...], unit: str | None, campaign_id: str | None, as_json: bool) -> None:
-    """核对台账和报告文件。通过退出码 0，需补正 1，用法错误 2。"""
+    """核对台账和报告文件。通过退出码 0，需补正 1，用法错误 2，服务器过忙未能读完 3。"""
     rules = obj.rules()
     campaign = campaign_of(rules, campaign_id)
     chosen = None
@@ -80,6 +81,9 @@ def check(obj: Context, files: tuple[Path, ...], unit: str | None, campaign_id: 
     scans = ScanReader(obj.settings.ocr)  # no database here: scans are read every time
     try:
         dossier = read_files(((p.name, p.read_bytes()) for p in files), campaign, obj.settings.limits.to_limits(), scans)
+    except ParserStalled as exc:  # the machine, not the file: say so instead of a verdict
+        click.echo(f"本机过于繁忙，文件未能在规定时间内读完（不是文件的问题），请稍后重试。（{exc}）", err=True)
+        sys.exit(3)
     finally:
         scans.close()
     if chosen is None:

@@ -30,6 +30,7 @@ class LedgerFile:
     sha256: str
     ledger: Ledger | None
     error: ParseError | None = None
+    warnings: tuple[str, ...] = ()  # what the reading libraries warned about, for the log (never for the unit)
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class ReportFile:
     sha256: str
     report: Report | None
     error: ParseError | None = None
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,11 @@ class Dossier:
     @property
     def report(self) -> ReportFile | None:
         return self.reports[0] if len(self.reports) == 1 else None
+
+    @property
+    def warnings(self) -> tuple[tuple[str, str], ...]:
+        """(file name, warning) for every file read: what libraries said while reading it."""
+        return tuple((f.name, w) for f in (*self.ledgers, *self.reports) for w in f.warnings)
 
 
 IDENTITY_LABELS = {  # Identity.how, as staff read it in `mailbot show`

@@ -1,6 +1,6 @@
 """Turn received files into a dossier: unpack, sniff, route, parse in a sandbox.
 
-Parsing untrusted files happens in memory- and time-limited worker processes
+Parsing untrusted files happens in memory- and CPU-time-limited worker processes
 (:class:`parsers.sandbox.Sandbox`), so a hostile attachment ends as a typed
 error on one file instead of a hang or an out-of-memory kill of the daemon.
 """
@@ -17,7 +17,7 @@ from mailbot.scans import ScanReader
 from parsers.ledger import read_ledger
 from parsers.report import read_report
 from parsers.sandbox import Sandbox
-from parsers.types import Attachment, FileKind, Limits, ParseError, ParseErrorKind, Report
+from parsers.types import Attachment, FileKind, Limits, ParseError, ParseErrorKind
 from parsers.unpack import Rejected, unpack
 
 LEDGER_KINDS = {FileKind.XLSX, FileKind.XLS, FileKind.CSV}
@@ -140,16 +140,13 @@ def _damaged(attachment: Attachment, file_type):
 
 
 def _ledger_file(attachment: Attachment, sandbox: Sandbox) -> LedgerFile:
-    try:
-        ledger = sandbox.run(read_ledger, attachment.data, attachment.kind, sandbox.limits)
-        return LedgerFile(attachment.display_name, attachment.kind, attachment.sha256, ledger)
-    except ParseError as error:
-        return LedgerFile(attachment.display_name, attachment.kind, attachment.sha256, None, error)
+    """Read in the sandbox; ParserStalled (the server's trouble, not the file's) propagates: the mail is retried."""
+    read = sandbox.call(read_ledger, attachment.data, attachment.kind, sandbox.limits)
+    return LedgerFile(attachment.display_name, attachment.kind, attachment.sha256, read.value, read.error,
+                      read.warnings)
 
 
 def _report_file(attachment: Attachment, sandbox: Sandbox) -> ReportFile:
-    try:
-        report: Report = sandbox.run(read_report, attachment.data, sandbox.limits)
-        return ReportFile(attachment.display_name, attachment.kind, attachment.sha256, report)
-    except ParseError as error:
-        return ReportFile(attachment.display_name, attachment.kind, attachment.sha256, None, error)
+    read = sandbox.call(read_report, attachment.data, sandbox.limits)
+    return ReportFile(attachment.display_name, attachment.kind, attachment.sha256, read.value, read.error,
+                      read.warnings)

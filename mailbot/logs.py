@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+from collections.abc import Iterable
 from datetime import datetime, timezone
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 class JsonFormatter(logging.Formatter):
@@ -33,6 +37,16 @@ def log_mail(log: logging.Logger, key: str, sender: str, outcome: str, *, unit: 
               "verdict": verdict, "late": late, "rules_version": rules_version, "reason": reason}
     log.log(logging.ERROR if outcome == "failed" else logging.INFO, "mail %s from %s: %s", key, sender or "-", text,
             extra={"fields": fields})
+
+
+def log_file_warnings(log: logging.Logger, key: str, warnings: Iterable[tuple[str, str]]) -> None:
+    """What the reading libraries (openpyxl, pdfminer, calamine...) warned about, one line each, with the
+    mail it came from: without the key a warning in the log cannot be traced to a file. The texts were
+    made single-line and stripped of control and bidi characters in the sandbox (parsers.sandbox)."""
+    for name, text in warnings:
+        name = _CONTROL.sub("?", name)  # a file name comes from the mail: no forged log lines
+        log.warning("mail %s file %s: %s", key, name, text,
+                    extra={"fields": {"event": "file_warning", "mail": key, "file": name, "warning": text}})
 
 
 def configure_logging(kind: str = "text") -> None:

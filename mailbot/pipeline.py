@@ -24,7 +24,7 @@ from mailbot.hostile import HostileSign, hostile_signs
 from mailbot.identify import identify
 from mailbot.intake import Accepted, read_attachments, restrict, unpack_files
 from mailbot.judge import judge
-from mailbot.logs import log_mail
+from mailbot.logs import log_file_warnings, log_mail
 from mailbot.mail_types import ParsedMail, RawMail
 from mailbot.mailparse import parse_mail
 from mailbot.models import DONE_STATES, FlagRecord, MessageRecord
@@ -73,6 +73,7 @@ def prepare(raw: RawMail, rt: Runtime) -> Prepared:
         for attachment in attachments:
             rt.archive.put(attachment.data)
         current = read_attachments(attachments, rejected, Accepted.of(*rt.rules.campaigns.values()), rt.sandbox)
+        log_file_warnings(log, raw.key, current.warnings)
         linked = tuple(RefusedFile(service, None, Refusal.LINK) for service in cloud_services(mail.links))
         current = replace(current, refused=current.refused + linked)
         if raw.too_large_bytes:

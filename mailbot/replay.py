@@ -25,6 +25,7 @@ from mailbot.replies import review_command
 from mailbot.record import Judged, record_verdict
 from mailbot.rules import Campaign
 from mailbot.runtime import Runtime
+from parsers.sandbox import ParserStalled
 
 UNKNOWN_UNIT = "无法确认单位的来信"
 
@@ -133,6 +134,8 @@ def _replay_one(session, rt: Runtime, campaign: Campaign, old: VerdictRecord, la
         judged = judge_mail(session, prepared.mail, prepared.current, campaign, message.received_at, rt)
     except ArchiveMissing as lost:
         return ReplayChange(old.unit or UNKNOWN_UNIT, old.receipt, was, missing=str(lost))
+    except ParserStalled:  # re-reading an earlier file of the unit's dossier: the machine, not the file
+        return ReplayChange(old.unit or UNKNOWN_UNIT, old.receipt, was, missing="服务器过于繁忙，附件未能读完，请稍后重试")
     before = {_seen(f.code, f.severity, f) for f in q.findings_of(session, old.id)}
     after = {_seen(f.code, f.severity.value, f.place) for f in judged.verdict.findings}
     now_unit = judged.verdict.summary.unit

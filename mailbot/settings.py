@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mailbot.mail_types import Office, TrustPolicy
@@ -40,6 +40,14 @@ class LimitSettings(BaseModel):
     max_files_per_mail: int = Field(default=Limits.max_files_per_mail, ge=2)
     parse_timeout_seconds: float = Field(default=Limits.parse_timeout_seconds, gt=0)
     parse_memory_mb: int = Field(default=Limits.parse_memory_mb, ge=64)
+    parse_backstop_seconds: float = Field(default=Limits.parse_backstop_seconds, gt=0)
+
+    @model_validator(mode="after")
+    def _backstop_after_budget(self) -> "LimitSettings":
+        if self.parse_backstop_seconds < self.parse_timeout_seconds:
+            raise ValueError(f"parse_backstop_seconds（{self.parse_backstop_seconds:g}）不能小于 parse_timeout_seconds"
+                             f"（{self.parse_timeout_seconds:g}）：否则读取较大的文件总会被当作服务器繁忙而反复重试")
+        return self
 
     def to_limits(self) -> Limits:
         return Limits(**self.model_dump())

@@ -14,6 +14,14 @@ Three gates, cheapest first:
 
 A zip that passes can be read by zipfile within the bounds: every member has
 been opened as zipfile opens it and matches its size and CRC.
+
+An office file's parts are also refused when they hold a document type
+declaration (``<!DOCTYPE``, ``<!ENTITY``): the packaging standard forbids DTDs
+in its XML (ECMA-376 part 2, M1.17), so no office program writes one, and a DTD
+is how entity-expansion bombs and external-entity reads are made. The check rides
+on the inflation that happens anyway, so every XML part (.xml, .rels, .vml) is
+covered, whichever reader would parse it, before any XML parser sees it
+(XML_ENTITIES). Images are not XML parts: an .svg may carry a DOCTYPE.
 """
 
 from __future__ import annotations
@@ -27,8 +35,17 @@ import zlib
 from parsers.types import Limits, ParseError, ParseErrorKind
 
 CHUNK = 64 * 1024
-MAX_OOXML_MEMBERS = 1000  # an .xlsx has 10-30 parts; a thousand is already absurd
+# Parts of an office file. What this protects is the daemon: sniffing and this guard list the zip's
+# directory before any sandbox, and zipfile builds an object per member (20,000: 0.15 s, 12 MB;
+# a 25 MB flood of 500,000: 1.5 s, 140 MB). It is no bound on the work of reading: the sandbox's
+# CPU and memory limits are. A workbook has about one part per sheet (openpyxl loads 1,024 sheets in
+# 0.9 s of CPU), so a legitimate workbook of thousands of sheets passes.
+MAX_OOXML_MEMBERS = 20_000
 RATIO_FLOOR = 1024 * 1024  # small XML parts compress 100:1 legitimately
+# markup that declares a DTD, in the encodings an XML part may use (UTF-8, UTF-16 LE/BE)
+DTD_MARKERS = tuple(marker.encode(codec) for marker in ("<!DOCTYPE", "<!ENTITY")
+                    for codec in ("utf-8", "utf-16-le", "utf-16-be"))
+XML_PARTS = (".xml", ".rels", ".vml")  # what readers parse as XML; an .svg image may carry a DOCTYPE legitimately
 CENTRAL_RECORD = b"PK\x01\x02"
 LOCAL_HEADER = b"PK\x03\x04"
 ENCRYPTED_FLAG = 0x1
@@ -39,11 +56,14 @@ def directory_records(data: bytes) -> int:
     return data.count(CENTRAL_RECORD)
 
 
-def check_zip(data: bytes, limits: Limits, *, max_total: int | None = None, max_members: int | None = None) -> None:
+def check_zip(data: bytes, limits: Limits, *, max_total: int | None = None, max_members: int | None = None,
+              office: bool = True) -> None:
     """Raise ParseError unless ``data`` is a zip that inflates within the limits.
 
     ``max_total`` bounds the uncompressed bytes (default: the xlsx bound);
-    ``max_members`` the directory records (default: generous, for OOXML parts).
+    ``max_members`` the directory records (default: generous, for OOXML parts);
+    ``office``: the zip is an office document, whose parts must declare no DTD
+    (a plain archive may hold any file, an .svg with a DOCTYPE included).
     """
     max_total = limits.max_xlsx_uncompressed_bytes if max_total is None else max_total
     max_members = MAX_OOXML_MEMBERS if max_members is None else max_members
@@ -66,7 +86,8 @@ def check_zip(data: bytes, limits: Limits, *, max_total: int | None = None, max_
             raise ParseError(ParseErrorKind.BOMB, f"declares {declared} bytes uncompressed, over {max_total}")
         total = 0
         for info in infos:
-            total += _inflated_size(data, zf, info, max_total - total)
+            xml = office and info.filename.lower().endswith(XML_PARTS)
+            total += _inflated_size(data, zf, info, _Tally(info.filename, max_total - total, xml))
 
 
 def _open(data: bytes) -> zipfile.ZipFile:
@@ -79,13 +100,33 @@ def _open(data: bytes) -> zipfile.ZipFile:
         raise ParseError(kind, f"{type(exc).__name__}: {exc}") from exc
 
 
-def _inflated_size(data: bytes, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> int:
-    """The member's real uncompressed size; BOMB as soon as it passes ``budget``."""
+class _Tally:
+    """A member's inflated bytes counted as they come: size, CRC, the budget, and DTD markup if asked."""
+
+    def __init__(self, name: str, budget: int, refuse_dtd: bool) -> None:
+        self.name, self.budget, self.refuse_dtd = name, budget, refuse_dtd
+        self.size = self.crc = 0
+        self.tail = b""  # the end of the previous chunk: a marker may straddle two
+
+    def add(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.budget:
+            raise ParseError(ParseErrorKind.BOMB, f"member {self.name!r} inflates past the {self.budget} bytes left")
+        self.crc = zlib.crc32(chunk, self.crc)
+        if self.refuse_dtd:
+            window = self.tail + bytes(chunk[:CHUNK])
+            if any(marker in window for marker in DTD_MARKERS):
+                raise ParseError(ParseErrorKind.XML_ENTITIES, f"member {self.name!r} declares a DTD or entities")
+            self.tail = window[-(max(map(len, DTD_MARKERS)) - 1):]
+
+
+def _inflated_size(data: bytes, zf: zipfile.ZipFile, info: zipfile.ZipInfo, tally: _Tally) -> int:
+    """The member's real uncompressed size; BOMB as soon as it passes the tally's budget."""
     _open_member(zf, info)
     if info.compress_type in (zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2):
-        size, crc = _inflate_raw(_raw_member(data, info), info.compress_type, budget, info.filename)
+        size, crc = _inflate_raw(_raw_member(data, info), info.compress_type, tally)
     else:  # stored: no bigger than the file; LZMA: zipfile inflates it ~30 MB per step at worst
-        size, crc = _read_member(zf, info, budget)
+        size, crc = _read_member(zf, info, tally)
     if size != info.file_size or crc != info.CRC:
         raise ParseError(ParseErrorKind.TRUNCATED, f"member {info.filename!r} does not match its directory entry")
     return size
@@ -113,7 +154,7 @@ def _raw_member(data: bytes, info: zipfile.ZipInfo) -> memoryview:
     return memoryview(data)[start:start + info.compress_size]
 
 
-def _inflate_raw(raw: memoryview, method: int, budget: int, name: str) -> tuple[int, int]:
+def _inflate_raw(raw: memoryview, method: int, tally: _Tally) -> tuple[int, int]:
     """Inflate with bounded output per step.
 
     Also for bzip2: zipfile inflates a bzip2 member without an output bound
@@ -121,16 +162,13 @@ def _inflate_raw(raw: memoryview, method: int, budget: int, name: str) -> tuple[
     """
     deflate = method == zipfile.ZIP_DEFLATED
     inflater = zlib.decompressobj(-zlib.MAX_WBITS) if deflate else bz2.BZ2Decompressor()
-    size = crc = 0
+    name = tally.name
     try:
         for start in range(0, len(raw), CHUNK):
             pending: bytes | memoryview = raw[start:start + CHUNK]
             while not inflater.eof:
                 out = inflater.decompress(pending, CHUNK)
-                size += len(out)
-                if size > budget:
-                    raise ParseError(ParseErrorKind.BOMB, f"member {name!r} inflates past the {budget} bytes left")
-                crc = zlib.crc32(out, crc)
+                tally.add(out)
                 if deflate:
                     pending = inflater.unconsumed_tail
                     if not pending and len(out) < CHUNK:
@@ -145,18 +183,14 @@ def _inflate_raw(raw: memoryview, method: int, budget: int, name: str) -> tuple[
         raise ParseError(ParseErrorKind.TRUNCATED, f"member {name!r}: {exc}") from exc
     if not inflater.eof:
         raise ParseError(ParseErrorKind.TRUNCATED, f"member {name!r}: compressed data ends early")
-    return size, crc
+    return tally.size, tally.crc
 
 
-def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> tuple[int, int]:
-    size = crc = 0
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, tally: _Tally) -> tuple[int, int]:
     try:
         with zf.open(info) as member:
             while chunk := member.read(CHUNK):
-                size += len(chunk)
-                if size > budget:
-                    raise ParseError(ParseErrorKind.BOMB, f"member {info.filename!r} inflates past the bound")
-                crc = zlib.crc32(chunk, crc)
+                tally.add(chunk)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, struct.error, LookupError) as exc:
         raise ParseError(ParseErrorKind.TRUNCATED, f"member {info.filename!r}: {type(exc).__name__}: {exc}") from exc
-    return size, crc
+    return tally.size, tally.crc

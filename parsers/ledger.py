@@ -17,16 +17,21 @@ the value is and what Excel selects. 序号 is never filled: a row under a merge
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from parsers import ledger_csv, ledger_xls, ledger_xlsx
+from parsers import ledger_calamine, ledger_csv, ledger_xls, ledger_xlsx
 from parsers.grid import IndexedSheet, Sheet, column_letter, index_sheet
 from parsers.guard import check_zip
 from parsers.types import LEDGER_FIELDS, CellValue, FileKind, Ledger, LedgerRow, Limits, ParseError, ParseErrorKind
 
+log = logging.getLogger(__name__)
+
 HEADER_SCAN_ROWS = 40
+# the first reader's "cannot read this", as opposed to a hostile file or a limit: worth a second reader
+SECOND_READER_KINDS = frozenset({ParseErrorKind.TRUNCATED, ParseErrorKind.UNREADABLE, ParseErrorKind.WRONG_TYPE})
 MIN_HEADER_FIELDS = 4  # including 序号 or 反馈问题
 
 # Canonical field → accepted header names after normalisation. Exact match first, then
@@ -67,14 +72,36 @@ def read_ledger(data: bytes, kind: FileKind, limits: Limits = Limits()) -> Ledge
     """The ledger in ``data``. Raises ParseError (NO_TABLE when no sheet holds one)."""
     if kind is FileKind.XLSX:
         check_zip(data, limits)  # cheap, and the reader must stay safe when called on its own
-        sheets = ledger_xlsx.read_sheets(data, limits)
+        if ledger_xlsx.is_binary_workbook(data):
+            sheets = ledger_calamine.read_sheets(data, limits)  # .xlsb: calamine is the only reader
+        else:
+            sheets = _with_second_reader(ledger_xlsx.read_sheets, data, limits)
     elif kind is FileKind.XLS:
-        sheets = ledger_xls.read_sheets(data, limits)
+        # calamine guesses the format itself: never let it open a zip that parsers.guard has not checked
+        second = not data.startswith(b"PK")
+        sheets = _with_second_reader(ledger_xls.read_sheets, data, limits) if second else ledger_xls.read_sheets(
+            data, limits)
     elif kind is FileKind.CSV:
         sheets = ledger_csv.read_sheets(data, limits, rank=header_score)
     else:
         raise ParseError(ParseErrorKind.WRONG_TYPE, f"not a spreadsheet: {kind.value}")
     return find_ledger(sheets)
+
+
+def _with_second_reader(first: Callable[[bytes, Limits], list[Sheet]], data: bytes, limits: Limits) -> list[Sheet]:
+    """The first reader's sheets; when it cannot read a workbook, calamine's (see parsers.ledger_calamine
+    for what is lost). When both fail, the first reader's reason stands."""
+    try:
+        return first(data, limits)
+    except ParseError as error:
+        if error.kind not in SECOND_READER_KINDS:
+            raise  # encrypted, hostile, over a limit: no second reader changes that
+        try:
+            sheets = ledger_calamine.read_sheets(data, limits)
+        except ParseError:
+            raise error from None
+        log.warning("first reader failed (%s: %s); values read with calamine instead", error.kind.value, error.detail)
+        return sheets
 
 
 def find_ledger(sheets: list[Sheet]) -> Ledger:

@@ -1,4 +1,4 @@
-"""Read a CSV ledger: UTF-8 (with or without BOM) or GB18030, comma, tab or semicolon.
+"""Read a CSV ledger in any text encoding (UTF-8 and GB18030 first), comma, tab or semicolon.
 
 The delimiter is not guessed by counting: 反馈问题 texts are full of commas and
 semicolons. The file is split with each candidate and the split in which the
@@ -13,34 +13,25 @@ import csv
 import io
 from collections.abc import Callable
 
+from parsers import textcodec
 from parsers.grid import Sheet
 from parsers.types import Limits, ParseError, ParseErrorKind
 
 DELIMITERS = (",", "\t", ";")
 SHEET_NAME = "CSV"
-MAX_BAD_CHARACTERS = 8  # or one per thousand characters, whichever is more
 
 
 def decode_text(data: bytes) -> str:
-    """UTF-8 first (strict), then GB18030, which also covers GBK/GB2312 files from Excel.
+    """The file as text in its encoding (parsers.textcodec: UTF-8 and GB18030 first, then a detector).
 
     A few undecodable bytes (a file cut inside a character, one stray byte) do not
     cost the unit its ledger: they become U+FFFD. NUL bytes or many bad bytes mean
     the file is not text at all.
     """
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return _text_or_refuse(text)
-    text = min((data.decode(e, errors="replace") for e in ("utf-8-sig", "gb18030")), key=lambda t: t.count("\ufffd"))
-    if text.count("\ufffd") > max(MAX_BAD_CHARACTERS, len(text) // 1000):
-        raise ParseError(ParseErrorKind.WRONG_TYPE, "not UTF-8 or GB18030 text")
-    return _text_or_refuse(text)
-
-
-def _text_or_refuse(text: str) -> str:
+    try:
+        text = textcodec.decode_text(data)
+    except ValueError as exc:
+        raise ParseError(ParseErrorKind.WRONG_TYPE, str(exc)) from exc
     if "\x00" in text:
         raise ParseError(ParseErrorKind.WRONG_TYPE, "NUL bytes: binary, not text")
     return text

@@ -9,6 +9,7 @@ blank cells down to row 65536.
 from __future__ import annotations
 
 import io
+import logging
 import struct
 
 import xlrd
@@ -17,13 +18,17 @@ from xlrd.compdoc import CompDocError
 from parsers.grid import Sheet, to_text
 from parsers.types import Limits, ParseError, ParseErrorKind
 
+log = logging.getLogger(__name__)
+
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+MAX_WARNINGS = 20
 _DAMAGE = (CompDocError, AssertionError, IndexError, KeyError, ValueError, TypeError, struct.error, EOFError,
            UnicodeDecodeError, OverflowError)
 
 
 def read_sheets(data: bytes, limits: Limits) -> list[Sheet]:
-    """Every sheet, in workbook order; hidden ones flagged."""
+    """Every sheet, in workbook order; hidden ones flagged. What xlrd warns about is logged (the sandbox
+    hands it to the daemon's log with the mail)."""
     book = _open(data)
     try:
         return [_sheet(book, index, limits) for index in range(book.nsheets)]
@@ -33,6 +38,9 @@ def read_sheets(data: bytes, limits: Limits) -> list[Sheet]:
         raise ParseError(ParseErrorKind.TRUNCATED, f"{type(exc).__name__}: {exc}") from exc
     finally:
         book.release_resources()
+        for line in book.logfile.getvalue().splitlines()[:MAX_WARNINGS]:
+            if line.strip():
+                log.warning("xlrd: %s", line.strip())
 
 
 def _open(data: bytes):

@@ -56,6 +56,12 @@ def read_sheets(data: bytes, limits: Limits) -> list[Sheet]:
         wb.close()
 
 
+def is_binary_workbook(data: bytes) -> bool:
+    """An .xlsb: an Excel package whose workbook part is binary, which openpyxl cannot read."""
+    names = {name.lower().replace("\\", "/") for name in _part_names(data)}
+    return "xl/workbook.bin" in names and "xl/workbook.xml" not in names
+
+
 def repair_styles(data: bytes) -> bytes:
     """The workbook with every empty ``<fill/>`` in styles.xml (WPS and others) made a valid empty fill."""
 
@@ -123,8 +129,8 @@ def _drop_oversized_merges(name: str, content: bytes, limits: Limits) -> bytes |
 def _load(data: bytes):
     try:
         return openpyxl.load_workbook(io.BytesIO(data), data_only=False, keep_links=False, rich_text=False)
-    except DefusedXmlException as exc:
-        raise ParseError(ParseErrorKind.BOMB, f"XML entities refused: {exc!r}") from exc
+    except DefusedXmlException as exc:  # parsers.guard refuses DTDs first; this is the second line
+        raise ParseError(ParseErrorKind.XML_ENTITIES, f"XML entities refused: {exc!r}") from exc
     except zipfile.BadZipFile as exc:
         raise ParseError(ParseErrorKind.TRUNCATED, str(exc)) from exc
     except (InvalidFileException, XMLParseError) as exc:
@@ -132,7 +138,7 @@ def _load(data: bytes):
     except (KeyError, TypeError, ValueError, IndexError, AttributeError, OSError, EOFError) as exc:
         # known openpyxl crashes on odd writers, e.g. TypeError for an empty <fill/> in styles
         if _caused_by(exc, DefusedXmlException):  # openpyxl wraps the refusal in a ValueError
-            raise ParseError(ParseErrorKind.BOMB, "XML entities refused") from exc
+            raise ParseError(ParseErrorKind.XML_ENTITIES, "XML entities refused") from exc
         raise ParseError(ParseErrorKind.UNREADABLE, f"{type(exc).__name__}: {exc}") from exc
 
 

@@ -15,6 +15,8 @@ of it:
 - pages are walked lazily (``PDFPage.create_pages``), never through
   ``pdf.pages``, which would build every page of a 5000-page file; a page tree
   broken part way keeps the pages before the break. Each page is closed after use.
+- an xref table that parses but is numbered wrongly (off by one) leaves pdfminer
+  with no pages; the table is then rebuilt by scanning the file, as pdfium does.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ import re
 import unicodedata
 
 import pdfplumber
-from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError
+from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFNoValidXRef
 from pdfminer.pdfpage import PDFPage
+from pdfminer.pdfparser import PDFParser
 from pdfminer.pdftypes import resolve1
 from pdfminer.psparser import literal_name
 from pdfplumber.page import Page
@@ -74,6 +77,8 @@ def read_report(data: bytes, limits: Limits = Limits()) -> Report:
         raise _open_error(exc) from exc
     try:
         page_objects, more = _first_pages(pdf.doc, limits.max_pdf_pages)
+        if not page_objects:  # an xref table that parses but points at the wrong objects
+            page_objects, more = _first_pages(_rebuilt(data), limits.max_pdf_pages)
         seal_pages = set(range(1, SEAL_FIRST_PAGES + 1)) | {len(page_objects)}
         texts: list[str] = []
         scanned: list[int] = []
@@ -122,9 +127,11 @@ def _open_error(exc: BaseException) -> ParseError:
     return ParseError(ParseErrorKind.TRUNCATED, f"{type(root).__name__}: {root}"[:300])
 
 
-def _first_pages(doc: PDFDocument, cap: int) -> tuple[list[PDFPage], bool]:
+def _first_pages(doc: PDFDocument | None, cap: int) -> tuple[list[PDFPage], bool]:
     """The first ``cap`` pages and whether there are more; a broken page tree ends the list."""
     found: list[PDFPage] = []
+    if doc is None:
+        return found, False
     try:
         for page in PDFPage.create_pages(doc):
             if len(found) == cap:
@@ -135,6 +142,25 @@ def _first_pages(doc: PDFDocument, cap: int) -> tuple[list[PDFPage], bool]:
     except Exception:  # noqa: BLE001 - keep the pages before the damage
         pass
     return found, False
+
+
+class _ScannedXref(PDFDocument):
+    """A document whose cross-reference table is rebuilt by scanning for ``N 0 obj``, as pdfminer does
+    for a table it cannot parse (and pdfium for any table that does not fit the file)."""
+
+    def find_xref(self, parser: PDFParser) -> int:
+        raise PDFNoValidXRef("rebuilding the cross-reference table")
+
+
+def _rebuilt(data: bytes) -> PDFDocument | None:
+    """The document again, its xref table ignored: a table numbered off by one (a writer's bug that
+    pdfium and Acrobat mend) leaves pdfminer with no catalog and no pages."""
+    try:
+        return _ScannedXref(PDFParser(io.BytesIO(data)))
+    except MemoryError:
+        raise
+    except Exception:  # noqa: BLE001 - then the file really has no readable page
+        return None
 
 
 def _read_page(pdf: pdfplumber.PDF, page_object: PDFPage, number: int, look_for_seal: bool

@@ -20,6 +20,7 @@ from collections import Counter
 from itertools import islice
 
 from parsers.guard import MAX_OOXML_MEMBERS, directory_records
+from parsers.textcodec import encoding_of
 from parsers.types import Attachment, FileKind
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -40,11 +41,18 @@ IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"II
 HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif")  # phone photos
 PDF_WINDOW = 1024  # readers accept junk before %PDF- within the first kilobyte
 TEXT_SAMPLE = 64 * 1024
-TEXT_ENCODINGS = ("utf-8-sig", "gb18030")  # GB18030 also covers GBK/GB2312 files from Excel
 CSV_DELIMITERS = (",", "\t", ";")  # the ones parsers.ledger_csv reads
 CSV_SAMPLE_RECORDS = 50
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 OLE_ENTRY = 128  # directory entries are 128 bytes, 128-aligned in the file
+BIFF_BOF = (0x0009, 0x0209, 0x0409, 0x0809)  # BOF record of BIFF2, 3, 4, 5/8
+BIFF_SUBSTREAMS = (0x0005, 0x0010, 0x0100)  # workbook globals, worksheet, BIFF4W workbook
+BIFF_EOF = b"\x0a\x00\x00\x00"
+WORKBOOK_PART = b"xl/workbook."  # .xml or .bin, as a name in the zip directory
+WORKBOOK_TYPES = tuple(f"application/vnd.{t}.main".encode() for t in (  # the main part of a workbook
+    "openxmlformats-officedocument.spreadsheetml.sheet", "openxmlformats-officedocument.spreadsheetml.template",
+    "ms-excel.sheet.macroenabled", "ms-excel.template.macroenabled", "ms-excel.sheet.binary.macroenabled"))
+DOCUMENT_TYPE = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main"
 MAX_OLE_HITS = 1000  # occurrences of a stream name looked at before giving up
 
 
@@ -62,6 +70,8 @@ def detect(data: bytes, name: str = "") -> FileKind:
         return _zip_kind(data)
     if data.startswith(OLE_MAGIC):
         return _ole_kind(data)
+    if _is_bare_biff(data):
+        return FileKind.XLS
     # before PDF: a PE/PDF polyglot is still a program someone can run
     if data.startswith(EXECUTABLE_MAGIC):
         return FileKind.EXECUTABLE
@@ -76,18 +86,26 @@ def detect(data: bytes, name: str = "") -> FileKind:
 
 
 def _zip_kind(data: bytes) -> FileKind:
-    """A zip is an office document when its parts say so; only a plain zip is an archive to unpack."""
+    """A zip is an office document when its parts say so; only a plain zip is an archive to unpack.
+
+    Part names are compared as the packaging standard does: case-insensitively, and some
+    exporters write them with backslashes (``xl\\workbook.xml``). A workbook whose parts
+    sit elsewhere is known by the content type its ``[Content_Types].xml`` gives the main part.
+    """
     if directory_records(data) > MAX_OOXML_MEMBERS:
-        return FileKind.ZIP  # no office file has that many parts; the guard refuses it unread
+        # too many parts to list here; a workbook is still told apart (its reader refuses it
+        # as too large, with a reason about workbooks), anything else is refused as an archive
+        return FileKind.XLSX if WORKBOOK_PART in data.lower() else FileKind.ZIP
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            names = {name.lower() for name in zf.namelist()}
+            names = {name.lower().replace("\\", "/"): name for name in zf.namelist()}
             mimetype = _opendocument_type(zf) if "mimetype" in names else ""
+            types = _content_types(zf, names.get("[content_types].xml"))
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, struct.error, NotImplementedError):
         return FileKind.UNKNOWN
-    if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
-        return FileKind.XLSX  # .xlsb too: the ledger reader then says why it cannot read it
-    if "word/document.xml" in names:
+    if "xl/workbook.xml" in names or "xl/workbook.bin" in names or any(t in types for t in WORKBOOK_TYPES):
+        return FileKind.XLSX  # .xlsb too: read by the second reader (parsers.ledger_calamine)
+    if "word/document.xml" in names or DOCUMENT_TYPE in types:
         return FileKind.DOCX
     if "ofd.xml" in names:
         return FileKind.OFD
@@ -96,6 +114,17 @@ def _zip_kind(data: bytes) -> FileKind:
     if "[content_types].xml" in names:
         return FileKind.OFFICE_OTHER  # .pptx and other OOXML packages
     return FileKind.ZIP
+
+
+def _content_types(zf: zipfile.ZipFile, name: str | None) -> bytes:
+    """The start of ``[Content_Types].xml`` (read at most 64 KB), lower-cased; b"" if absent or unreadable."""
+    if name is None:
+        return b""
+    try:
+        with zf.open(name) as part:
+            return part.read(TEXT_SAMPLE).lower()
+    except (zipfile.BadZipFile, RuntimeError, ValueError, OSError, EOFError, NotImplementedError, zlib.error):
+        return b""
 
 
 def _opendocument_type(zf: zipfile.ZipFile) -> str:
@@ -119,23 +148,45 @@ def _ole_kind(data: bytes) -> FileKind:
 
 
 def _has_stream(data: bytes, stream: str) -> bool:
-    """A directory entry named ``stream``, found without an OLE parser.
+    """A directory entry named ``stream`` in any case (``Workbook``, ``WORKBOOK``, ``WorkBook``:
+    OLE compares names case-insensitively, and so do xlrd and Excel), found without an OLE parser.
 
     Only a 128-aligned match with the matching name-length field and a stream
     type counts, so document text that mentions "Workbook" in UTF-16 does not.
     """
-    needle = stream.encode("utf-16-le") + b"\0\0"
-    length = len(needle)
-    at = data.find(needle, 512)  # the 512-byte header holds no directory entry
-    for _ in range(MAX_OLE_HITS):
-        if at < 0:
+    needle = _stream_name(stream)
+    length = 2 * len(stream) + 2
+    for hit, match in enumerate(needle.finditer(data, 512)):  # the 512-byte header holds no directory entry
+        at = match.start()
+        if hit >= MAX_OLE_HITS:
             return False
         if at % OLE_ENTRY == 0 and at + OLE_ENTRY <= len(data):
             name_length, entry_type = struct.unpack_from("<HB", data, at + 64)
             if name_length == length and entry_type == 2:
                 return True
-        at = data.find(needle, at + 1)
     return False
+
+
+def _stream_name(stream: str) -> re.Pattern[bytes]:
+    """The UTF-16-LE name with its terminating NUL, matching either case of each letter."""
+    def unit(c: str) -> bytes:
+        if c.isalpha():
+            return b"[" + c.upper().encode() + c.lower().encode() + b"]\0"
+        return re.escape(c.encode()) + b"\0"
+    return re.compile(b"".join(unit(c) for c in stream) + b"\0\0")
+
+
+def _is_bare_biff(data: bytes) -> bool:
+    """A BIFF2-BIFF8 worksheet or BIFF4W workbook stream without an OLE container (Excel 2.x-4.0 files, and
+    what some exporters still write as .xls): a BOF record of a known version for a known substream, and an
+    EOF record. xlrd reads these."""
+    if len(data) < 8:
+        return False
+    opcode, length = struct.unpack_from("<HH", data)
+    if opcode not in BIFF_BOF or not 4 <= length <= 20 or len(data) < 4 + length:
+        return False
+    substream = struct.unpack_from("<H", data, 6)[0]
+    return substream in BIFF_SUBSTREAMS and BIFF_EOF in data
 
 
 def _is_image(data: bytes) -> bool:
@@ -162,13 +213,12 @@ def _text_kind(data: bytes, name: str) -> FileKind:
 
 
 def _decode(sample: bytes, complete: bool) -> str | None:
-    """The sample as text; a multi-byte character cut at the sample's end is not an error."""
-    for encoding in TEXT_ENCODINGS:
-        try:
-            return codecs.getincrementaldecoder(encoding)().decode(sample, final=complete)
-        except UnicodeDecodeError:
-            continue
-    return None
+    """The sample as text in whatever encoding it is in (parsers.textcodec); a multi-byte character cut at
+    the sample's end is not an error."""
+    encoding = encoding_of(sample, complete)
+    if encoding is None:
+        return None
+    return codecs.getincrementaldecoder(encoding)(errors="replace").decode(sample, final=complete).removeprefix("\ufeff")
 
 
 def _delimited(text: str, delimiter: str, csv_name: bool) -> bool:

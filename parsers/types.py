@@ -37,7 +37,8 @@ class ParseErrorKind(str, Enum):
     TRUNCATED = "truncated"  # damaged / cut off
     WRONG_TYPE = "wrong_type"  # the bytes are not what the reader expects
     TOO_LARGE = "too_large"  # over a size / count / page limit
-    BOMB = "bomb"  # compression ratio or entity expansion attack
+    BOMB = "bomb"  # compression ratio attack
+    XML_ENTITIES = "xml_entities"  # an XML part declares a DTD or entities (expansion bomb, external entity): hostile
     TIMEOUT = "timeout"
     OUT_OF_MEMORY = "out_of_memory"
     NO_TABLE = "no_table"  # a spreadsheet without a recognisable ledger header
@@ -74,8 +75,11 @@ class Limits:
     max_sheet_columns: int = 100
     max_pdf_pages: int = 60
     max_files_per_mail: int = 20  # files read from one mail, archive members included; the rest refused unread
-    parse_timeout_seconds: float = 30.0
+    parse_timeout_seconds: float = 30.0  # CPU seconds one file may use (not elapsed time): then TIMEOUT
     parse_memory_mb: int = 768
+    # elapsed seconds after which a parse that has not used its CPU time is given up as the server's
+    # trouble (overloaded, or a blocked worker): no finding, the mail is retried (parsers.sandbox)
+    parse_backstop_seconds: float = 600.0
 
 
 @dataclass(frozen=True)

@@ -108,7 +108,7 @@ def _visit(name: str, data: bytes, path: tuple[str, ...], depth: int, limits: Li
     attachment = dataclasses.replace(make_attachment(name, data, path), unsafe_name=unsafe_name)
     if attachment.kind is FileKind.UNKNOWN and data.startswith(ZIP_MAGIC) and name.lower().endswith(".zip"):
         try:  # a damaged zip: say why (truncated, bad names...) rather than "unknown file"
-            check_zip(data, limits, max_total=limits.max_archive_total_bytes)
+            check_zip(data, limits, max_total=limits.max_archive_total_bytes, office=False)
         except ParseError as error:
             rejected.append(Rejected(name, path, error, FileKind.ZIP))
             return
@@ -120,7 +120,7 @@ def _visit(name: str, data: bytes, path: tuple[str, ...], depth: int, limits: Li
         rejected.append(Rejected(name, path, ParseError(ParseErrorKind.TOO_LARGE, detail), FileKind.ZIP))
         return
     try:
-        check_zip(data, limits, max_total=budget.bytes)
+        check_zip(data, limits, max_total=budget.bytes, office=False)
         _open_members(name, data, path, depth, limits, budget, files, rejected)
     except ParseError as error:
         rejected.append(Rejected(name, path, error, FileKind.ZIP))

@@ -137,3 +137,14 @@ def test_a_settings_file_that_cannot_be_read_as_text_is_named(tmp_path, make, sa
     with pytest.raises(SettingsError) as info:
         load_settings(path)
     assert str(info.value).startswith(f"{path}：") and said in str(info.value)
+
+
+def test_parse_limits_are_cpu_time_with_a_wall_clock_backstop_that_cannot_be_shorter(tmp_path):
+    path = tmp_path / "mailbot.toml"
+    path.write_text("[limits]\nparse_timeout_seconds = 45\nparse_backstop_seconds = 900\n", encoding="utf-8")
+    limits = load_settings(path).limits.to_limits()
+    assert (limits.parse_timeout_seconds, limits.parse_backstop_seconds) == (45, 900)
+    path.write_text("[limits]\nparse_timeout_seconds = 60\nparse_backstop_seconds = 30\n", encoding="utf-8")
+    with pytest.raises(SettingsError) as error:
+        load_settings(path)
+    assert "mailbot.toml:1: limits: parse_backstop_seconds（30）不能小于 parse_timeout_seconds（60）" in str(error.value)

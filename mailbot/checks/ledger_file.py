@@ -43,8 +43,9 @@ ISSUES = (MISSING, MULTIPLE, ENCRYPTED, UNREADABLE, NOT_TEMPLATE, OVERFLOW)
 REASONS = {
     ParseErrorKind.TRUNCATED: "文件不完整或已损坏",
     ParseErrorKind.WRONG_TYPE: "文件内容与表格格式不符",
-    ParseErrorKind.TOO_LARGE: "文件内部的组成部分过多",
+    ParseErrorKind.TOO_LARGE: "工作簿中的工作表等组成部分过多（超过 2 万个），请只保留台账所在的工作表",
     ParseErrorKind.BOMB: "解压后的体积异常巨大，疑似恶意文件",
+    ParseErrorKind.XML_ENTITIES: "文件内部含有 DTD 或实体声明（Excel、WPS 不会写入这类内容，常用于攻击），疑似恶意文件",
     ParseErrorKind.TIMEOUT: "读取超时",
     ParseErrorKind.OUT_OF_MEMORY: "文件过于庞大，无法读取",
 }

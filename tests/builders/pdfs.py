@@ -301,3 +301,19 @@ def plain_pages(texts: tuple[str, ...], bad_media_box: tuple[int, ...] = ()) -> 
                        b" /Resources << /Font << /F1 %d 0 R >> >> >>" % (box, 4 + 2 * (number - 1), font))
         objects.append(_stream(b"BT /F1 14 Tf 72 780 Td (%s) Tj ET" % text.encode("ascii")))
     return raw_pdf(objects + [b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"])
+
+
+def odd_matrix_report(text: bytes = b"Report") -> bytes:
+    """A page whose content stream has a transformation matrix that is not all numbers: pdfminer
+    reads the page and logs a warning about it (a library warning that must reach the log with its mail)."""
+    font = b"<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>"
+    content = b"1 0 0 /x 0 0 cm BT /F1 12 Tf 72 700 Td (" + text + b") Tj ET"
+    return raw_pdf(_page_objects(content, font))
+
+
+def xref_off_by_one(data: bytes) -> bytes:
+    """The PDF with its cross-reference table numbered from 1 instead of 0 (``xref 1 N``), so every entry
+    points at the object before it: a writer's bug Acrobat and pdfium mend by rebuilding the table."""
+    head, sep, tail = data.rpartition(b"\nxref\n0 ")
+    assert sep, "no classic xref table"
+    return head + b"\nxref\n1 " + tail

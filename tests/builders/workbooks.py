@@ -224,15 +224,7 @@ def add_sheet(data: bytes, name: str, cells: dict[tuple[int, int], object]) -> b
 
 def rewrite_part(data: bytes, part: str, edit) -> bytes:
     """The same zip with ``part``'s text replaced by ``edit(text)``."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            content = src.read(info)
-            if info.filename == part:
-                content = edit(content.decode("utf-8")).encode("utf-8")
-            dst.writestr(info.filename, content)
-    return out.getvalue()
+    return edit_parts(data, {part: edit})
 
 
 def lying_dimension(data: bytes) -> bytes:
@@ -281,3 +273,224 @@ def builtin_chinese_date(data: bytes, cell: str) -> bytes:
         return text.replace(f'numFmtId="{custom}"', 'numFmtId="31"')
 
     return rewrite_part(_saved(wb), "xl/styles.xml", edit)
+
+
+# --- valid workbooks openpyxl cannot load (Excel and calamine read them) ------------------------
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PIVOT_CACHE = f"{REL_NS}/pivotCacheDefinition"
+PIVOT_TABLE = f"{REL_NS}/pivotTable"
+# A pivot cache with a grouped field, as Excel for Mac saves it: openpyxl's CacheDefinition.from_tree
+# raises TypeError ("Nested.from_tree() missing 1 required positional argument") on <discretePr>.
+PIVOT_CACHE_XML = (
+    f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><pivotCacheDefinition xmlns="{MAIN_NS}" '
+    'refreshedBy="joel" createdVersion="8" refreshedVersion="8" minRefreshableVersion="3" recordCount="0">'
+    '<cacheSource type="worksheet"><worksheetSource ref="A1:G6" sheet="台账"/></cacheSource>'
+    '<cacheFields count="1"><cacheField name="序号" numFmtId="0" databaseField="0"><fieldGroup base="0">'
+    '<discretePr count="2"><x v="1"/><x v="0"/></discretePr><groupItems count="2"><n v="5"/><s v="Group1"/>'
+    '</groupItems></fieldGroup></cacheField></cacheFields></pivotCacheDefinition>')
+PIVOT_TABLE_XML = (
+    f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><pivotTableDefinition xmlns="{MAIN_NS}" name="透视表1" '
+    'cacheId="1" dataCaption="值"><location ref="J1:K2" firstHeaderRow="1" firstDataRow="1" firstDataCol="1"/>'
+    '<pivotFields count="1"><pivotField showAll="0"/></pivotFields></pivotTableDefinition>')
+
+
+def edit_parts(data: bytes, edits: dict[str, object]) -> bytes:
+    """The same zip with parts edited: name → new bytes, a function of the old text, or None to drop it.
+    Names not in the zip are added; ``{"old": ("rename", "new")}`` renames a part."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    names = [info.filename for info in src.infolist()]
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in names + [n for n in edits if n not in names]:
+            edit = edits.get(name, ...)
+            content = src.read(name) if name in names else b""
+            if edit is None:
+                continue
+            if isinstance(edit, tuple):
+                name = edit[1]
+            elif isinstance(edit, bytes):
+                content = edit
+            elif callable(edit):
+                content = edit(content.decode("utf-8")).encode("utf-8")
+            dst.writestr(name, content)
+    return out.getvalue()
+
+
+def _add_relationship(rels: str, rel_id: str, kind: str, target: str) -> str:
+    return rels.replace("</Relationships>", f'<Relationship Id="{rel_id}" Type="{kind}" Target="{target}"/></Relationships>')
+
+
+def _add_override(types: str, part: str, content_type: str) -> str:
+    return types.replace("</Types>", f'<Override PartName="{part}" ContentType="{content_type}"/></Types>')
+
+
+def with_mac_pivot_cache(data: bytes) -> bytes:
+    """The workbook with a pivot table (beside the ledger) whose cache Excel for Mac saved with a grouped field."""
+    ct = "application/vnd.openxmlformats-officedocument.spreadsheetml."
+    empty_rels = f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{REL_NS.replace("officeDocument/2006/relationships", "package/2006/relationships")}"></Relationships>'
+    return edit_parts(data, {
+        "xl/pivotCache/pivotCacheDefinition1.xml": PIVOT_CACHE_XML.encode("utf-8"),
+        "xl/pivotTables/pivotTable1.xml": PIVOT_TABLE_XML.encode("utf-8"),
+        "xl/worksheets/_rels/sheet1.xml.rels": _add_relationship(empty_rels, "rIdPT1", PIVOT_TABLE,
+                                                                "../pivotTables/pivotTable1.xml").encode("utf-8"),
+        "xl/_rels/workbook.xml.rels": lambda t: _add_relationship(t, "rIdPC1", PIVOT_CACHE,
+                                                                  "pivotCache/pivotCacheDefinition1.xml"),
+        "xl/workbook.xml": lambda t: t.replace("</sheets>", '</sheets><pivotCaches><pivotCache cacheId="1" '
+                                               'r:id="rIdPC1"/></pivotCaches>'),
+        "[Content_Types].xml": lambda t: _add_override(_add_override(
+            t, "/xl/pivotCache/pivotCacheDefinition1.xml", ct + "pivotCacheDefinition+xml"),
+            "/xl/pivotTables/pivotTable1.xml", ct + "pivotTable+xml"),
+    })
+
+
+def shared_strings_named_otherwise(data: bytes) -> bytes:
+    """The string table stored as ``xl/SharedStrings.xml`` while the workbook's relationships name
+    ``sharedStrings.xml``: part names are case-insensitive in the packaging standard, not to openpyxl."""
+    return edit_parts(with_shared_strings(data), {"xl/sharedStrings.xml": ("rename", "xl/SharedStrings.xml")})
+
+
+def empty_style_attribute(data: bytes) -> bytes:
+    """Every cell of the first sheet written with ``s=""`` (an empty style index), as some exporters do."""
+    def edit(text: str) -> str:
+        return re.sub(r'(<c r="[A-Z]+\d+")(?: s="\d+")?', r'\1 s=""', text)
+
+    return edit_parts(data, {"xl/worksheets/sheet1.xml": edit})
+
+
+def backslash_part_names(data: bytes) -> bytes:
+    """Every part stored under a Windows path (``xl\\worksheets\\sheet1.xml``), as some exporters write them."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename.replace("/", "\\"), src.read(info))
+    return out.getvalue()
+
+
+def with_shared_strings(data: bytes) -> bytes:
+    """The workbook with the first sheet's texts in a shared-string table, as Excel and WPS write them
+    (openpyxl writes them inline)."""
+    strings: list[str] = []
+
+    def share(match: re.Match) -> str:
+        strings.append(match.group(2))
+        return f'{match.group(1)} t="s"><v>{len(strings) - 1}</v></c>'
+
+    sheet = re.sub(r'(<c r="[A-Z]+\d+"(?: s="\d+")?) t="inlineStr"><is><t[^>]*>(.*?)</t></is></c>', share,
+                   zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode("utf-8"))
+    table = (f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN_NS}" count="{len(strings)}" '
+             f'uniqueCount="{len(strings)}">' + "".join(f"<si><t>{t}</t></si>" for t in strings) + "</sst>")
+    shared = f"{REL_NS}/sharedStrings"
+    return edit_parts(data, {
+        "xl/worksheets/sheet1.xml": sheet.encode("utf-8"),
+        "xl/sharedStrings.xml": table.encode("utf-8"),
+        "xl/_rels/workbook.xml.rels": lambda t: _add_relationship(t, "rIdSS1", shared, "sharedStrings.xml"),
+        "[Content_Types].xml": lambda t: _add_override(
+            t, "/xl/sharedStrings.xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"),
+    })
+
+
+# --- binary workbooks (.xlsb), written record by record (MS-XLSB) -------------------------------
+
+def _record(kind: int, payload: bytes = b"") -> bytes:
+    head = bytes([kind]) if kind < 0x80 else bytes([(kind & 0x7F) | 0x80, (kind >> 7) & 0x7F])
+    size, length = len(payload), b""
+    while True:
+        byte, size = size & 0x7F, size >> 7
+        length += bytes([byte | (0x80 if size else 0)])
+        if not size:
+            return head + length + payload
+
+
+def _wide(text: str) -> bytes:
+    return struct.pack("<I", len(text.encode("utf-16-le")) // 2) + text.encode("utf-16-le")
+
+
+def xlsb(spec: LedgerSpec) -> bytes:
+    """The ledger as Excel's binary workbook (.xlsb): texts as inline-string cells (BrtCellSt), numbers as
+    BrtCellReal; no styles, no shared strings (both optional)."""
+    grid = spec.grid()
+    cells = b""
+    for row, values in enumerate(grid):
+        cells += _record(0x0000, struct.pack("<I", row) + b"\0" * 12 + struct.pack("<I", 0))  # BrtRowHdr
+        for col, value in enumerate(values):
+            if value in ("", None):
+                continue
+            if isinstance(value, (int, float)):
+                cells += _record(0x0005, struct.pack("<II", col, 0) + struct.pack("<d", float(value)))  # BrtCellReal
+            else:
+                cells += _record(0x0006, struct.pack("<II", col, 0) + _wide(str(value)))  # BrtCellSt
+    width = max(len(r) for r in grid)
+    sheet = (_record(0x0081) + _record(0x0094, struct.pack("<IIII", 0, len(grid) - 1, 0, width - 1))
+             + _record(0x0091) + cells + _record(0x0092) + _record(0x0082))
+    book = (_record(0x0083) + _record(0x008F)
+            + _record(0x009C, struct.pack("<II", 0, 1) + _wide("rId1") + _wide(spec.sheet))
+            + _record(0x0090) + _record(0x0084))
+    package = "http://schemas.openxmlformats.org/package/2006/relationships"
+    ct = "application/vnd.ms-excel."
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", (
+            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+            'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            f'relationships+xml"/><Override PartName="/xl/workbook.bin" ContentType="{ct}sheet.binary.macroEnabled.'
+            f'main"/><Override PartName="/xl/worksheets/sheet1.bin" ContentType="{ct}worksheet"/></Types>'))
+        zf.writestr("_rels/.rels", f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{package}">'
+                                   f'<Relationship Id="rId1" Type="{REL_NS}/officeDocument" Target="xl/workbook.bin"/>'
+                                   '</Relationships>')
+        zf.writestr("xl/_rels/workbook.bin.rels", f'<?xml version="1.0" encoding="UTF-8"?><Relationships '
+                                                  f'xmlns="{package}"><Relationship Id="rId1" Type="{REL_NS}/worksheet"'
+                                                  ' Target="worksheets/sheet1.bin"/></Relationships>')
+        zf.writestr("xl/workbook.bin", book)
+        zf.writestr("xl/worksheets/sheet1.bin", sheet)
+    return out.getvalue()
+
+
+def bare_biff4(spec: LedgerSpec) -> bytes:
+    """The ledger as an Excel 4.0 worksheet: a BIFF4 record stream with no OLE container around it,
+    texts in code page 936 (GBK) as a Chinese Excel 4.0 saved them."""
+    def record(opcode: int, payload: bytes) -> bytes:
+        return struct.pack("<HH", opcode, len(payload)) + payload
+
+    grid = spec.grid()
+    out = record(0x0409, struct.pack("<HHH", 0, 0x0010, 0))  # BOF: BIFF4 worksheet
+    out += record(0x0042, struct.pack("<H", 936))  # CODEPAGE
+    out += record(0x0200, struct.pack("<HHHHH", 0, len(grid), 0, max(len(r) for r in grid), 0))  # DIMENSIONS
+    for row, values in enumerate(grid):
+        for col, value in enumerate(values):
+            if value in ("", None):
+                continue
+            if isinstance(value, (int, float)):
+                out += record(0x0203, struct.pack("<HHHd", row, col, 0, float(value)))  # NUMBER
+            else:
+                text = str(value).encode("gbk")
+                out += record(0x0204, struct.pack("<HHHH", row, col, 0, len(text)) + text)  # LABEL
+    return out + record(0x000A, b"")  # EOF
+
+
+def capitalised_stream_xls(spec: LedgerSpec, name: str = "WORKBOOK") -> bytes:
+    """The .xls with its workbook stream's directory name in other letters' case (``WORKBOOK``), as some
+    writers store it: OLE compares names case-insensitively."""
+    data = bytearray(xls(spec))
+    old = "Workbook".encode("utf-16-le") + b"\0\0"
+    at = data.find(old, 512)
+    while at % 128:
+        at = data.find(old, at + 1)
+    data[at:at + len(old)] = name.encode("utf-16-le") + b"\0\0"
+    return bytes(data)
+
+
+def miscounted_string_table(spec: LedgerSpec) -> bytes:
+    """The .xls with its string table (SST record) declaring more unique strings than it holds, as some
+    exporters write it: Excel and calamine read the file, xlrd stops with an AssertionError."""
+    data = bytearray(xls(spec))
+    at = data.find(b"\xfc\x00")  # SST: length, total count, unique count
+    while at >= 0:
+        length, total, unique = struct.unpack_from("<HII", data, at + 2)
+        if 8 <= length <= 8224 and 0 < unique <= total:
+            struct.pack_into("<I", data, at + 8, unique + 5)
+            return bytes(data)
+        at = data.find(b"\xfc\x00", at + 1)
+    raise AssertionError("no SST record")

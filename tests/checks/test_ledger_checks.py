@@ -164,10 +164,12 @@ def test_a_huge_sheet_beside_the_ledger_does_not_stop_it_being_judged(judge_file
     assert judge_ledger(judge_files, data=with_data).accepted
 
 
-def test_xml_bomb_ledger_is_a_finding(judge_files):
-    verdict = judge_ledger(judge_files, data=hostile.xml_bomb_xlsx(filled_ledger()))
+@pytest.mark.parametrize("payload", [hostile.xml_bomb_xlsx, hostile.dtd_xlsx], ids=["entity-bomb", "external-entity"])
+def test_an_xml_entity_or_dtd_ledger_is_refused_with_its_own_reason_not_as_a_bomb(judge_files, payload):
+    verdict = judge_ledger(judge_files, data=payload(filled_ledger()))
     finding = only(verdict, "ledger.unreadable")
-    assert "疑似恶意文件" in finding.message
+    assert "DTD 或实体声明" in finding.message and "疑似恶意文件" in finding.message
+    assert "体积异常巨大" not in finding.message
 
 
 def test_zip_bomb_named_xlsx_is_a_finding(judge_files):
@@ -181,3 +183,29 @@ def test_duplicated_row_of_the_unit_is_a_warning(judge_files):
     verdict = judge_ledger(judge_files, data=workbooks.xlsx(workbooks.LedgerSpec(rows=rows)))
     finding = only(verdict, "ledger.row_duplicated")
     assert finding.severity is Severity.WARNING and finding.place.seq == 2
+
+
+@pytest.mark.parametrize("edit", [workbooks.with_mac_pivot_cache, workbooks.shared_strings_named_otherwise,
+                                  workbooks.empty_style_attribute, workbooks.backslash_part_names],
+                         ids=["mac-pivot-cache", "shared-strings-case", "empty-s-attribute", "backslash-names"])
+def test_a_correct_ledger_in_a_workbook_openpyxl_cannot_load_is_accepted(judge_files, edit):
+    """Excel opens these files: the unit is told only what is really wrong, here nothing."""
+    verdict = judge_ledger(judge_files, data=edit(filled_ledger()))
+    assert verdict.accepted and not [f for f in verdict.findings if f.code.startswith("ledger.")]
+
+
+def test_a_workbook_with_too_many_parts_is_told_so_not_called_an_unsafe_archive(judge_files):
+    data = hostile.raw_zip([hostile.raw_member("[Content_Types].xml", b"<Types/>"),
+                            hostile.raw_member("xl/workbook.xml", b"<workbook/>")]
+                           + [hostile.raw_member(f"xl/worksheets/sheet{i}.xml", b"", hostile.STORED)
+                              for i in range(20_001)])
+    verdict = judge_ledger(judge_files, data=data)
+    finding = only(verdict, "ledger.unreadable")
+    assert "工作表" in finding.message and "压缩包" not in finding.message
+    assert "attachment.archive" not in codes(verdict)
+
+
+def test_a_latin_1_csv_is_not_the_template_rather_than_a_damaged_file(judge_files):
+    data = "id;name;note\n1;Müller;café au lait\n2;Françoise;très bien, à bientôt\n".encode("latin-1")
+    verdict = judge_files({"台账.csv": data, "报告.pdf": REPORT}, unit="田坪乡")
+    assert "ledger.not_template" in codes(verdict) and "ledger.unreadable" not in codes(verdict)

@@ -7,7 +7,7 @@ from parsers.types import Limits
 
 
 def run_limited(fn, *args, limits: Limits):
-    """One call in a fresh memory- and time-limited sandbox, as `mailbot check` runs its files."""
+    """One call in a fresh memory- and CPU-time-limited sandbox, as `mailbot check` runs its files."""
     with Sandbox(limits, 1) as sandbox:
         return sandbox.run(fn, *args)
 

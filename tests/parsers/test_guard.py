@@ -90,13 +90,43 @@ def test_xlsx_shaped_bomb_never_reaches_openpyxl(ledger_xlsx):
     assert outcome == "bomb" and grown < 50
 
 
-def test_billion_laughs_is_stopped_by_defusedxml_inside_openpyxl(ledger_xlsx):
+def test_billion_laughs_is_also_stopped_by_defusedxml_inside_openpyxl(ledger_xlsx):
+    """The second line, should a DTD ever get past the guard."""
     import openpyxl
 
     assert openpyxl.DEFUSEDXML is True  # only then does openpyxl refuse entity declarations
     bomb = hostile.xml_bomb_xlsx(ledger_xlsx)
-    check_zip(bomb, LIMITS)  # a few KB on disk: the zip guard cannot see it, the XML parser must
     assert "EntitiesForbidden" in run_limited(load_workbook_errors, bomb, limits=SANDBOX)
+
+
+@pytest.mark.parametrize("payload", [
+    pytest.param(lambda x: hostile.xml_bomb_xlsx(x), id="billion-laughs"),
+    pytest.param(lambda x: hostile.dtd_xlsx(x), id="external-entity"),
+    pytest.param(lambda x: hostile.dtd_xlsx(x, hostile.EXTERNAL_DTD), id="external-dtd"),
+    pytest.param(lambda x: hostile.dtd_xlsx(x, part="xl/workbook.xml"), id="in-workbook-part"),
+    pytest.param(lambda x: hostile.dtd_xlsx(x, part="_rels/.rels"), id="in-relationships"),
+    pytest.param(lambda x: hostile.dtd_xlsx(x, encoding="utf-16"), id="utf-16-part"),
+])
+def test_a_dtd_in_any_xml_part_is_refused_as_xml_entities_not_as_a_bomb(ledger_xlsx, payload):
+    """A few KB on disk, so not a zip bomb: refused for what it is, before any XML parser sees it."""
+    with pytest.raises(ParseError) as info:
+        check_zip(payload(ledger_xlsx), LIMITS)
+    assert info.value.kind is ParseErrorKind.XML_ENTITIES and info.value.kind.value == "xml_entities"
+
+
+def test_a_dtd_marker_split_across_two_inflated_chunks_is_found(ledger_xlsx):
+    padding = "<!-- " + "x" * (64 * 1024 - 12) + " -->"  # puts <!DOCTYPE across the 64 KB step
+    prolog = '<?xml version="1.0"?>' + padding + hostile.EXTERNAL_DTD.split("?>", 1)[1]
+    with pytest.raises(ParseError) as info:
+        check_zip(hostile.dtd_xlsx(ledger_xlsx, prolog), LIMITS)
+    assert info.value.kind is ParseErrorKind.XML_ENTITIES
+
+
+def test_an_svg_image_with_a_doctype_inside_a_workbook_or_an_archive_is_no_dtd_payload(ledger_xlsx):
+    check_zip(hostile.with_member(ledger_xlsx, "xl/media/image1.svg", hostile.SVG_WITH_DOCTYPE), LIMITS)
+    archive = hostile.with_member(hostile.with_member(hostile.raw_zip([]), "图.svg", hostile.SVG_WITH_DOCTYPE),
+                                  "说明.xml", hostile.SVG_WITH_DOCTYPE)
+    check_zip(archive, LIMITS, office=False)
 
 
 def test_too_many_members_are_refused_before_zipfile_lists_them(monkeypatch):

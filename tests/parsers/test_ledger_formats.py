@@ -10,6 +10,7 @@ import xlwt
 
 from parsers import ledger_xls
 from parsers.ledger import read_ledger
+from parsers.sniff import detect
 from parsers.types import FileKind, Limits, ParseError, ParseErrorKind
 from tests.builders import hostile
 from tests.builders import workbooks as wb
@@ -129,7 +130,7 @@ def _zip(members: dict[str, bytes]) -> bytes:
 
 @pytest.mark.parametrize("data,expected", [
     (lambda: _zip({"word/document.xml": b"<w/>", "[Content_Types].xml": b"<Types/>"}), ParseErrorKind.WRONG_TYPE),
-    (lambda: _zip({"xl/workbook.bin": b"\x00", "[Content_Types].xml": b"<Types/>"}), ParseErrorKind.WRONG_TYPE),
+    (lambda: _zip({"xl/workbook.bin": b"\x00", "[Content_Types].xml": b"<Types/>"}), ParseErrorKind.UNREADABLE),
     (lambda: b"\x00\x01garbage" * 100, ParseErrorKind.WRONG_TYPE),
     (lambda: hostile.truncated(wb.xlsx(SPEC)), ParseErrorKind.TRUNCATED),
     (lambda: _zip({"xl/workbook.xml": b"<workbook", "[Content_Types].xml": b"<Types/>"}), ParseErrorKind.UNREADABLE),
@@ -215,9 +216,30 @@ def test_csv_too_many_rows():
     assert overflow_of(data, FileKind.CSV, Limits(max_sheet_rows=50)).sheet == "CSV"
 
 
-@pytest.mark.parametrize("data", [b"\x00\x01garbage" * 100, "序号,反馈问题".encode("utf-16")])
+@pytest.mark.parametrize("data", [b"\x00\x01garbage" * 100, b"\x1f\x8b\x08\x00" + bytes(range(256)) * 4])
 def test_csv_binary_is_wrong_type(data):
     assert kind_of_error(data, FileKind.CSV) is ParseErrorKind.WRONG_TYPE
+
+
+def test_csv_saved_as_excel_unicode_text_is_read():
+    """Excel's 另存为“Unicode 文本”: UTF-16 with a byte-order mark, tab-separated."""
+    data = wb.csv_bytes(SPEC, "utf-16", "\t")
+    assert detect(data, "台账.txt") is FileKind.CSV
+    ledger = read_ledger(data, FileKind.CSV)
+    assert ledger.unit.text == "田坪乡" and sorted(ledger.rows) == [1, 2, 3]
+
+
+LATIN_1 = "id;name;city;note\n1;Müller;Zürich;café au lait\n2;Françoise;Besançon;très bien, à bientôt\n"
+GREEK = "id,age,name\n1,39,Λεωνίδας\n2,23,Αλέξανδρος\n3,36,Μυρωνας\n"
+
+
+@pytest.mark.parametrize("data", [LATIN_1.encode("latin-1"), LATIN_1.encode("cp1252"), GREEK.encode("iso-8859-7")],
+                         ids=["latin-1", "windows-1252", "iso-8859-7"])
+def test_a_csv_in_a_western_or_greek_code_page_is_text_not_damage(data):
+    """Not a ledger (no Chinese header can be written in these code pages), but not a damaged file either:
+    the unit is told it is not the template, not that it is broken."""
+    assert detect(data, "数据.csv") is FileKind.CSV
+    assert kind_of_error(data, FileKind.CSV) is ParseErrorKind.NO_TABLE
 
 
 def test_csv_without_a_ledger_header_is_no_table():
@@ -231,5 +253,6 @@ def test_not_a_spreadsheet_kind():
 def test_csv_a_stray_byte_does_not_cost_the_ledger():
     remark = "系统升级中".encode("gb18030")
     data = wb.csv_bytes(wb.LedgerSpec(), "gb18030").replace(remark, b"\xff" + remark)
+    assert detect(data, "台账.csv") is FileKind.CSV  # the sniffer agrees with the reader: not a damaged file
     ledger = read_ledger(data, FileKind.CSV)
     assert ledger.rows[3].text("remark").endswith("系统升级中") and ledger.unit.text == "田坪乡"

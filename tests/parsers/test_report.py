@@ -237,3 +237,13 @@ def test_an_endless_title_is_cut():
     from parsers.report import MAX_TITLE, find_title
 
     assert len(find_title("整改" * 100_000 + "\n正文")) == MAX_TITLE
+
+
+@pytest.mark.parametrize("make", [pdfs.scanned_report, lambda: pdfs.text_report(pages=2)], ids=["scan", "text"])
+def test_a_report_whose_xref_table_is_numbered_off_by_one_is_read_not_called_damaged(make):
+    """pdfminer trusted the table, found no catalog and no page, and the unit heard 文件不完整或已损坏;
+    pdfium and Acrobat open the file (found in pdfminer.six's own samples: nonfree/175.pdf, a 2-page scan)."""
+    original = read_report(make())
+    report = read_report(pdfs.xref_off_by_one(make()))
+    assert (report.pages, report.title, report.scanned_pages, report.seal_found) == (
+        original.pages, original.title, original.scanned_pages, original.seal_found)
