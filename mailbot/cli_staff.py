@@ -129,7 +129,7 @@ def flags(obj: Context, resolve_ids: tuple[int, ...], retry_id: int | None, comm
     from mailbot import queries as q
     from mailbot.audit import Actor
     from mailbot.flag_actions import FlagError, resolve
-    from mailbot.progress import FLAG_LABELS
+    from mailbot.progress import FLAG_LABELS, held_todo
 
     store = obj.store()
     now = datetime.now(timezone.utc)
@@ -142,9 +142,10 @@ def flags(obj: Context, resolve_ids: tuple[int, ...], retry_id: int | None, comm
         raise Refused(str(exc)) from exc
     with store.session() as session:
         rows = q.flags(session, resolved_too=show_all)
+        todo = held_todo(session, rows)
     for flag in rows:
         mark = "（已处理）" if flag.resolved else ""
-        click.echo(f"{flag.id:>5}  {FLAG_LABELS.get(flag.kind, flag.kind)}{mark}：{flag.detail}")
+        click.echo(f"{flag.id:>5}  {FLAG_LABELS.get(flag.kind, flag.kind)}{mark}：{flag.detail}{todo.get(flag.id, '')}")
     if not rows:
         click.echo("没有待处理的事项。")
 

@@ -60,7 +60,7 @@ def context(progress: Progress) -> dict:
                   for day, n in progress.daily_accepted],
         "changes": [f"{when(c.when)} {c.unit}：{c.tag}{'（逾期）' if c.late else ''}（回执 {c.receipt}"
                     f"{'；' + c.sender if c.sender else ''}）" for c in progress.changes],
-        "attention": [{"label": FLAG_LABELS.get(a.kind, a.kind), "detail": a.detail, "when": when(a.when)}
+        "attention": [{"label": FLAG_LABELS.get(a.kind, a.kind), "detail": a.detail + a.todo, "when": when(a.when)}
                       for a in progress.attention],
         "roster": [{"unit": s.unit, "state": s.state + ("（逾期）" if s.late and s.state != OVERDUE else ""),
                     "bg": LIGHT.get(s.state, "#ffffff"), "last": when(s.last_mail), "errors": s.open_findings or "",

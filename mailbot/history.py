@@ -5,6 +5,7 @@ database for the console's 单位 page."""
 from __future__ import annotations
 
 import email
+import json
 from dataclasses import dataclass, field
 from email import policy
 
@@ -12,8 +13,9 @@ from mailbot import queries as q
 from mailbot.dossier import IDENTITY_LABELS
 from mailbot.findings import Place, Severity
 from mailbot.models import AttachmentRecord, FindingRecord, FlagRecord, MessageRecord, OutboxRecord, OverrideRecord, \
-    VerdictRecord
+    ReviewRecord, VerdictRecord
 from mailbot.rules import Campaign, Unit
+from mailbot.trust import Trust
 
 # which column of the ledger a finding is about (the rest mark the whole row)
 FIELD_OF_CODE = {
@@ -21,7 +23,8 @@ FIELD_OF_CODE = {
     "ledger.status_missing": "status", "ledger.status_invalid": "status", "ledger.status_synonym": "status",
     "ledger.reason_missing": "remark", "ledger.problem_changed": "problem",
 }
-STATE_LABELS = {"new": "待审核", "processed": "已审核", "ignored": "不予回复", "duplicate": "重复邮件", "failed": "处理出错"}
+STATE_LABELS = {"new": "待审核", "processed": "已审核", "ignored": "不予回复", "duplicate": "重复邮件", "failed": "处理出错",
+                "held": "待人工确认", "rejected": "已关闭（不予计入）"}
 KIND_LABELS = {  # what a file really is (sniffed from its bytes), as staff read it
     "xlsx": "Excel 工作簿", "xls": "Excel 97-2003 工作簿", "csv": "CSV 表格", "pdf": "PDF 文档", "zip": "ZIP 压缩包",
     "rar": "RAR 压缩包", "7z": "7z 压缩包", "ofd": "OFD 文档", "ods": "OpenDocument 表格", "odt": "OpenDocument 文档",
@@ -64,10 +67,26 @@ class MailView:
     verdicts: list[VerdictView]
     sent: list[SentView]
     flags: list[FlagRecord]
+    reviews: list[ReviewRecord] = field(default_factory=list)
 
     @property
     def state(self) -> str:
         return STATE_LABELS.get(self.message.state, self.message.state)
+
+    @property
+    def trust(self) -> str:
+        """How far the sender was trusted (mailbot.trust), "" for mail recorded before it was decided."""
+        return Trust(self.message.trust).label if self.message.trust else ""
+
+    @property
+    def trust_reasons(self) -> list[str]:
+        return json.loads(self.message.trust_reasons or "[]")
+
+    @property
+    def authentication(self) -> str:
+        m = self.message
+        return f"SPF {m.spf or '无结果'}，DKIM {m.dkim or '无结果'}，DMARC {m.dmarc or '无结果'}（{m.auth_server}）" \
+            if m.auth_server else ""
 
 
 def mail_view(session, message_id: int) -> MailView | None:
@@ -78,7 +97,8 @@ def mail_view(session, message_id: int) -> MailView | None:
                 for v in reversed(q.verdicts_of_message(session, message_id))]
     sent = [SentView(row) for row in q.outbox_of_message(session, message_id)]
     flags = q.flags_of_message(session, message_id)
-    return MailView(message, q.attachments_of(session, message_id), verdicts, sent, flags)
+    return MailView(message, q.attachments_of(session, message_id), verdicts, sent, flags,
+                    q.reviews_of(session, message_id))
 
 
 def unit_history(session, unit: str) -> list[MailView]:

@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from mailbot import queries as q
-from mailbot.models import LedgerRowRecord
+from mailbot.models import FlagRecord, LedgerRowRecord
+from mailbot.replies import held_commands
 from mailbot.rules import Campaign, Rules
 from mailbot.status import ACCEPTED, NOT_SUBMITTED, OVERDUE, UnitState, unit_states
 
@@ -30,6 +31,7 @@ FLAG_LABELS = {
     "suspected": "疑似冒充的来信（未回复）",
     "quarantined": "含可疑内容的来信（已隔离，未回复）",
 }
+HELD_KINDS = ("held", "suspected", "quarantined")  # flags of mail kept from a unit's record until a person decides
 # how the sender of a credited mail was vouched for, when not by a registered address
 SENDER_NOTES = {"unregistered": "未登记邮箱", "staff_forward": "工作人员转发", "held": "经人工确认",
                 "suspected": "经人工确认"}
@@ -50,6 +52,7 @@ class Attention:
     kind: str  # a FLAG_LABELS key
     when: datetime
     detail: str
+    todo: str = ""  # for held mail: the command that resolves it
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,16 @@ def _changes(session: Session, campaign: Campaign, since: datetime | None) -> li
 
 def _attention(session: Session, since: datetime | None) -> list[Attention]:
     """Open flags (all unresolved ones, not only new: they need a person until resolved)."""
-    return [Attention(f.kind, f.created_at, f.detail) for f in q.flags(session)]
+    flags = q.flags(session)
+    todo = held_todo(session, flags)
+    return [Attention(f.kind, f.created_at, f.detail, todo.get(f.id, "")) for f in flags]
+
+
+def held_todo(session: Session, flags: list[FlagRecord]) -> dict[int, str]:
+    """For the flags of held mail: the command that resolves each (by flag id), as a shell user runs it."""
+    held = [f for f in flags if f.kind in HELD_KINDS and f.message_id is not None and not f.resolved]
+    claimed = q.claimed_units(session, {f.message_id for f in held})
+    return {f.id: held_commands(f.kind, f.message_id, claimed.get(f.message_id)) for f in held}
 
 
 def _problems(rules: Rules, campaign: Campaign, rows: dict[str, dict[int, LedgerRowRecord]]) -> list[ProblemProgress]:

@@ -273,3 +273,10 @@ def audit_entries(session: Session, limit: int, offset: int = 0, action: str = "
     if who:
         query = query.where(AuditRecord.who == who)
     return list(session.exec(query.order_by(AuditRecord.id.desc()).offset(offset).limit(limit)))
+
+
+def claimed_units(session: Session, ids: set[int]) -> dict[int, str | None]:
+    """The unit each of these messages names (held mail's claimed unit), by message id."""
+    if not ids:
+        return {}
+    return dict(session.exec(select(MessageRecord.id, MessageRecord.claimed_unit).where(MessageRecord.id.in_(ids))).all())

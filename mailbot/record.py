@@ -17,7 +17,7 @@ from mailbot.mail_types import ParsedMail, RawMail
 from mailbot.models import AttachmentRecord, FindingRecord, FlagRecord, LedgerRowRecord, MessageRecord, VerdictRecord
 from mailbot.outbox import queue
 from mailbot.questions import question_in
-from mailbot.replies import build_reply, context, held_notice, review_command
+from mailbot.replies import build_reply, context, held_notice
 from mailbot.rules import Campaign
 from mailbot.runtime import Runtime
 from mailbot.trust import Trust, TrustDecision
@@ -124,17 +124,11 @@ def _capped(session, message_id: int, address: str, rt: Runtime, now) -> bool:
 
 
 def held_detail(message_id: int, mail: ParsedMail, decision: TrustDecision) -> str:
-    """What staff read about held mail (digest, `mailbot flags`, the console): who, why, and the one
-    command that resolves it."""
+    """What staff read about held mail (digest, `mailbot flags`, the console): who and why. The command
+    that resolves it is added where a command can be run (replies.held_commands)."""
     subject = shorten(mail.subject, 40) or "（无主题）"
     head = f"来信 {message_id}（{decision.address or mail.from_address or '发件人不明'}，主题：{subject}）"
-    why = "；".join(decision.reasons) or decision.trust.label
-    if decision.trust is Trust.HOSTILE:
-        todo = f"不会计入任何单位。核实后关闭：mailbot reject {message_id} --by 姓名 --comment 说明"
-    else:
-        todo = (f"确认后计入：{review_command(message_id, decision.unit)}（加 --register 同时登记该邮箱）；"
-                f"否则：mailbot reject {message_id} --by 姓名 --comment 说明")
-    return f"{head}：{why}。{todo}"
+    return f"{head}：{'；'.join(decision.reasons) or decision.trust.label}。"
 
 
 def _record_files(session, message_id: int, current: Dossier, sizes: dict[str, int]) -> None:

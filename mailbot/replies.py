@@ -137,6 +137,14 @@ def review_command(reference: int, unit: str | None) -> str:
     return f"mailbot confirm {reference} --unit {unit or '单位名称'} --by 姓名"
 
 
+def held_commands(kind: str, reference: int, unit: str | None) -> str:
+    """How a person at a shell resolves a held (or suspected, or quarantined) mail, said in one sentence."""
+    close = f"mailbot reject {reference} --by 姓名 --comment 说明"
+    if kind == "quarantined":
+        return f"不会计入任何单位，核实后关闭：{close}"
+    return f"确认后计入：{review_command(reference, unit)}（加 --register 同时登记该邮箱）；否则：{close}"
+
+
 def build_reply(env: Environment, ctx: dict, mail: ParsedMail, office: Office, now: datetime) -> EmailMessage:
     return office_letter(office, mail.from_address, ctx["subject"], now.astimezone(office.tz),
                          env.get_template("reply.txt.j2").render(ctx), env.get_template("reply.html.j2").render(ctx),

@@ -2,8 +2,8 @@
 
 A kind of item is one entry of ``KINDS`` (its name, what it means and what to do, its actions); an
 action is one entry of ``ACTIONS`` (its button, the form in ``templates/actions/<name>.html`` and the
-function that does it, the same one the matching command calls). Held or quarantined mail and their
-confirm/reject actions are added the same way, one entry each.
+function that does it, the same one the matching command calls: held mail is confirmed and rejected by
+mailbot.review, as `mailbot confirm` / `mailbot reject` do).
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from mailbot import queries as q
 from mailbot.flag_actions import FlagError, delivery_states, requeue_reply, resolve
+from mailbot.review import ReviewError, confirm, reject
 from mailbot.history import mail_view
 from mailbot.models import FlagRecord, VerdictRecord
 from mailbot.progress import FLAG_LABELS
@@ -80,15 +81,57 @@ def _override(item: Item, form: dict) -> tuple[str, str]:
     return message, level
 
 
+def _confirm(item: Item, form: dict) -> tuple[str, str]:
+    console = get_console()
+    unit = form.get("unit", "").strip()
+    if not unit:
+        return "请选择这封来信计入哪个单位。", "error"
+    try:
+        with console.outbox() as drain:
+            done = confirm(console.runtime, str(item.flag.message_id), unit, g.user.name, console.now(),
+                           register=form.get("register") == "1", rules_dir=console.rules_dir, via="web")
+            drain()
+    except ReviewError as exc:
+        return str(exc), "error"
+    if done.registered:
+        console.put_in_force(console.runtime.rules)  # the roster with the address, in force at once
+    registered = f"已把 {done.registered} 登记为{done.unit}的报送邮箱；" if done.registered else ""
+    told = f"回执已发往 {done.answered}。" if done.answered else ""
+    return f"{registered}来信 {done.message} 已计入{done.unit}，回执 {done.receipt}（{done.tag}）。{told}", "ok"
+
+
+def _reject(item: Item, form: dict) -> tuple[str, str]:
+    console = get_console()
+    try:
+        done = reject(console.runtime, str(item.flag.message_id), g.user.name, form.get("comment", ""), console.now(),
+                      via="web")
+    except ReviewError as exc:
+        return str(exc), "error"
+    return f"来信 {done.message} 已关闭，不计入任何单位，未回复发件人。", "ok"
+
+
 KINDS = {  # in the order 待处理 shows them: what a unit is waiting for first
     "delivery_failed": Kind(FLAG_LABELS["delivery_failed"],
                             "系统发出的邮件被对方邮件服务器拒收或多次发送不成功。请核对收件地址；"
                             "原因已排除（如对方邮箱已恢复）时点“重新发送”，已通过电话等方式告知的可标记为已处理。",
                             ("retry", "resolve")),
+    "held": Kind(FLAG_LABELS["held"],
+                 "来信写的是一个已登记邮箱的单位，却不是从它登记的邮箱发来（或是工作人员直接发来的）。材料已保存但没有计入，"
+                 "对方只收到“待确认”的答复。请打开来信、必要时电话核实：确属该单位的，点“确认计入”（可同时登记该邮箱），"
+                 "系统随即按正常流程核对并发出回执；不是的，点“不予计入”。",
+                 ("confirm", "reject")),
+    "suspected": Kind(FLAG_LABELS["suspected"],
+                      "发件邮箱仿照登记邮箱、显示名冒用他人邮箱，或收信服务器验证发件人失败。系统没有回复，也没有计入。"
+                      "请务必电话向该单位核实后再处理：确属该单位的可“确认计入”，否则“不予计入”。",
+                      ("confirm", "reject")),
+    "quarantined": Kind(FLAG_LABELS["quarantined"],
+                        "来信含有伪装的程序、压缩炸弹、异常文件名或邮件头注入等攻击特征，已隔离：不计入任何单位，也没有回复。"
+                        "请勿打开其中的附件；核实后点“不予计入”关闭。确属单位误发的，请其用登记的邮箱重新发送干净的文件。",
+                        ("reject",)),
     "unknown_unit": Kind(FLAG_LABELS["unknown_unit"],
                          "系统无法判断这封来信是哪个单位报送的，已回复发件人请其说明。请打开来信核实；"
-                         "如能确认单位，请联系该单位按通知要求重新发送（或在名册中登记其邮箱），然后标记为已处理。",
-                         ("resolve",)),
+                         "能确认单位的，点“确认计入”选择单位，系统随即核对并发出回执；无法确认的标记为已处理。",
+                         ("confirm", "resolve")),
     "unit_conflict": Kind(FLAG_LABELS["unit_conflict"],
                           "来信中的材料指向不同的单位（如邮箱与台账“单位”栏不符），系统已按下列依据归入一个单位。"
                           "请核实：归属无误可直接标记为已处理；结论需要改变的，请作人工认定。",
@@ -111,6 +154,8 @@ KINDS = {  # in the order 待处理 shows them: what a unit is waiting for first
 }
 OTHER = Kind("其他事项", "请查看详情后处理。", ("resolve",))
 ACTIONS = {
+    "confirm": Action("确认计入", _confirm, folded=True),
+    "reject": Action("不予计入", _reject, folded=True),
     "override": Action("人工认定", _override, folded=True),
     "retry": Action("重新发送", _retry),
     "resolve": Action("标记为已处理", _resolve),
@@ -133,7 +178,8 @@ def index():
     groups: dict[str, list[Item]] = {}
     for item in sorted(items, key=lambda i: order.index(i.flag.kind) if i.flag.kind in KINDS else len(order)):
         groups.setdefault(item.kind.label, []).append(item)
-    return render_template("pending.html", groups=groups, show_all=show_all, actions=ACTIONS, decisions=DECISIONS)
+    return render_template("pending.html", groups=groups, show_all=show_all, actions=ACTIONS, decisions=DECISIONS,
+                           units=[u.name for u in get_console().rules.roster.units])
 
 
 @bp.route("/pending/<int:flag_id>/<name>", methods=["POST"])
