@@ -26,6 +26,15 @@ class MailAttachment:
 
 
 @dataclass(frozen=True)
+class UnreadPart:
+    """A part of a mail that was not read: the unit is told (a finding), the rest of the mail still counts."""
+
+    name: str  # its file name, "" when it has none
+    why: str  # undecodable | too_deep (MIME nesting beyond the bound) | too_many (parts beyond the bound)
+    count: int = 1
+
+
+@dataclass(frozen=True)
 class ParsedMail:
     """What mailbot needs from a message, decoded from the raw bytes with Chinese clients in mind."""
 
@@ -43,6 +52,7 @@ class ParsedMail:
     problems: tuple[str, ...] = field(default_factory=tuple)  # header/part decoding trouble, in English
     forward_senders: tuple[str, ...] = ()  # every sender in a chain of forwards, outermost first
     links: tuple[str, ...] = ()  # http(s) URLs in the body parts, hrefs included (a forwarded mail's too)
+    unread: tuple[UnreadPart, ...] = ()  # parts skipped: undecodable, nested too deep, too many
 
     @property
     def forwarded_from(self) -> str:

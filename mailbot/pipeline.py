@@ -59,10 +59,13 @@ class Prepared:
 
 
 def prepare(raw: RawMail, rt: Runtime) -> Prepared:
-    """Archive the raw bytes (first: if that fails, nothing else happens), decode, screen, read the files."""
+    """Archive the raw bytes (first: if that fails, nothing else happens), decode, screen, read the files.
+
+    The mail is decoded in the sandbox, like its attachments: MIME parsing reads untrusted bytes and
+    needs the same bounds on memory and time (a mail it cannot decode at all is failed, for a person)."""
     sha = rt.archive.put(raw.data)
     try:
-        mail = parse_mail(raw.data)
+        mail = rt.sandbox.run(parse_mail, raw.data)
         verdict_screen = screen(mail, rt.own_addresses)
         if not verdict_screen.answer:
             return Prepared(sha, mail, verdict_screen)
@@ -71,13 +74,20 @@ def prepare(raw: RawMail, rt: Runtime) -> Prepared:
             rt.archive.put(attachment.data)
         current = read_attachments(attachments, rejected, Accepted.of(*rt.rules.campaigns.values()), rt.sandbox)
         linked = tuple(RefusedFile(service, None, Refusal.LINK) for service in cloud_services(mail.links))
-        current = replace(current, refused=current.refused + linked)
+        current = replace(current, refused=current.refused + linked + unread_parts(mail))
         if raw.too_large_bytes:
             size = ParseError(ParseErrorKind.TOO_LARGE, f"{raw.too_large_bytes / 1024 / 1024:.0f} MB")
             current = Dossier(refused=(RefusedFile("（整封邮件）", None, Refusal.MAIL_TOO_LARGE, size),))
         return Prepared(sha, mail, verdict_screen, current, {a.sha256: a.size for a in attachments})
     except Exception as exc:  # noqa: BLE001 - recorded as a failed mail by process()
         return Prepared(sha, error=exc)
+
+
+def unread_parts(mail: ParsedMail) -> tuple[RefusedFile, ...]:
+    """The parts of the mail that could not be read, as refusals the unit is told about (checks/mail_parts.py)."""
+    kinds = {"undecodable": ParseErrorKind.UNREADABLE}
+    return tuple(RefusedFile(u.name, None, Refusal.MAIL_PART, ParseError(kinds.get(u.why, ParseErrorKind.TOO_LARGE), u.why))
+                 for u in mail.unread)
 
 
 def process(raw: RawMail, rt: Runtime, prepared: Prepared | None = None) -> Outcome:

@@ -64,6 +64,8 @@ def context(verdict: Verdict, mail: ParsedMail, dossier: Dossier, receipt: str, 
         pages = f"，共 {rf.report.pages} 页" if rf.report else ""
         files.append(f"整改报告《{shorten(rf.name, MAX_NAME)}》{pages}")
     for refused in dossier.refused:
+        if refused.reason is Refusal.MAIL_PART:
+            continue  # not a file the unit named: the finding says what was not read
         if refused.reason is Refusal.LINK:
             files.append(f"{refused.name}的下载链接（系统不下载链接中的文件）")
         elif refused.reason is not Refusal.TOO_MANY:
