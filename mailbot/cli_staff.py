@@ -117,11 +117,14 @@ def override(obj: Context, receipt: str, decision: str | None, who: str, comment
 
 @click.command()
 @click.option("--resolve", "resolve_ids", type=int, multiple=True, metavar="ID", help="把这条事项标为已处理（可多次指定）。")
+@click.option("--retry", "retry_ids", type=int, multiple=True, metavar="ID",
+              help="“处理出错的邮件”原因排除后，让 mailbot 下次启动时重新处理这封邮件（可多次指定）。")
 @click.option("--all", "show_all", is_flag=True, help="也列出已处理的事项。")
 @click.pass_obj
-def flags(obj: Context, resolve_ids: tuple[int, ...], show_all: bool) -> None:
+def flags(obj: Context, resolve_ids: tuple[int, ...], retry_ids: tuple[int, ...], show_all: bool) -> None:
     """需要人工处理的事项（日报中同样列出）；处理后用 --resolve 标记。"""
     from mailbot import queries as q
+    from mailbot.attempts import retry
     from mailbot.progress import FLAG_LABELS
 
     store = obj.store()
@@ -129,6 +132,10 @@ def flags(obj: Context, resolve_ids: tuple[int, ...], show_all: bool) -> None:
         unknown = q.resolve_flags(session, tuple(resolve_ids))
         if unknown:
             raise click.UsageError(f"没有编号为 {'、'.join(map(str, unknown))} 的事项")
+        for flag_id in retry_ids:
+            if retry(session, flag_id) is None:
+                raise Refused(f"编号为 {flag_id} 的事项不是“处理出错的邮件”，或该邮件已处理完")
+            click.echo(f"事项 {flag_id} 的邮件将在 mailbot 下次启动（或运行 mailbot run --once）时重新处理。")
         rows = q.flags(session, resolved_too=show_all)
     for flag in rows:
         mark = "（已处理）" if flag.resolved else ""

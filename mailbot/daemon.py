@@ -21,6 +21,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 
+from mailbot import attempts
 from mailbot import queries as q
 from mailbot.maildir import MaildirInbox, MaildirOutbox
 from mailbot.findings import VerdictTag
@@ -36,7 +37,7 @@ from mailbot.schema import changed_under_us
 from mailbot.settings import ImapSettings, Settings, SmtpSettings
 from mailbot.rules_loader import load_rules, rules_version
 from mailbot.staff import queue_digest, queue_rules_alert, send_reminders
-from mailbot.store import Reservations
+from mailbot.store import DatabaseError, Reservations
 
 log = logging.getLogger("mailbot")
 MAX_BACKOFF_SECONDS = 300.0
@@ -71,34 +72,49 @@ class Daemon:
     retried: set[str] = field(default_factory=set)  # failed keys already retried by this process
     alarm: OutageAlarm = field(default_factory=lambda: OutageAlarm(timedelta(minutes=30)))
     heartbeat: Path | None = None  # written after each good cycle of run_forever, read by `mailbot health`
+    bytes_ahead: int = 64 * 1024 * 1024  # mail read ahead of the one being recorded (bench/memory.py)
 
     def run_once(self) -> list[Outcome]:
-        """Every mail not yet done, each followed by delivery of its reply; then the outbox drained."""
+        """Every mail not yet done, each followed by delivery of its reply; then the outbox drained.
+
+        Mails are read ahead in a thread pool, at most 2 × workers of them and about ``bytes_ahead`` bytes
+        (always one): memory stays a small multiple of the largest mail. An attempt at each is counted before
+        it is read (mailbot/attempts.py); when the cycle stops for the disk or the database, or on SIGTERM,
+        the attempts of mails not finished are given back: that is no fault of theirs."""
         with self.rt.store.session() as session:
-            done = q.done_keys(session, self.inbox.name) | self.retried
+            done = q.done_keys(session, self.inbox.name, attempts.MAX_ATTEMPTS) | self.retried
         outcomes: list[Outcome] = []
         window: deque[tuple[RawMail, Future]] = deque()
-        with ThreadPoolExecutor(self.workers, thread_name_prefix="prepare") as pool, \
-                self.rt.store.reservations() as reserved:
-            for raw in self.inbox.pending(done):
-                if self.stopping.is_set():
-                    break
-                if not reserved.take(self.inbox.name, raw.key):
-                    continue  # another worker is reading it, or has finished it since the cycle began
-                window.append((raw, pool.submit(prepare, raw, self.rt)))
-                if len(window) > 2 * self.workers:  # bounded look-ahead: memory stays bounded
-                    outcomes.append(self._finish(*window.popleft(), reserved))
-            while window:
-                raw, future = window.popleft()
-                if self.stopping.is_set():
+        try:
+            with ThreadPoolExecutor(self.workers, thread_name_prefix="prepare") as pool, \
+                    self.rt.store.reservations() as reserved:
+                for raw in self.inbox.pending(done):
+                    if self.stopping.is_set():
+                        break
+                    if not reserved.take(self.inbox.name, raw.key):
+                        continue  # another worker is reading it, or has finished it since the cycle began
+                    if not attempts.begin(self.rt.store, raw):  # counted before it is read; refused past the bound
+                        reserved.release(self.inbox.name, raw.key)
+                        continue
+                    window.append((raw, pool.submit(prepare, raw, self.rt)))
+                    while len(window) > 2 * self.workers or (len(window) > 1 and _bytes(window) > self.bytes_ahead):
+                        outcomes.append(self._finish(window[0], reserved))
+                        window.popleft()
+                while window and not self.stopping.is_set():
+                    outcomes.append(self._finish(window[0], reserved))
+                    window.popleft()
+                for _, future in window:
                     future.cancel()
-                    continue
-                outcomes.append(self._finish(raw, future, reserved))
+        except (OSError, DatabaseError):
+            attempts.refund(self.rt.store, [raw for raw, _ in window])
+            raise
+        attempts.refund(self.rt.store, [raw for raw, _ in window])  # stopped (SIGTERM) before these
         self.drain()
         return outcomes
 
-    def _finish(self, raw: RawMail, future: Future, reserved: Reservations) -> Outcome:
+    def _finish(self, entry: tuple[RawMail, Future], reserved: Reservations) -> Outcome:
         """Record one prepared mail (in arrival order), file it, and send its reply."""
+        raw, future = entry
         outcome = process(raw, self.rt, future.result())
         reserved.release(self.inbox.name, raw.key)
         if outcome.state == "failed":
@@ -214,6 +230,10 @@ class Daemon:
         self.inbox.close()
         self.transport.close()
         self.rt.sandbox.close()
+
+
+def _bytes(window: deque[tuple[RawMail, Future]]) -> int:
+    return sum(len(raw.data) for raw, _ in window)
 
 
 def build_inbox(settings: Settings) -> Inbox:

@@ -16,6 +16,8 @@ class RawMail:
     data: bytes
     received_at: datetime  # aware, UTC; the server's receive time, never the Date header
     too_large_bytes: int = 0  # when over the size limit: its size; ``data`` then holds the header only
+    note: str = ""  # for staff, Chinese: the receive time was not the server's own (mailbot/receive_time.py)
+    unreadable: str = ""  # the mailbox could not give its bytes (a file mailbot may not read): why, for staff
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 The inbox belongs to the staff: files are only read, never moved or renamed.
 The receive time is the date of the top Received header (added by the last
-server), falling back to the file's modification time, never the Date header.
+server), falling back to the file's modification time, then to now, never the
+Date header (mailbot/receive_time.py). A file that cannot be read is that mail's
+failure, never the inbox's: it is handed on with ``unreadable`` set.
 Outbox files are named after the outbox row, so delivering twice is a no-op.
 """
 
@@ -12,34 +14,16 @@ import os
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timezone
-from email.parser import BytesHeaderParser
-from email.policy import compat32
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from mailbot.mail_types import RawMail
+from mailbot.receive_time import from_timestamp, maildir_time
 
 
 def ensure_maildir(root: Path) -> Path:
     for sub in ("tmp", "new", "cur"):
         (root / sub).mkdir(parents=True, exist_ok=True)
     return root
-
-
-def received_time(data: bytes, fallback: datetime) -> datetime:
-    """The top Received header's timestamp (aware, UTC), or ``fallback``."""
-    head = data.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
-    try:
-        headers = BytesHeaderParser(policy=compat32).parsebytes(head + b"\n\n")
-        received = headers.get_all("Received") or []
-        if received:
-            stamp = str(received[0]).rsplit(";", 1)[-1].strip()
-            moment = parsedate_to_datetime(stamp)
-            if moment.tzinfo is not None:
-                return moment.astimezone(timezone.utc)
-    except (TypeError, ValueError, IndexError):
-        pass
-    return fallback
 
 
 class MaildirInbox:
@@ -68,20 +52,31 @@ class MaildirInbox:
         entries = []
         for sub in ("new", "cur"):
             for entry in os.scandir(self.root / sub):
-                if entry.is_file() and not entry.name.startswith("."):
-                    entries.append((entry.stat().st_mtime, sub, entry.name))
+                if entry.name.startswith("."):
+                    continue
+                try:
+                    if entry.is_file():
+                        entries.append((entry.stat().st_mtime, sub, entry.name))
+                except OSError:  # gone since the listing, or not ours to look at: fetch() says which
+                    entries.append((0.0, sub, entry.name))
         return [f"{sub}/{name}" for _, sub, name in sorted(entries)]
 
     def fetch(self, keys: list[str]) -> Iterator[RawMail]:
         for key in keys:
             path = self.root / key
+            now = datetime.now(timezone.utc)
             try:
                 data = path.read_bytes()
-                mtime = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+                file_time = from_timestamp(path.stat().st_mtime)
             except FileNotFoundError:  # staff's client moved it from new/ to cur/ meanwhile
                 continue
-            yield RawMail(mailbox=self.name, key=self.message_key(key), data=data,
-                          received_at=received_time(data, mtime))
+            except OSError as exc:  # no permission, an I/O error: this mail's failure, recorded and retried
+                yield RawMail(mailbox=self.name, key=self.message_key(key), data=b"", received_at=now,
+                              unreadable=f"无法读取邮件文件 {path}：{exc.strerror or exc}")
+                continue
+            stamp = maildir_time(data, file_time, now)
+            yield RawMail(mailbox=self.name, key=self.message_key(key), data=data, received_at=stamp.moment,
+                          note=stamp.note)
 
     @staticmethod
     def message_key(key: str) -> str:

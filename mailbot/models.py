@@ -51,6 +51,8 @@ class MessageRecord(SQLModel, table=True):
     received_at: datetime = Field(sa_type=UTCDateTime)
     state: str = "new"  # new | processed | ignored | duplicate | failed
     reason: str = ""  # why ignored / failed, Chinese for staff
+    attempts: int = 0  # times its processing began (counted first: a mail that kills the process counts too)
+    too_large_bytes: int = 0  # its size when over the inbox's limit (read as its header only), else 0
     unit: str | None = Field(default=None, index=True)
     campaign: str | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

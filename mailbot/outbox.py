@@ -80,7 +80,12 @@ def deliver_pending(store: Store, transport: Transport, envelope_from: str, retr
             if row is None:
                 continue
             try:
-                transport.deliver(row.id, envelope_from, row.to_address, row.raw)
+                try:
+                    transport.deliver(row.id, envelope_from, row.to_address, row.raw)
+                except (DeliveryError, OSError):  # OSError: the outbox's disk, the cycle's problem (outage alarm)
+                    raise
+                except Exception as exc:  # noqa: BLE001 - one reply's failure is that reply's, never the cycle's
+                    raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
             except DeliveryError as exc:
                 permanent = exc.permanent or row.attempts + 1 >= MAX_ATTEMPTS
                 delay = min(timedelta(seconds=retry_base * 2 ** row.attempts), MAX_BACKOFF)

@@ -26,6 +26,7 @@ FLAG_LABELS = {
     "failed": "处理出错的邮件",
     "reply_capped": "回复次数超限",
     "question": "来信中的提问（请人工答复）",
+    "receive_time": "收到时间不是服务器记录的来信（请核对是否逾期）",
 }
 
 

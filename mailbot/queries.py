@@ -26,10 +26,13 @@ def message_by_key(session: Session, mailbox: str, key: str) -> MessageRecord | 
                                                     MessageRecord.key == key)).first()
 
 
-def done_keys(session: Session, mailbox: str) -> set[str]:
-    """Keys that need no more work (processed, ignored, duplicate). New and failed ones are retried."""
-    rows = session.exec(select(MessageRecord.key).where(MessageRecord.mailbox == mailbox,
-                                                        MessageRecord.state.in_(DONE_STATES)))
+def done_keys(session: Session, mailbox: str, max_attempts: int) -> set[str]:
+    """Keys that need no more work (processed, ignored, duplicate), or no more automatic work (failed
+    ``max_attempts`` times: a person decides). New and other failed ones are retried."""
+    rows = session.exec(select(MessageRecord.key).where(
+        MessageRecord.mailbox == mailbox,
+        MessageRecord.state.in_(DONE_STATES) | ((MessageRecord.state == "failed")
+                                               & (MessageRecord.attempts >= max_attempts))))
     return set(rows)
 
 
@@ -149,6 +152,11 @@ def flags(session: Session, resolved_too: bool = False) -> list[FlagRecord]:
     if not resolved_too:
         query = query.where(FlagRecord.resolved == False)  # noqa: E712
     return list(session.exec(query))
+
+
+def open_flag(session: Session, message_id: int, kind: str) -> FlagRecord | None:
+    return session.exec(select(FlagRecord).where(FlagRecord.message_id == message_id, FlagRecord.kind == kind,
+                                                 FlagRecord.resolved == False)).first()  # noqa: E712
 
 
 def resolve_flags(session: Session, ids: tuple[int, ...]) -> list[int]:
