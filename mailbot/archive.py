@@ -13,6 +13,20 @@ import tempfile
 from pathlib import Path
 
 
+CHUNK = 1024 * 1024
+HEAD_BYTES = 256 * 1024  # a mail's header block is looked for here
+
+
+def read_head(path: Path) -> bytes:
+    """The header block of the mail stored at ``path`` (up to the first blank line, at most HEAD_BYTES)."""
+    with open(path, "rb") as handle:
+        start = handle.read(HEAD_BYTES)
+    for end in (b"\r\n\r\n", b"\n\n"):
+        if end in start:
+            return start.split(end, 1)[0] + end
+    return start
+
+
 class ArchiveMissing(Exception):
     """A file the database records is not in the archive: restored without it, or its disk is not mounted."""
 
@@ -47,6 +61,34 @@ class Archive:
             Path(tmp).unlink(missing_ok=True)
             raise
         return sha
+
+    def put_file(self, source: Path) -> str:
+        """Archive a file without holding it in memory (a mail over the size limit): hashed while copied."""
+        digest = hashlib.sha256()
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-")
+        try:
+            with open(source, "rb") as reader, os.fdopen(fd, "wb") as writer:
+                while chunk := reader.read(CHUNK):
+                    digest.update(chunk)
+                    writer.write(chunk)
+                writer.flush()
+                os.fsync(writer.fileno())
+            sha = digest.hexdigest()
+            target = self.path(sha)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return sha
+
+    def head(self, sha256: str) -> bytes:
+        """The stored mail's header block only (for a mail over the size limit); ArchiveMissing when absent."""
+        try:
+            return read_head(self.path(sha256))
+        except FileNotFoundError:
+            raise ArchiveMissing(sha256, self.path(sha256)) from None
 
     def get(self, sha256: str) -> bytes:
         """The stored bytes; ArchiveMissing when they are not there (never a bare FileNotFoundError)."""

@@ -241,7 +241,7 @@ def build_inbox(settings: Settings) -> Inbox:
         from mailbot.imap import ImapInbox
 
         return ImapInbox(settings.inbox, settings.inbox.read("inbox"))
-    return MaildirInbox(settings.inbox_path)
+    return MaildirInbox(settings.inbox_path, settings.inbox.max_message_bytes)
 
 
 def build_transport(settings: Settings) -> Transport:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 
@@ -18,6 +19,7 @@ class RawMail:
     too_large_bytes: int = 0  # when over the size limit: its size; ``data`` then holds the header only
     note: str = ""  # for staff, Chinese: the receive time was not the server's own (mailbot/receive_time.py)
     unreadable: str = ""  # the mailbox could not give its bytes (a file mailbot may not read): why, for staff
+    source: Path | None = None  # a file holding the whole mail when ``data`` is its header only: archived from there
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ A transport raises :class:`DeliveryError` (``permanent`` for 5xx-like refusals);
 temporary failures are retried on the next drain with the row kept pending,
 permanent ones are marked failed and flagged for staff.
 
-Delivery is at least once, never lost. The Maildir transport is idempotent per row, so a crash
-between delivering and marking never sends twice. SMTP cannot be: a crash in the moment between
+Delivery is at least once, never lost. The Maildir transport is idempotent per reply (its file is
+named after the reply's Message-ID), so a crash between delivering and marking never sends twice. SMTP cannot be: a crash in the moment between
 the server's 250 and our commit sends that reply again on restart, with the same Message-ID.
 A unit may then see one receipt twice; the other order (mark, then send) could lose it.
 """

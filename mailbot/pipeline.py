@@ -74,7 +74,7 @@ def prepare(raw: RawMail, rt: Runtime) -> Prepared:
     needs the same bounds on memory and time (a mail it cannot decode at all is failed, for a person)."""
     if raw.unreadable:
         return Prepared("", error=MailProblem(raw.unreadable))
-    sha = rt.archive.put(raw.data)
+    sha = rt.archive.put_file(raw.source) if raw.source else rt.archive.put(raw.data)  # too large: streamed
     try:
         try:
             mail = rt.sandbox.run(parse_mail, raw.data)

@@ -121,7 +121,8 @@ def _replay_one(session, rt: Runtime, campaign: Campaign, old: VerdictRecord, la
     message = session.get(MessageRecord, old.message_id)
     was = _shown(old.tag, old.late)
     try:
-        raw = RawMail(message.mailbox, message.key, rt.archive.get(message.sha256), message.received_at)
+        data = rt.archive.head(message.sha256) if message.too_large_bytes else rt.archive.get(message.sha256)
+        raw = RawMail(message.mailbox, message.key, data, message.received_at, too_large_bytes=message.too_large_bytes)
         prepared = prepare(raw, rt)
         if prepared.error is not None or not prepared.screen.answer:
             why = f"处理出错：{prepared.error}" if prepared.error else f"按现行规则不予回复（{prepared.screen.reason}）"

@@ -22,6 +22,23 @@ from mailbot.models import DONE_STATES, MessageRecord, OnceRecord, OutboxRecord
 
 
 DatabaseError = DBAPIError  # what a command catches when the database cannot be reached or written
+RESTORE = "请停止 mailbot（systemctl stop mailbot），按部署说明第 5.2 节从最近的备份恢复数据库，恢复前不要再运行 mailbot run"
+_DAMAGE = (  # the driver's words → what is wrong and what to do
+    (("malformed", "not a database", "file is encrypted", "corrupt"), "数据库已损坏（{reason}）：" + RESTORE),
+    (("readonly database", "read-only", "permission denied", "unable to open database file"),
+     "无法写入或打开数据库文件（{reason}）：请检查数据库文件及其所在目录的属主和权限（应归 mailbot 用户）"),
+    (("disk is full", "no space left"), "数据库所在磁盘已满（{reason}）：请清理或扩容后再运行"),
+)
+
+
+def explain(exc: BaseException) -> str:
+    """A database failure in one line for an administrator: what is wrong and what to do (the driver's reason
+    included, never the exception's class or a password)."""
+    reason = " ".join(str(getattr(exc, "orig", None) or exc).split())[:300]
+    for words, text in _DAMAGE:
+        if any(word in reason.lower() for word in words):
+            return text.format(reason=reason)
+    return f"无法连接数据库：{reason}。请检查设置中的 database_url 和数据库服务"
 
 
 def shown_url(url: str) -> str:

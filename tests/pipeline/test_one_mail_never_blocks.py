@@ -168,3 +168,42 @@ def test_a_mail_that_cannot_be_parsed_at_all_is_failed_and_flagged_never_ignored
     failed = rows(office, MessageRecord)[0]
     assert failed.state == "failed" and "邮件无法解析（超过内存上限）" in failed.reason
     assert [f.kind for f in rows(office, FlagRecord) if f.message_id == failed.id] == ["receive_time", "failed"]
+
+
+def test_maildir_mail_over_the_size_limit_gets_the_same_answer_as_over_imap(tmp_path, rules, database_url):
+    """The limit was IMAP's only: a Maildir mail of any size was read whole (86 MB took 902 MB)."""
+    import hashlib
+
+    from mailbot.replay import replay
+    from tests.pipeline.conftest import make_office
+
+    office = make_office(tmp_path, rules, database_url=database_url,
+                         inbox={"kind": "maildir", "max_message_bytes": 200_000})
+    raw = submission({"田坪乡整改台账.xlsx": LEDGER, "扫描件.pdf": pdfs.scanned_report(), "照片.jpg": os.urandom(300_000)})
+    office.deliver(raw)
+    [outcome] = office.daemon.run_once()
+    assert outcome.state == "processed" and outcome.verdict == "需补正"
+    assert "超过本邮箱的接收上限" in office.reply_text()
+    archived = office.settings.archive_path / hashlib.sha256(raw).hexdigest()[:2] / hashlib.sha256(raw).hexdigest()
+    assert archived.read_bytes() == raw  # the whole mail is kept, streamed from its file
+    [message] = rows(office, MessageRecord)
+    assert message.too_large_bytes == len(raw)
+    [change] = replay(office.daemon.rt, rules.campaign())
+    assert not change.changed and not change.missing  # re-judged as what it was: too large, not a mail without files
+    office.daemon.close()
+
+
+def test_run_once_exits_1_when_a_mail_failed_and_says_where_to_look(tmp_path, monkeypatch):
+    """It exited 0 while every mail failed: a script or a person running it saw success."""
+    var = tmp_path / "var"
+    monkeypatch.setenv("MAILBOT_VAR_DIR", str(var))
+    inbox = var / "mail" / "inbox"
+    for sub in ("tmp", "new", "cur"):
+        (inbox / sub).mkdir(parents=True)
+    os.symlink("loop.mx", inbox / "new" / "loop.mx")
+    (inbox / "new" / "1.mx").write_bytes(submission(FILES))
+    result = CliRunner().invoke(main, ["--rules", str(RULES), "run", "--once"])
+    assert result.exit_code == 1, result.output
+    assert "已回执 1，处理出错 1" in result.output and "详见 mailbot flags" in result.output
+    again = CliRunner().invoke(main, ["--rules", str(RULES), "run", "--once"])  # the failed one waits for the next start
+    assert again.exit_code == 1 and "处理出错 1" in again.output
