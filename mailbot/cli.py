@@ -19,6 +19,7 @@ from mailbot.intake import read_files
 from mailbot.judge import judge, unit_from_ledger
 from mailbot.logs import configure_logging
 from mailbot.settings import SettingsError
+from mailbot.shown import ShownWriter
 from mailbot.store import DatabaseError, explain
 from mailbot.status import format_receipt, format_states, unit_states
 from mailbot.verdict_text import format_verdict
@@ -35,6 +36,7 @@ class MailbotGroup(click.Group):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        sys.stdout, sys.stderr = ShownWriter(sys.stdout), ShownWriter(sys.stderr)  # file names, subjects: see shown.py
         try:
             done = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.exceptions.NoArgsIsHelpError as exc:  # `mailbot` alone: the help, as it is

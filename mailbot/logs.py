@@ -6,6 +6,8 @@ import json
 import logging
 from datetime import datetime, timezone
 
+from mailbot.shown import ShownLogs
+
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
@@ -37,6 +39,7 @@ def log_mail(log: logging.Logger, key: str, sender: str, outcome: str, *, unit: 
 
 def configure_logging(kind: str = "text") -> None:
     handler = logging.StreamHandler()
+    handler.addFilter(ShownLogs())  # a subject or file name cannot forge a log line
     if kind == "json":
         handler.setFormatter(JsonFormatter())
     else:

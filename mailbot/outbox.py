@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
-from email.policy import SMTP  # CRLF line ends: what SMTP servers require
+from email.policy import SMTP, SMTPUTF8  # CRLF line ends: what SMTP servers require
 from typing import Protocol
 
 from mailbot import queries as q
@@ -44,8 +44,11 @@ class Transport(Protocol):
 
 
 def wire(message: EmailMessage) -> bytes:
-    """The bytes a mail server takes: CRLF line ends (email.policy.SMTP)."""
-    return message.as_bytes(policy=SMTP)
+    """The bytes a mail server takes: CRLF line ends (email.policy.SMTP); in UTF-8 (RFC 6532) when an address
+    has a local part that is not ASCII, which encoded words would turn into an address nobody has."""
+    addresses = [a for name in ("To", "Cc", "From") for a in getattr(message[name], "addresses", ())]
+    utf8 = any(not a.username.isascii() for a in addresses)
+    return message.as_bytes(policy=SMTPUTF8 if utf8 else SMTP)
 
 
 def queue(session, message: EmailMessage, *to: str, message_id: int | None = None,

@@ -13,20 +13,30 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from mailbot.dossier import Dossier, Refusal
 from mailbot.findings import MAX_NAME, Finding, Severity, Verdict, VerdictTag, shorten
 from mailbot.letters import office_letter
 from mailbot.mail_types import Office, ParsedMail
+from mailbot.shown import shown
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "outbox_templates"  # beside mailbot/, in the repo and in a wheel install
 MISSING_CODES = {"ledger.missing": "整改台账（Excel）", "report.missing": "整改报告（PDF）"}
 
 
 def environment(templates: Path = TEMPLATES) -> Environment:
+    """Every mail mailbot writes is rendered here; each value a template shows passes through
+    :func:`mailbot.shown.shown` (direction controls and invisible characters from a mail never reach a reader)."""
     return Environment(loader=FileSystemLoader(str(templates)), undefined=StrictUndefined,
                        autoescape=select_autoescape(["html", "html.j2"]), keep_trailing_newline=True,
-                       trim_blocks=True, lstrip_blocks=True)
+                       trim_blocks=True, lstrip_blocks=True, finalize=_shown)
+
+
+def _shown(value):
+    if isinstance(value, Markup):
+        return Markup(shown(str(value)))
+    return shown(value) if isinstance(value, str) else value
 
 
 def reply_subject(verdict: Verdict, receipt: str, corrects: str = "") -> str:
