@@ -29,7 +29,7 @@ from mailbot.heartbeat import beat, heartbeat_path
 from mailbot.mail_types import RawMail
 from mailbot.outage import OutageAlarm, alert_letter, all_clear_letter
 from mailbot.outbox import Transport, deliver_pending, wire
-from mailbot.pipeline import Outcome, prepare, process
+from mailbot.pipeline import Outcome, Prepared, prepare, process
 from mailbot.runtime import Runtime, build_runtime
 from mailbot.rules import Rules
 from mailbot.scheduler import build_scheduler
@@ -78,13 +78,21 @@ class Daemon:
         """Every mail not yet done, each followed by delivery of its reply; then the outbox drained.
 
         Mails are read ahead in a thread pool, at most 2 × workers of them and about ``bytes_ahead`` bytes
-        (always one): memory stays a small multiple of the largest mail. An attempt at each is counted before
-        it is read (mailbot/attempts.py); when the cycle stops for the disk or the database, or on SIGTERM,
-        the attempts of mails not finished are given back: that is no fault of theirs."""
+        (always one): memory stays a small multiple of the largest mail. An attempt at each is counted when its
+        reading begins (mailbot/attempts.py); when the cycle stops for the disk or the database, or on SIGTERM,
+        the attempts of mails begun and not finished are given back: that is no fault of theirs."""
         with self.rt.store.session() as session:
             done = q.done_keys(session, self.inbox.name, attempts.MAX_ATTEMPTS) | self.retried
         outcomes: list[Outcome] = []
         window: deque[tuple[RawMail, Future]] = deque()
+        begun: set[str] = set()  # keys whose attempt this cycle counted, not finished yet
+
+        def read(raw: RawMail) -> Prepared | None:
+            if not attempts.begin(self.rt.store, raw):  # refused past the bound, or another worker's
+                return None
+            begun.add(raw.key)
+            return prepare(raw, self.rt)
+
         try:
             with ThreadPoolExecutor(self.workers, thread_name_prefix="prepare") as pool, \
                     self.rt.store.reservations() as reserved:
@@ -93,29 +101,28 @@ class Daemon:
                         break
                     if not reserved.take(self.inbox.name, raw.key):
                         continue  # another worker is reading it, or has finished it since the cycle began
-                    if not attempts.begin(self.rt.store, raw):  # counted before it is read; refused past the bound
-                        reserved.release(self.inbox.name, raw.key)
-                        continue
-                    window.append((raw, pool.submit(prepare, raw, self.rt)))
+                    window.append((raw, pool.submit(read, raw)))
                     while len(window) > 2 * self.workers or (len(window) > 1 and _bytes(window) > self.bytes_ahead):
-                        outcomes.append(self._finish(window[0], reserved))
+                        outcomes.append(self._finish(window[0], reserved, begun))
                         window.popleft()
                 while window and not self.stopping.is_set():
-                    outcomes.append(self._finish(window[0], reserved))
+                    outcomes.append(self._finish(window[0], reserved, begun))
                     window.popleft()
                 for _, future in window:
                     future.cancel()
         except (OSError, DatabaseError):
-            attempts.refund(self.rt.store, [raw for raw, _ in window])
+            attempts.refund(self.rt.store, [raw for raw, _ in window if raw.key in begun])
             raise
-        attempts.refund(self.rt.store, [raw for raw, _ in window])  # stopped (SIGTERM) before these
+        attempts.refund(self.rt.store, [raw for raw, _ in window if raw.key in begun])  # stopped (SIGTERM)
         self.drain()
         return outcomes
 
-    def _finish(self, entry: tuple[RawMail, Future], reserved: Reservations) -> Outcome:
+    def _finish(self, entry: tuple[RawMail, Future], reserved: Reservations, begun: set[str]) -> Outcome:
         """Record one prepared mail (in arrival order), file it, and send its reply."""
         raw, future = entry
-        outcome = process(raw, self.rt, future.result())
+        prepared = future.result()
+        outcome = process(raw, self.rt, prepared) if prepared is not None else Outcome("skipped")
+        begun.discard(raw.key)
         reserved.release(self.inbox.name, raw.key)
         if outcome.state == "failed":
             self.retried.add(raw.key)  # retried on the next start, not in a hot loop

@@ -102,7 +102,7 @@ def main() -> None:
     run("run", "--once", env=env)
     run("status", env=env)
     outbox = DEMO / "var" / "mail" / "outbox" / "new"
-    replies = sorted(outbox.iterdir())
+    replies = sorted(outbox.iterdir(), key=lambda p: p.stat().st_mtime_ns)  # in the order they were written
     print(f"\n回执邮件在 {outbox.relative_to(ROOT)}/（共 {len(replies)} 封，.eml 格式，可用邮件客户端打开）。其中一封：\n")
     message = email.message_from_bytes(replies[2].read_bytes(), policy=policy.default)
     print(f"主题：{message['Subject']}\n收件人：{message['To']}\n")
