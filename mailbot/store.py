@@ -149,6 +149,19 @@ class _FileLocks:
         fcntl.lockf(self.fd, fcntl.LOCK_UN, 1, _lock_key(name) % 2**40)
 
 
+@event.listens_for(Session, "before_flush")
+def _without_nul(session, _context, _instances) -> None:
+    """PostgreSQL's text cannot hold NUL (U+0000), SQLite's can: text from a mail (a subject, a CSV cell echoed
+    in a finding) with one failed the mail on PostgreSQL on every retry. One rule for both, for every table:
+    NUL is dropped from text as it is stored (the raw archive keeps the bytes)."""
+    for record in (*session.new, *session.dirty):
+        table = getattr(record, "__table__", None)
+        for column in table.columns if table is not None else ():
+            value = getattr(record, column.key, None)
+            if isinstance(value, str) and "\x00" in value:
+                setattr(record, column.key, value.replace("\x00", ""))
+
+
 def _sqlite_pragmas(connection, _record) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")  # readers (status) never block the daemon

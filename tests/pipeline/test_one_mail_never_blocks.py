@@ -207,3 +207,16 @@ def test_run_once_exits_1_when_a_mail_failed_and_says_where_to_look(tmp_path, mo
     assert "已回执 1，处理出错 1" in result.output and "详见 mailbot flags" in result.output
     again = CliRunner().invoke(main, ["--rules", str(RULES), "run", "--once"])  # the failed one waits for the next start
     assert again.exit_code == 1 and "处理出错 1" in again.output
+
+
+def test_a_nul_in_the_subject_is_stored_on_either_database(office):
+    """PostgreSQL refuses NUL in text: the mail failed there on every retry, while SQLite took it."""
+    import base64
+
+    word = base64.b64encode("田坪乡\x00整改材料".encode()).decode()
+    raw = submission(FILES, subject="placeholder", client="163")
+    start = raw.index(b"Subject: ")
+    raw = raw[:start] + f"Subject: =?utf-8?B?{word}?=".encode() + raw[raw.index(b"\r\n", start):]
+    office.deliver(raw)
+    [outcome] = office.daemon.run_once()
+    assert outcome.state == "processed" and rows(office, MessageRecord)[0].subject == "田坪乡整改材料"
