@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 
 CHUNK = 1024 * 1024
@@ -46,35 +48,37 @@ class Archive:
 
     def put(self, data: bytes) -> str:
         sha = hashlib.sha256(data).hexdigest()
-        target = self.path(sha)
-        if target.exists():
+        if self.path(sha).exists():
             return sha
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return sha
+
+        def write(handle: BinaryIO) -> str:
+            handle.write(data)
+            return sha
+
+        return self._written(write)
 
     def put_file(self, source: Path) -> str:
         """Archive a file without holding it in memory (a mail over the size limit): hashed while copied."""
-        digest = hashlib.sha256()
+
+        def copy(handle: BinaryIO) -> str:
+            digest = hashlib.sha256()
+            with open(source, "rb") as reader:
+                while chunk := reader.read(CHUNK):
+                    digest.update(chunk)
+                    handle.write(chunk)
+            return digest.hexdigest()
+
+        return self._written(copy)
+
+    def _written(self, fill: Callable[[BinaryIO], str]) -> str:
+        """A file written whole or not at all: ``fill`` writes a temporary file and names the sha256 it is kept under."""
         self.root.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-")
         try:
-            with open(source, "rb") as reader, os.fdopen(fd, "wb") as writer:
-                while chunk := reader.read(CHUNK):
-                    digest.update(chunk)
-                    writer.write(chunk)
-                writer.flush()
-                os.fsync(writer.fileno())
-            sha = digest.hexdigest()
+            with os.fdopen(fd, "wb") as handle:
+                sha = fill(handle)
+                handle.flush()
+                os.fsync(handle.fileno())
             target = self.path(sha)
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp, target)

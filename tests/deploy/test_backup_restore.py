@@ -74,6 +74,18 @@ def server(path: Path, backup: Path, mailbox: Path, url: str | None) -> Root:
     return root
 
 
+def back_up_then_answer_one_more(root: Root, kind: str, mailbox: Path) -> bytes:
+    """The guide's backup (section 5.1), then one more mail answered after it: the mail returned."""
+    backed_up = root.run(*for_database(blocks("5.1"), kind))
+    assert backed_up.returncode == 0, backed_up.stderr
+    unit, (_, files) = next(iter(samples().items()))
+    late = mails.client_mail("126", sender="unit1@163.com", sender_name=unit, subject=f"{unit}整改材料（再次报送）",
+                             files=files, received=on_time(9))
+    (mailbox / "new" / "1637750000.after-backup.mx").write_bytes(late)
+    assert root.start_unit("--once").returncode == 0
+    return late
+
+
 @NEEDS_TOOLS
 @WHOLE_GUIDE
 @pytest.mark.own_database("runs the guide's SQLite and PostgreSQL blocks itself, one kind per run")
@@ -96,15 +108,7 @@ def test_a_new_server_restored_from_the_backup_carries_on(kind, tmp_path, reques
     answered_before_backup = len(replies(old))
     assert answered_before_backup == len(sent) - 1  # every mail but the auto-reply
 
-    backed_up = old.run(*for_database(blocks("5.1"), kind))
-    assert backed_up.returncode == 0, backed_up.stderr
-
-    # after the backup: one more mail is answered, then the server is lost
-    unit, (_, files) = next(iter(samples().items()))
-    late = mails.client_mail("126", sender="unit1@163.com", sender_name=unit, subject=f"{unit}整改材料（再次报送）",
-                             files=files, received=on_time(9))
-    (mailbox / "new" / "1637750000.after-backup.mx").write_bytes(late)
-    assert old.start_unit("--once").returncode == 0
+    late = back_up_then_answer_one_more(old, kind, mailbox)  # then the server is lost
     assert len(replies(old)) == answered_before_backup + 1
     status_before_loss = cli(old, "status").stdout
 
@@ -147,14 +151,7 @@ def test_the_database_restored_on_the_same_server_answers_every_mail_after_it(ki
     fill_inbox(tmp_path / "mail-server", "mx")
     office = server(tmp_path / "office", backup, mailbox, url)
     assert office.start_unit("--once").returncode == 0
-    backed_up = office.run(*for_database(blocks("5.1"), kind))
-    assert backed_up.returncode == 0, backed_up.stderr
-
-    unit, (_, files) = next(iter(samples().items()))
-    late = mails.client_mail("126", sender="unit1@163.com", sender_name=unit, subject=f"{unit}整改材料（再次报送）",
-                             files=files, received=on_time(9))
-    (mailbox / "new" / "1637750000.after-backup.mx").write_bytes(late)
-    assert office.start_unit("--once").returncode == 0
+    late = back_up_then_answer_one_more(office, kind, mailbox)
     before_restore = replies(office)
 
     restored = office.run(*for_database(blocks("5.2"), kind))  # on the same server: its installation is there
@@ -163,6 +160,7 @@ def test_the_database_restored_on_the_same_server_answers_every_mail_after_it(ki
     again = [p for p in replies(office) if p not in before_restore]
     assert [answering(p) for p in again] == [message_id(late)]  # answered once more, as the guide says
 
+    _, (_, files) = next(iter(samples().items()))
     after = mails.client_mail("126", sender="unit2@163.com", sender_name="兴隆镇", subject="兴隆镇整改材料",
                               files=files, received=on_time(10))
     (mailbox / "new" / "1637760000.after-restore.mx").write_bytes(after)
