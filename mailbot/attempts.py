@@ -48,18 +48,18 @@ def begin(store: Store, raw: RawMail) -> bool:
 def fail(session, record: MessageRecord, why: str) -> str:
     """Mark ``record`` failed and say so in its one open ``failed`` flag, with the attempts it had (not
     committed). Returns the reason recorded."""
+    flag = q.open_flag(session, record.id, "failed")
+    if flag is None:
+        flag = FlagRecord(message_id=record.id, kind="failed", detail="")
+        session.add(flag)
+        session.flush()  # its number, for the retry command the reason names
     if record.attempts >= MAX_ATTEMPTS:
-        then = f"已尝试 {record.attempts} 次，不再自动重试：原因排除后，用 mailbot flags --retry 重新处理"
+        then = f"已尝试 {record.attempts} 次，不再自动重试：原因排除后，用 mailbot flags --retry {flag.id} 重新处理"
     else:
         then = f"第 {record.attempts} 次尝试（最多 {MAX_ATTEMPTS} 次），下次启动时重试"
     reason = f"处理出错（{then}）：{why}"[:500]
-    record.state, record.reason = "failed", reason
-    session.add(record)
-    flag = q.open_flag(session, record.id, "failed")
-    if flag is None:
-        flag = FlagRecord(message_id=record.id, kind="failed", detail=reason)
-    flag.detail = reason
-    session.add(flag)
+    record.state, record.reason, flag.detail = "failed", reason, reason
+    session.add_all([record, flag])
     return reason
 
 

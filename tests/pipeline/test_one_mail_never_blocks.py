@@ -82,7 +82,7 @@ def test_a_failing_mail_is_retried_a_bounded_number_of_times_with_the_count_show
     [flag] = [f for f in rows(office, FlagRecord) if not f.resolved]  # one flag, kept up to date
     assert "已尝试 5 次，不再自动重试" in flag.detail and "ZeroDivisionError" in flag.detail
     listed = cli(office, monkeypatch, "flags")
-    assert "已尝试 5 次，不再自动重试" in listed.output and "mailbot flags --retry" in listed.output
+    assert "已尝试 5 次，不再自动重试" in listed.output and f"mailbot flags --retry {flag.id} 重新处理" in listed.output
 
     monkeypatch.setattr(pipeline, "judge", mailbot.judge.judge)  # the cause fixed
     retried = cli(office, monkeypatch, "flags", "--retry", str(flag.id))
