@@ -20,6 +20,7 @@ ACTION_LABELS = {
     "mail.reject": "关闭来信（不予计入）",
     "flag.resolve": "标记已处理",
     "reply.retry": "重新发送回执",
+    "mail.retry": "重新处理出错的邮件",
     "rules.edit": "修改规则",
     "replay.apply": "重审并发出更正回执",
     "user.add": "新建账号",

@@ -20,9 +20,14 @@ from mailbot.scans import ScanReader
 from mailbot.judge import judge, unit_from_ledger
 from mailbot.logs import configure_logging
 from mailbot.settings import SettingsError
+from mailbot.shown import ShownWriter
+from mailbot.store import DatabaseError, explain
 from mailbot.status import format_message, format_receipt, format_states, unit_states
 from mailbot.verdict_text import format_verdict
 from parsers.sandbox import ParserStalled
+
+
+UNAVAILABLE = 3  # the database, the mailbox or the disk failed: nothing lost, run again once it is fixed
 
 
 class MailbotGroup(click.Group):
@@ -33,6 +38,7 @@ class MailbotGroup(click.Group):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        sys.stdout, sys.stderr = ShownWriter(sys.stdout), ShownWriter(sys.stderr)  # file names, subjects: see shown.py
         try:
             done = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.exceptions.NoArgsIsHelpError as exc:  # `mailbot` alone: the help, as it is
@@ -48,6 +54,9 @@ class MailbotGroup(click.Group):
         except click.exceptions.Abort:
             click.echo("已取消。", err=True)
             sys.exit(1)
+        except DatabaseError as exc:  # unreachable, damaged, read-only: said in one line with what to do
+            click.echo(f"错误：{explain(exc)}", err=True)
+            sys.exit(UNAVAILABLE)
         sys.exit(done if isinstance(done, int) else 0)
 
 
@@ -100,7 +109,11 @@ def check(obj: Context, files: tuple[Path, ...], unit: str | None, campaign_id: 
 @click.option("--once", is_flag=True, help="处理一遍收件箱后退出。")
 @click.pass_obj
 def run(obj: Context, once: bool) -> None:
-    """收取并处理邮件、发送回执（守护进程，SIGTERM/Ctrl-C 安全退出）。"""
+    """收取并处理邮件、发送回执（守护进程，SIGTERM/Ctrl-C 安全退出）。
+
+    --once 的退出码：0 全部邮件已处理（或没有新邮件）；1 有邮件处理出错（已记录，见 mailbot flags）；
+    2 设置、规则或数据库结构有误，未开始处理；3 邮箱、数据库或磁盘出错，本次未能处理完。
+    """
     configure_logging(obj.settings.log_format)
     obj.store()  # refuses an out-of-date schema before anything runs
     try:
@@ -111,6 +124,12 @@ def run(obj: Context, once: bool) -> None:
     if once:
         try:
             outcomes = daemon.run_once()
+        except DatabaseError:
+            raise  # said by MailbotGroup in one line
+        except Exception as exc:  # noqa: BLE001 - the mailbox or the disk: nothing is lost, run again later
+            click.echo(f"错误：本次未能处理完（{type(exc).__name__}: {' '.join(str(exc).split())[:300]}）。"
+                       "已处理的邮件均已记录，请排除故障（mailbot doctor 可逐项检查）后再运行", err=True)
+            sys.exit(UNAVAILABLE)
         finally:
             daemon.close()
         done = [o for o in outcomes if o.state != "skipped"]
@@ -118,6 +137,9 @@ def run(obj: Context, once: bool) -> None:
                   "failed": "处理出错"}
         parts = [f"{labels[s]} {sum(1 for o in done if o.state == s)}" for s in labels if any(o.state == s for o in done)]
         click.echo(f"本次处理 {len(done)} 封邮件" + (f"：{'，'.join(parts)}" if parts else "（没有新邮件）"))
+        if any(o.state == "failed" for o in done):
+            click.echo("有邮件处理出错，已记录并转人工处理，详见 mailbot flags", err=True)
+            sys.exit(1)
     else:
         daemon.run_forever()
 

@@ -118,17 +118,19 @@ def override(obj: Context, receipt: str, decision: str | None, who: str, comment
 
 @click.command()
 @click.option("--resolve", "resolve_ids", type=int, multiple=True, metavar="ID", help="把这条事项标为已处理（可多次指定）。")
-@click.option("--retry", "retry_id", type=int, metavar="ID", help="把这条“回执无法送达”的邮件重新发送（原因排除后）。")
+@click.option("--retry", "retry_ids", type=int, multiple=True, metavar="ID",
+              help="原因排除后重试：“回执无法送达”的邮件重新发送，“处理出错的邮件”由 mailbot 重新处理（可多次指定）。")
 @click.option("--comment", default="", help="处理说明（记入操作记录），如“已电话通知重新报送”。")
 @click.option("--by", "who", help="处理人（记入操作记录），默认为当前系统用户。")
 @click.option("--all", "show_all", is_flag=True, help="也列出已处理的事项。")
 @click.pass_obj
-def flags(obj: Context, resolve_ids: tuple[int, ...], retry_id: int | None, comment: str, who: str | None,
+def flags(obj: Context, resolve_ids: tuple[int, ...], retry_ids: tuple[int, ...], comment: str, who: str | None,
           show_all: bool) -> None:
     """需要人工处理的事项（日报和网页控制台的“待处理”中同样列出）；处理后用 --resolve 标记。"""
     from mailbot import queries as q
     from mailbot.audit import Actor
-    from mailbot.flag_actions import FlagError, resolve
+    from mailbot.flag_actions import FlagError, reprocess, resolve
+    from mailbot.models import FlagRecord
     from mailbot.progress import FLAG_LABELS, held_todo
 
     store = obj.store()
@@ -136,8 +138,14 @@ def flags(obj: Context, resolve_ids: tuple[int, ...], retry_id: int | None, comm
     try:
         if resolve_ids:
             resolve(store, resolve_ids, Actor.at_shell(who), now, comment.strip())
-        if retry_id is not None:
-            _retry(obj, retry_id, Actor.at_shell(who), now)
+        for flag_id in retry_ids:
+            with store.session() as session:
+                flag = session.get(FlagRecord, flag_id)
+            if flag is not None and flag.kind == "delivery_failed":
+                _retry(obj, flag_id, Actor.at_shell(who), now)
+            else:
+                number = reprocess(store, flag_id, Actor.at_shell(who), now)
+                click.echo(f"来信 {number} 将在 mailbot 下次处理收件箱时（或运行 mailbot run --once 时）重新处理。")
     except FlagError as exc:
         raise Refused(str(exc)) from exc
     with store.session() as session:

@@ -21,6 +21,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 
+from mailbot import attempts
 from mailbot import queries as q
 from mailbot.maildir import MaildirInbox, MaildirOutbox
 from mailbot.findings import VerdictTag
@@ -28,7 +29,7 @@ from mailbot.heartbeat import beat, heartbeat_path
 from mailbot.mail_types import RawMail
 from mailbot.outage import OutageAlarm, alert_letter, all_clear_letter
 from mailbot.outbox import Transport, deliver_pending, wire
-from mailbot.pipeline import Outcome, prepare, process
+from mailbot.pipeline import Outcome, Prepared, prepare, process
 from mailbot.runtime import Runtime, build_runtime
 from mailbot.scan_lane import ScanLane
 from mailbot.rules import Rules
@@ -37,7 +38,7 @@ from mailbot.schema import changed_under_us
 from mailbot.settings import ImapSettings, Settings, SmtpSettings
 from mailbot.rules_loader import load_rules, rules_version
 from mailbot.staff import queue_digest, queue_rules_alert, send_reminders
-from mailbot.store import Reservations
+from mailbot.store import DatabaseError, Reservations
 
 log = logging.getLogger("mailbot")
 MAX_BACKOFF_SECONDS = 300.0
@@ -74,50 +75,72 @@ class Daemon:
     heartbeat: Path | None = None  # written after each good cycle of run_forever, read by `mailbot health`
     lane: ScanLane | None = None  # mails whose scans OCR reads, beside the loop (started on the first one)
     sending: threading.Lock = field(default_factory=threading.Lock)  # the transport, for the loop and the lane
+    bytes_ahead: int = 64 * 1024 * 1024  # mail read ahead of the one being recorded (bench/memory.py)
 
     def run_once(self, wait_for_scans: bool = True) -> list[Outcome]:
         """Every mail not yet done, each followed by delivery of its reply; then the outbox drained.
+
+        Mails are read ahead in a thread pool, at most 2 × workers of them and about ``bytes_ahead`` bytes
+        (always one): memory stays a small multiple of the largest mail. An attempt at each is counted when its
+        reading begins (mailbot/attempts.py); when the cycle stops for the disk or the database, or on SIGTERM,
+        the attempts of mails begun and not finished are given back: that is no fault of theirs.
 
         Mails whose scans must be read first go to the scan lane (:mod:`mailbot.scan_lane`);
         ``wait_for_scans`` (``mailbot run --once``): return only when the lane has processed them too.
         The daemon's loop does not wait: it goes on answering other mail while the lane reads."""
         with self.rt.store.session() as session:
-            done = q.done_keys(session, self.inbox.name) | self.retried | self._lane_keys()
-        outcomes: list[Outcome] = self._scanned()
+            done = q.done_keys(session, self.inbox.name, attempts.MAX_ATTEMPTS) | self.retried | self._lane_keys()
+        outcomes: list[Outcome | None] = list(self._scanned())
         window: deque[tuple[RawMail, Future]] = deque()
-        with ThreadPoolExecutor(self.workers, thread_name_prefix="prepare") as pool, \
-                self.rt.store.reservations() as reserved:
-            for raw in self.inbox.pending(done):
-                if self.stopping.is_set():
-                    break
-                if not reserved.take(self.inbox.name, raw.key):
-                    continue  # another worker is reading it, or has finished it since the cycle began
-                window.append((raw, pool.submit(prepare, raw, self.rt)))
-                if len(window) > 2 * self.workers:  # bounded look-ahead: memory stays bounded
-                    outcomes.append(self._finish(*window.popleft(), reserved))
-            while window:
-                raw, future = window.popleft()
-                if self.stopping.is_set():
+        begun: set[str] = set()  # keys whose attempt this cycle counted, not finished yet
+
+        def read(raw: RawMail) -> Prepared | None:
+            if not attempts.begin(self.rt.store, raw):  # refused past the bound, or another worker's
+                return None
+            begun.add(raw.key)
+            return prepare(raw, self.rt)
+
+        try:
+            with ThreadPoolExecutor(self.workers, thread_name_prefix="prepare") as pool, \
+                    self.rt.store.reservations() as reserved:
+                for raw in self.inbox.pending(done):
+                    if self.stopping.is_set():
+                        break
+                    if not reserved.take(self.inbox.name, raw.key):
+                        continue  # another worker is reading it, or has finished it since the cycle began
+                    window.append((raw, pool.submit(read, raw)))
+                    while len(window) > 2 * self.workers or (len(window) > 1 and _bytes(window) > self.bytes_ahead):
+                        outcomes.append(self._finish(window[0], reserved, begun))
+                        window.popleft()
+                while window and not self.stopping.is_set():
+                    outcomes.append(self._finish(window[0], reserved, begun))
+                    window.popleft()
+                for _, future in window:
                     future.cancel()
-                    continue
-                outcomes.append(self._finish(raw, future, reserved))
+        except (OSError, DatabaseError):
+            attempts.refund(self.rt.store, [raw for raw, _ in window if raw.key in begun])
+            raise
+        attempts.refund(self.rt.store, [raw for raw, _ in window if raw.key in begun])  # stopped (SIGTERM)
         if wait_for_scans and self.lane is not None:
             self.lane.wait()
             outcomes += self._scanned()
         self.drain()
         return [o for o in outcomes if o is not None]
 
-    def _finish(self, raw: RawMail, future: Future, reserved: Reservations) -> Outcome | None:
+    def _finish(self, entry: tuple[RawMail, Future], reserved: Reservations, begun: set[str]) -> Outcome | None:
         """Record one prepared mail (in arrival order), file it, and send its reply; None when it went to
         the scan lane."""
+        raw, future = entry
         prepared = future.result()
-        if self.rt.scans.enabled:
+        if prepared is not None and self.rt.scans.enabled:
             if self.lane is None:
                 self.lane = ScanLane(self.rt, self.inbox.name, self.stopping, self.drain)
             prepared = self.lane.route(raw, prepared, let_go=lambda: reserved.release(self.inbox.name, raw.key))
             if prepared is None:  # the lane has it, under a reservation of its own
+                begun.discard(raw.key)
                 return None
-        outcome = process(raw, self.rt, prepared)
+        outcome = process(raw, self.rt, prepared) if prepared is not None else Outcome("skipped")
+        begun.discard(raw.key)
         reserved.release(self.inbox.name, raw.key)
         self._filed(raw, outcome)
         self.drain()
@@ -255,12 +278,16 @@ class Daemon:
         self.rt.close()
 
 
+def _bytes(window: deque[tuple[RawMail, Future]]) -> int:
+    return sum(len(raw.data) for raw, _ in window)
+
+
 def build_inbox(settings: Settings) -> Inbox:
     if isinstance(settings.inbox, ImapSettings):
         from mailbot.imap import ImapInbox
 
         return ImapInbox(settings.inbox, settings.inbox.read("inbox"))
-    return MaildirInbox(settings.inbox_path)
+    return MaildirInbox(settings.inbox_path, settings.inbox.max_message_bytes)
 
 
 def build_transport(settings: Settings) -> Transport:

@@ -79,11 +79,12 @@ def _schema(settings: Settings):
     it cannot be read: the driver's own words, not the exception's class)."""
     from mailbot.schema import state_at
 
+    from mailbot.store import explain
+
     try:
         return state_at(settings.db_url), None
     except Exception as exc:  # noqa: BLE001 - every failure is reported in words
-        reason = " ".join(str(getattr(exc, "orig", None) or exc).split())  # psycopg writes two lines
-        return None, Check(False, f"无法连接数据库：{reason}。请检查设置中的 database_url 和数据库服务")
+        return None, Check(False, explain(exc))
 
 
 def _database(settings: Settings) -> Check:
@@ -96,8 +97,38 @@ def _database(settings: Settings) -> Check:
     if found is None or found.kind == "empty":
         return Check(True, f"数据库 {shown}：尚未建立，首次运行时自动建立")  # looking must not create it
     if found.kind == "current":
-        return Check(True, f"数据库 {shown}：结构为最新版本 {found.head}")
+        damage = _damage(settings.db_url)
+        if damage:
+            return Check(False, f"数据库 {shown}：{damage}")
+        return Check(True, f"数据库 {shown}：结构为最新版本 {found.head}，数据可以读取")
     return Check(False, f"数据库 {shown}：{found.problem()}")
+
+
+def _damage(url: str) -> str:
+    """What is wrong with the database's data ("" when it reads): its structure may be intact while the
+    pages of its tables are not (a SQLite file damaged by a disk fault or a copy taken mid-write).
+    SQLite checks every page (PRAGMA quick_check); other databases read a row of every table."""
+    from sqlalchemy import create_engine, inspect, text
+    from sqlalchemy.pool import NullPool
+
+    from mailbot.store import RESTORE, explain
+
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            if engine.dialect.name == "sqlite":
+                problems = [row[0] for row in connection.exec_driver_sql("PRAGMA quick_check(5)")]
+                if problems != ["ok"]:
+                    found = " ".join("；".join(problems).split())[:200]
+                    return f"数据库已损坏（{found}）：{RESTORE}"
+            else:
+                for table in inspect(connection).get_table_names():
+                    connection.execute(text(f'SELECT 1 FROM "{table}" LIMIT 1')).all()
+    except Exception as exc:  # noqa: BLE001 - every failure is reported in words
+        return explain(exc)
+    finally:
+        engine.dispose()
+    return ""
 
 
 def _disk(settings: Settings) -> Check:

@@ -21,6 +21,7 @@ class Refusal(str, Enum):
     MAIL_TOO_LARGE = "mail_too_large"  # the whole mail was over the size limit: not downloaded
     TOO_MANY = "too_many"  # beyond Limits.max_files_per_mail: not read at all
     LINK = "link"  # a 超大附件 or cloud-drive download link in the body instead of the file: never followed
+    MAIL_PART = "mail_part"  # a part of the mail not read: undecodable, nested too deep, too many (error.detail)
 
 
 @dataclass(frozen=True)

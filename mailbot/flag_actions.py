@@ -1,4 +1,5 @@
-"""What a person does with a flag (an item of 待处理): mark it dealt with, or send an undeliverable reply again.
+"""What a person does with a flag (an item of 待处理): mark it dealt with, send an undeliverable reply again,
+or have a failed mail processed again.
 
 The console and `mailbot flags` call these; each writes its audit row in the same transaction.
 """
@@ -10,6 +11,7 @@ from datetime import datetime
 
 from mailbot import store as db
 from mailbot import queries as q
+from mailbot.attempts import retry
 from mailbot.audit import Actor, note
 from mailbot.models import FlagRecord, OutboxRecord
 from mailbot.store import Store
@@ -72,6 +74,22 @@ def requeue_reply(store: Store, flag_id: int, actor: Actor, now: datetime) -> Re
              f"重新发送《{rows[0].subject[:120]}》至 {'、'.join(addresses)}（上次失败：{rows[0].last_error[:200]}）", now)
         session.commit()
         return Requeued(flag_id, tuple(row.id for row in rows), addresses)
+
+
+def reprocess(store: Store, flag_id: int, actor: Actor, now: datetime) -> int:
+    """A failed mail, its cause fixed, processed again at the daemon's next cycle (its attempts start over);
+    the number of the mail."""
+    with store.session() as session:
+        db.begin_write(session)
+        flag = session.get(FlagRecord, flag_id)
+        if flag is None:
+            raise FlagError(f"没有编号为 {flag_id} 的事项")
+        record = retry(session, flag_id)
+        if record is None:
+            raise FlagError(f"事项 {flag_id} 不是“处理出错的邮件”，或该邮件已处理完")
+        note(session, actor, "mail.retry", f"事项 {flag_id}", f"来信 {record.id} 重新处理（{flag.detail[:200]}）", now)
+        session.commit()
+        return record.id
 
 
 def delivery_states(store: Store, outbox_ids: tuple[int, ...]) -> dict[int, str]:

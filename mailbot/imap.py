@@ -7,7 +7,8 @@ What real servers need (see PITFALLS.md):
 - imaplib keeps the pre-login CAPABILITY list: refreshed after login, or MOVE
   and IDLE look absent.
 - Mail is fetched with BODY.PEEK (never marked read), by UID, in batches of
-  bounded size, together with INTERNALDATE (the receive time that counts).
+  bounded size, together with INTERNALDATE (the receive time that counts; one
+  the server wrote out of range falls back per mail: mailbot/receive_time.py).
   A message over the size limit is not downloaded: only its header is.
 - Keys are "<UIDVALIDITY>:<UID>"; a new UIDVALIDITY makes every key new, and the
   pipeline's sha256 check recognises the mail already processed.
@@ -25,11 +26,13 @@ import threading
 from collections.abc import Iterator
 from datetime import datetime, timezone
 
+import imap_tools.errors
 from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
 from imap_tools.errors import MailboxLoginError
 from imap_tools.imap_utf7 import utf7_encode
 
 from mailbot.mail_types import RawMail
+from mailbot.receive_time import imap_time
 from mailbot.settings import ImapSettings
 
 log = logging.getLogger("mailbot")
@@ -135,7 +138,8 @@ class ImapInbox:
         for batch in self._batches(todo):
             yield from self._fetch(batch)
 
-    def _meta(self, uids: list[int]) -> dict[int, tuple[datetime, int]]:
+    def _meta(self, uids: list[int]) -> dict[int, tuple[bytes, int]]:
+        """UID → (INTERNALDATE as the server wrote it, size); the date is read in _fetch, per mail."""
         typ, data = self.box.client.uid("FETCH", ",".join(map(str, uids)), "(UID INTERNALDATE RFC822.SIZE)")
         meta = {}
         for line in data:
@@ -144,12 +148,10 @@ class ImapInbox:
                 continue
             found = {k: v for m in _META.finditer(line) for k, v in zip(("uid", "date", "size"), m.groups()) if v}
             if "uid" in found:
-                when = datetime.strptime(found.get("date", b"").decode() or "01-Jan-1970 00:00:00 +0000",
-                                         "%d-%b-%Y %H:%M:%S %z").astimezone(timezone.utc)
-                meta[int(found["uid"])] = (when, int(found.get("size", 0)))
+                meta[int(found["uid"])] = (found.get("date", b""), int(found.get("size", 0)))
         return meta
 
-    def _batches(self, uids: list[int]) -> Iterator[list[tuple[int, datetime, int]]]:
+    def _batches(self, uids: list[int]) -> Iterator[list[tuple[int, bytes, int]]]:
         """UIDs grouped so one batch holds at most ``batch_bytes`` of mail (memory stays bounded)."""
         for start in range(0, len(uids), 200):
             meta = self._meta(uids[start:start + 200])
@@ -166,17 +168,19 @@ class ImapInbox:
             if batch:
                 yield batch
 
-    def _fetch(self, batch: list[tuple[int, datetime, int]]) -> Iterator[RawMail]:
+    def _fetch(self, batch: list[tuple[int, bytes, int]]) -> Iterator[RawMail]:
         limit = self.settings.max_message_bytes
         whole = [uid for uid, _, size in batch if size <= limit]
         bodies = self._bodies(whole, "BODY.PEEK[]") if whole else {}
         headers = self._bodies([uid for uid, _, size in batch if size > limit], "BODY.PEEK[HEADER]")
-        for uid, when, size in batch:
+        for uid, internal_date, size in batch:
             key = f"{self.uidvalidity}:{uid}"
-            if uid in bodies:
-                yield RawMail(self.name, key, bodies[uid], when)
-            elif uid in headers:
-                yield RawMail(self.name, key, headers[uid], when, too_large_bytes=size)
+            data = bodies.get(uid, headers.get(uid))
+            if data is None:
+                continue  # expunged meanwhile
+            stamp = imap_time(internal_date, data, datetime.now(timezone.utc))
+            yield RawMail(self.name, key, data, stamp.moment, too_large_bytes=size if uid in headers else 0,
+                          note=stamp.note)
 
     def _bodies(self, uids: list[int], part: str) -> dict[int, bytes]:
         if not uids:
@@ -217,15 +221,20 @@ class ImapInbox:
         if not folder or self.box is None or validity != self.uidvalidity:
             return
         client = self.box.client
-        if not self.box.folder.exists(folder):
-            self.box.folder.create(folder)
-        if "MOVE" in self.capabilities:
-            client.uid("MOVE", uid, _quote(folder))
-        elif "UIDPLUS" in self.capabilities:
-            client.uid("COPY", uid, _quote(folder))
-            client.uid("STORE", uid, "+FLAGS.SILENT", r"(\Deleted)")
-            client.uid("EXPUNGE", uid)
-        # without MOVE or UIDPLUS a move would need a bare EXPUNGE: leave the mail where it is
+        try:
+            if not self.box.folder.exists(folder):
+                self.box.folder.create(folder)
+            if "MOVE" in self.capabilities:
+                client.uid("MOVE", uid, _quote(folder))
+            elif "UIDPLUS" in self.capabilities:
+                client.uid("COPY", uid, _quote(folder))
+                client.uid("STORE", uid, "+FLAGS.SILENT", r"(\Deleted)")
+                client.uid("EXPUNGE", uid)
+            # without MOVE or UIDPLUS a move would need a bare EXPUNGE: leave the mail where it is
+        except imaplib.IMAP4.abort:
+            raise  # the connection is gone: the cycle's problem
+        except (imaplib.IMAP4.error, imap_tools.errors.ImapToolsError) as exc:  # this mail stays where it is
+            log.warning("mail %s not moved to %s: %s", key, folder, exc)
 
 
 def _quote(folder: str) -> str:

@@ -12,6 +12,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 
+from mailbot.addresses import deliverable
 from mailbot.mail_types import Office
 from mailbot.screening import LOOP_HEADER
 
@@ -22,7 +23,7 @@ def office_letter(office: Office, to: str, subject: str, now: datetime, text: st
     ``answering`` is the (Message-ID, References) of the mail it replies to, for threading."""
     msg = EmailMessage()
     msg["From"] = formataddr((office.name, office.address))
-    msg["To"] = to
+    msg["To"] = ", ".join(deliverable(a.strip()) for a in to.split(","))
     msg["Subject"] = subject
     msg["Date"] = format_datetime(now)
     msg["Message-ID"] = message_id or make_msgid(domain=office.domain)

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+from mailbot.shown import ShownLogs
 
 
 class JsonFormatter(logging.Formatter):
@@ -51,6 +52,7 @@ def log_file_warnings(log: logging.Logger, key: str, warnings: Iterable[tuple[st
 
 def configure_logging(kind: str = "text") -> None:
     handler = logging.StreamHandler()
+    handler.addFilter(ShownLogs())  # a subject or file name cannot forge a log line
     if kind == "json":
         handler.setFormatter(JsonFormatter())
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 
@@ -16,6 +17,9 @@ class RawMail:
     data: bytes
     received_at: datetime  # aware, UTC; the server's receive time, never the Date header
     too_large_bytes: int = 0  # when over the size limit: its size; ``data`` then holds the header only
+    note: str = ""  # for staff, Chinese: the receive time was not the server's own (mailbot/receive_time.py)
+    unreadable: str = ""  # the mailbox could not give its bytes (a file mailbot may not read): why, for staff
+    source: Path | None = None  # a file holding the whole mail when ``data`` is its header only: archived from there
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,15 @@ class MailAttachment:
     name: str  # decoded file name; a nameless part is called "附件N.ext" by its position and type
     data: bytes
     content_type: str
+
+
+@dataclass(frozen=True)
+class UnreadPart:
+    """A part of a mail that was not read: the unit is told (a finding), the rest of the mail still counts."""
+
+    name: str  # its file name, "" when it has none
+    why: str  # undecodable | too_deep (MIME nesting beyond the bound) | too_many (parts beyond the bound)
+    count: int = 1
 
 
 @dataclass(frozen=True)
@@ -47,6 +60,7 @@ class ParsedMail:
     forwarded_auth_results: tuple[str, ...] = ()  # those of the first mail forwarded inside this one
     injected_headers: tuple[str, ...] = ()  # headers whose decoded text holds CR, LF or NUL (injection)
     unsafe_names: tuple[str, ...] = ()  # attachment names written as absolute paths or with ".."
+    unread: tuple[UnreadPart, ...] = ()  # parts skipped: undecodable, nested too deep, too many
 
     @property
     def forwarded_from(self) -> str:

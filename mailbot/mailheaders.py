@@ -28,6 +28,10 @@ WESTERN_LABELS = frozenset({"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1"
 _CHINESE = re.compile("[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")  # CJK punctuation, ideographs, full width
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 _SURROGATES = re.compile("[\udc80-\udcff]")
+# ISO-2022 text is 7-bit: escape sequences switch character sets. Japanese clients write it raw in headers,
+# and label variants (half-width kana, JIS X 0212) plain "iso-2022-jp", which Python's codec of that name refuses.
+_ISO2022_ESCAPE = re.compile("\x1b(?:\\$[@AB(]|\\$\\)C|\\([BIJ])")
+ISO2022_CODECS = ("iso2022_jp_2", "iso2022_jp_ext", "iso2022_jp_3", "iso2022_jp_2004", "iso2022_kr")
 
 
 def charset_of(label: str | None) -> str:
@@ -75,40 +79,71 @@ def _chinese_behind_western_label(data: bytes) -> str | None:
         return None
 
 
+def _decode(data: bytes, charset: str, errors: str = "strict") -> str | None:
+    """``data`` in ``charset``, or None. Any codec failure counts, not only UnicodeDecodeError: "idna" and
+    "punycode" are text codecs that raise UnicodeError (or refuse the error handler), "undefined" always raises."""
+    try:
+        return data.decode(charset, errors)
+    except Exception:  # noqa: BLE001 - a label names whatever codec the sender likes
+        return None
+
+
+def _iso2022(data: bytes) -> str | None:
+    """7-bit ISO-2022 text (Japanese or Korean) when ``data`` has its escape sequences and decodes as one."""
+    if b"\x1b" not in data or not _ISO2022_ESCAPE.search(data.decode("latin-1")):
+        return None
+    return next((text for codec in ISO2022_CODECS if (text := _decode(data, codec)) is not None), None)
+
+
 def decode_bytes_checked(data: bytes, label: str | None = None) -> Decoded:
     """Declared charset (aliased), then UTF-8, then GB18030; last resort keeps every byte visible:
     the declared charset with U+FFFD if it is known, else Latin-1. Chinese text under a
-    Western label is recognised and decoded as what it is."""
+    Western label is recognised and decoded as what it is; ISO-2022 escape sequences are decoded,
+    never left in the text. Never raises, whatever the label."""
     declared = charset_of(label)
     if declared in WESTERN_LABELS and (chinese := _chinese_behind_western_label(data)) is not None:
         return chinese, (f"text labelled {(label or '')[:40]!r} is Chinese, decoded as such",)
     known = _known(declared)
     problems: list[str] = [] if known else [f"unknown charset {(label or '')[:40]!r}"]
+    if (text := _iso2022(data)) is not None:
+        if not declared.replace("-", "").replace("_", "").startswith("iso2022"):
+            problems.append(f"text labelled {(label or '')[:40]!r} is ISO-2022, decoded as such")
+        return text, tuple(problems)
     for charset in dict.fromkeys(([declared] if known else []) + ["utf-8", "gb18030"]):
-        try:
-            text = data.decode(charset)
-        except (UnicodeDecodeError, LookupError):
+        text = _decode(data, charset)
+        if text is None:
             continue
         if known and charset != declared:
             problems.append(f"text labelled {(label or '')[:40]!r} decoded as {charset}")
         return text, tuple(problems)
-    problems.append(f"undecodable bytes in {declared} text, shown as U+FFFD" if known
-                    else "undecodable bytes, shown as Latin-1")
-    return (data.decode(declared, errors="replace") if known else data.decode("latin-1")), tuple(problems)
+    shown = _decode(data, declared, "replace") if known else None  # None for codecs that refuse it (idna)
+    if shown is None:
+        mostly_utf8 = data.decode("utf-8", "replace")  # UTF-8 with a stray byte or two (a cut signature)
+        high = sum(b > 0x7F for b in data)
+        shown = mostly_utf8 if mostly_utf8.count("\ufffd") * 4 < high else None
+    problems.append("undecodable bytes, shown as Latin-1" if shown is None else
+                    f"undecodable bytes in {declared if known else 'utf-8'} text, shown as U+FFFD")
+    return (shown if shown is not None else data.decode("latin-1")), tuple(problems)
 
 
 def unescape_raw_checked(text: str) -> Decoded:
-    """Raw 8-bit header bytes (held by compat32 as surrogate escapes) decoded as UTF-8 or GB18030."""
-    if not _SURROGATES.search(text):
+    """Raw 8-bit header bytes (held by compat32 as surrogate escapes) decoded as UTF-8 or GB18030;
+    raw 7-bit ISO-2022 (escape sequences) decoded too."""
+    if not _SURROGATES.search(text) and "\x1b" not in text:
         return text, ()
     decoded, problems = decode_bytes_checked(text.encode("ascii", "surrogateescape"), "utf-8")
     return decoded, tuple(p for p in problems if not p.startswith("text labelled"))  # raw GBK is normal
 
 
 def _word_bytes(encoding: str, payload: str) -> tuple[bytes, bool]:
-    """The bytes of one encoded word, and whether they decoded cleanly."""
+    """The bytes of one encoded word, and whether they decoded cleanly. ``payload`` may hold raw 8-bit
+    bytes as surrogate escapes (a client that put GBK bytes into a Q word): they are kept as bytes."""
     if encoding.lower() == "q":
-        return quopri.decodestring(payload.encode("ascii", "replace"), header=True), True
+        try:
+            data = payload.encode("ascii", "surrogateescape")
+        except UnicodeEncodeError:  # text already decoded by someone: its characters as UTF-8
+            data = payload.encode("utf-8", "surrogateescape")
+        return quopri.decodestring(data, header=True), True
     try:
         return base64.b64decode(payload + "=" * (-len(payload) % 4), validate=True), True
     except (binascii.Error, ValueError):
@@ -122,9 +157,11 @@ def _word_bytes(encoding: str, payload: str) -> tuple[bytes, bool]:
 def decode_words_checked(text: str) -> Decoded:
     """RFC 2047 encoded words anywhere in ``text`` (also inside quoted parameters, which the RFC forbids
     but 126/QQ/Outlook do); adjacent words of one charset are joined as bytes before decoding, so a
-    GBK character split across two words survives. An undecodable word is kept literally."""
-    text, problems_t = unescape_raw_checked(text or "")
-    problems = list(problems_t)
+    GBK character split across two words survives. An undecodable word is kept literally; an empty
+    one (``=?utf-8?B??=``) is nothing. Raw 8-bit bytes are decoded where they stand: between words as
+    UTF-8 or GB18030, inside a word with that word's charset."""
+    text = text or ""
+    problems: list[str] = []
     out: list[str] = []
     pending, pending_charset, position = b"", "", 0
 
@@ -136,16 +173,23 @@ def decode_words_checked(text: str) -> Decoded:
             problems.extend(found)
             pending = b""
 
+    def plain(between: str) -> None:
+        decoded, found = unescape_raw_checked(between)
+        out.append(decoded)
+        problems.extend(found)
+
     for match in _ENCODED_WORD.finditer(text):
         between = text[position:match.start()]
         position = match.end()
         if between and not (pending and between.isspace()):  # whitespace between two words is not text
             flush()
-            out.append(between)
+            plain(between)
+        if not match.group(3):  # an empty word: some clients write one for an empty subject
+            continue
         data, clean = _word_bytes(match.group(2), match.group(3))
         if not data:
             flush()
-            out.append(match.group(0))
+            plain(match.group(0))
             problems.append("invalid encoded word kept as written")
             continue
         if not clean:
@@ -156,7 +200,7 @@ def decode_words_checked(text: str) -> Decoded:
         pending += data
         pending_charset = charset
     flush()
-    out.append(text[position:])
+    plain(text[position:])
     return "".join(out), tuple(dict.fromkeys(problems))
 
 

@@ -1,10 +1,12 @@
-"""Raw message bytes → :class:`ParsedMail`, decoded ourselves and never raising.
+"""Raw message bytes → :class:`ParsedMail`, decoded ourselves.
 
-We parse with the email package's compat32 policy: it keeps raw 8-bit header
-bytes as surrogate escapes (recoverable as GBK/UTF-8) and does not raise on
-malformed address or parameter headers, unlike policy.default (cpython#151857).
-Every header, parameter and body is then decoded by :mod:`mailbot.mailheaders`.
-imap-tools' decoding is not used: it drops characters (PITFALLS: 王喆 → 王).
+The MIME tree comes from :mod:`mailbot.mimetree` (the email package's compat32 parser, bounded);
+every header, parameter and body is then decoded by :mod:`mailbot.mailheaders`. imap-tools'
+decoding is not used: it drops characters (PITFALLS: 王喆 → 王).
+
+Each part is decoded on its own: a part that fails is skipped and named in ``ParsedMail.unread``
+(the unit is told), and the From, Subject and every other part still count. Only a mail the parser
+cannot read at all raises :class:`UnreadableMail`: the pipeline records it as failed, for a person.
 """
 
 from __future__ import annotations
@@ -12,19 +14,17 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
-import email
 import html
 import mimetypes
 import re
 from collections.abc import Iterator
-from email.message import Message
-from email.policy import compat32
 from email.utils import getaddresses
 
-from mailbot.mail_types import MailAttachment, ParsedMail
+from mailbot.mail_types import MailAttachment, ParsedMail, UnreadPart
 from mailbot.html_text import html_text
 from mailbot.mailheaders import decode_bytes_checked, decode_words_checked, header_text_checked, injected, \
     unescape_raw_checked
+from mailbot.mimetree import MAX_DEPTH, MAX_HEADER_CHARS, MAX_HEADERS, MAX_PARTS, Part, parse_tree
 from parsers.unpack import is_unsafe_path
 
 EXTENSIONS = {
@@ -44,63 +44,46 @@ ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 URL = re.compile(r"https?://[^\s\"'<>（）()\u3000，。；]+", re.I)  # in text or an href; stops at CJK punctuation
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-MAX_HEADER_CHARS = 16_384  # RFC 5322 lines are at most 998; a folded header of 16 KiB is already absurd
+_HIDE_RAW = {0xDC80 + i: 0xF780 + i for i in range(128)}  # surrogate escapes of bytes 0x80-0xFF ↔ private use
+_SHOW_RAW = {v: k for k, v in _HIDE_RAW.items()}
+
+
+class UnreadableMail(Exception):
+    """The MIME parser could not read the message at all: nothing of it can be trusted, not even its sender."""
 
 
 def parse_mail(data: bytes) -> ParsedMail:
-    """Never raises: what cannot be decoded is recorded in ``problems`` and the best value returned."""
-    problems: list[str] = []
+    """What cannot be decoded is recorded in ``problems`` (and ``unread`` for whole parts) and the best
+    value returned; UnreadableMail only when the parser fails on the message as a whole."""
     try:
-        msg = email.message_from_bytes(data if isinstance(data, bytes) else bytes(data), policy=compat32)
-        mail = _parse(msg, 0)
-    except Exception as exc:  # noqa: BLE001 - last line of defence; compat32 practically never raises
-        problems.append(f"unparseable message: {type(exc).__name__}")
-        mail = _parse(email.message_from_bytes(b"\r\n", policy=compat32), 0)
+        mail = _parse(parse_tree(data if isinstance(data, bytes) else bytes(data)), 0)
+    except MemoryError:
+        raise  # the sandbox's limit: its worker is replaced, and the mail failed
+    except Exception as exc:  # noqa: BLE001 - compat32 practically never raises; if it does, a person looks
+        raise UnreadableMail(f"{type(exc).__name__}: {exc}"[:300]) from exc
     named = tuple(a if a.name else dataclasses.replace(a, name=f"附件{i}{_extension(a.content_type)}")
                   for i, a in enumerate(mail.attachments, 1))
-    return dataclasses.replace(mail, attachments=named, problems=tuple(dict.fromkeys((*problems, *mail.problems))))
+    return dataclasses.replace(mail, attachments=named)
 
 
-def _parse(msg: Message, depth: int) -> ParsedMail:
+def _parse(msg: Part, depth: int) -> ParsedMail:
     """One message (the outer one or a forwarded message/rfc822 inside it), attachment names may be ""."""
     problems: list[str] = []
-    _tame_headers(msg, problems)
     headers = _headers(msg, problems)
-    attacks = _Attacks(injected=[str(n).lower() for n, v in _raw_items(msg) if injected(str(v))])
-    from_name, from_address = _sender(_raw_header(msg, "from"), problems)
-    plain: list[str] = []
-    markup: list[str] = []
-    attachments: list[MailAttachment] = []
-    links: list[str] = []
-    senders: list[str] = []  # of the forwarded mails inside, outermost first
-    forwarded_subject = ""
+    from_name, from_address = _sender(msg.raw_header("from"), problems)
+    found = _Found(injected=[str(n).lower() for n, v in msg.raw_items() if injected(str(v))])
     for part in _leaves(msg):
-        problems.extend(f"MIME defect: {type(d).__name__}" for d in part.defects)
-        ctype = part.get_content_type()
-        payload = part.get_payload()
-        if isinstance(payload, list):  # message/rfc822 forwarded as attachment; delivery-status blocks
-            if part.get_content_subtype() in ("rfc822", "global") and payload and isinstance(payload[0], Message):
-                subject = _adopt(_nested(payload[0], depth, problems), attachments, links, senders, problems, attacks)
-                forwarded_subject = forwarded_subject or subject
-            continue
-        disposition = str(part.get("Content-Disposition", "")).split(";", 1)[0].strip().lower()
-        name = _filename(part, problems, attacks)
-        if ctype in ("text/plain", "text/html") and not name and disposition != "attachment":
-            text, found = decode_bytes_checked(_payload(part, "body", problems), part.get_content_charset())
-            problems.extend(found)
-            (plain if ctype == "text/plain" else markup).append(text)
-            links.extend(html.unescape(url) for url in URL.findall(text))
-            continue
-        if part.get("Content-ID") and not name and part.get_content_maintype() == "image":
-            continue  # an inline picture of a signature, not a submission
-        data = _payload(part, name or ctype, problems)
-        if (name.lower().endswith(".eml") or ctype == "message/rfc822") and _looks_like_mail(data):
-            inner = _nested(email.message_from_bytes(data, policy=compat32), depth, problems)  # 126 forwards an .eml
-            subject = _adopt(inner, attachments, links, senders, problems, attacks)
-            forwarded_subject = forwarded_subject or subject
-            continue
-        attachments.append(MailAttachment(name=name, data=data, content_type=ctype))
-    body = "\n".join(plain) if plain else "\n".join(html_text(m) for m in markup)
+        try:
+            _read_part(part, depth, found, problems)
+        except Exception as exc:  # noqa: BLE001 - one part's failure is that part's, never the mail's
+            name = _name_if_any(part)
+            problems.append(f"part {name or '(no name)'} skipped: {type(exc).__name__}: {exc}"[:300])
+            found.unread.append(UnreadPart(name, "undecodable"))
+    if msg.root is msg and msg.dropped_parts:  # a tree of its own: the outer mail, or a forwarded .eml
+        problems.append(f"{msg.dropped_parts} parts beyond {MAX_PARTS} dropped")
+        found.unread.append(UnreadPart("", "too_many", msg.dropped_parts))
+    attachments, senders, forwarded_subject = found.attachments, found.senders, found.forwarded_subject
+    body = "\n".join(found.plain) if found.plain else "\n".join(html_text(m) for m in found.markup)
     body = body.replace("\r\n", "\n").replace("\r", "\n")
     if not senders:
         senders, forwarded_subject = _inline_forward(headers.get("subject", ""), body)
@@ -119,66 +102,93 @@ def _parse(msg: Message, depth: int) -> ParsedMail:
         attachments=tuple(attachments),
         forwarded_subject=forwarded_subject,
         problems=tuple(dict.fromkeys(problems)),
-        links=tuple(dict.fromkeys(links)),
+        links=tuple(dict.fromkeys(found.links)),
         forward_senders=tuple(dict.fromkeys(a for a in senders if a)),
-        auth_results=tuple(header_text_checked(v)[0] for n, v in _raw_items(msg)
+        unread=tuple(found.unread),
+        auth_results=tuple(header_text_checked(v)[0] for n, v in msg.raw_items()
                            if str(n).strip().lower() == "authentication-results"),
-        forwarded_auth_results=tuple(attacks.forwarded_auth),
-        injected_headers=tuple(dict.fromkeys(attacks.injected)),
-        unsafe_names=tuple(dict.fromkeys(attacks.unsafe)),
+        forwarded_auth_results=tuple(found.forwarded_auth),
+        injected_headers=tuple(dict.fromkeys(found.injected)),
+        unsafe_names=tuple(dict.fromkeys(found.unsafe)),
     )
 
 
 @dataclasses.dataclass
-class _Attacks:
-    """What one mail (its forwarded mails included) carries that only an attack would: see mailbot.hostile."""
+class _Found:
+    """What the parts of one message have given so far."""
 
+    plain: list[str] = dataclasses.field(default_factory=list)
+    markup: list[str] = dataclasses.field(default_factory=list)
+    attachments: list[MailAttachment] = dataclasses.field(default_factory=list)
+    links: list[str] = dataclasses.field(default_factory=list)
+    senders: list[str] = dataclasses.field(default_factory=list)  # of the forwarded mails inside, outermost first
+    forwarded_subject: str = ""
+    unread: list[UnreadPart] = dataclasses.field(default_factory=list)
+    # what only an attack carries (see mailbot.hostile), and the authentication a forwarded mail kept
     injected: list[str] = dataclasses.field(default_factory=list)
     unsafe: list[str] = dataclasses.field(default_factory=list)
     forwarded_auth: list[str] = dataclasses.field(default_factory=list)
 
+    def adopt(self, inner: ParsedMail, problems: list[str]) -> None:
+        """A forwarded mail's files (and links) are the unit's submission: they become ours, attributed to
+        its sender; its subject names the forward when it is the first."""
+        self.attachments.extend(inner.attachments)
+        self.links.extend(inner.links)
+        self.senders.extend((inner.from_address, *inner.forward_senders))
+        self.unread.extend(inner.unread)
+        self.injected.extend(f"{name}（被转发的邮件）" for name in inner.injected_headers)
+        self.unsafe.extend(inner.unsafe_names)
+        self.forwarded_auth = self.forwarded_auth or list(inner.auth_results)
+        problems.extend(f"forwarded mail: {p}" for p in inner.problems)
+        self.forwarded_subject = self.forwarded_subject or inner.subject
 
-def _raw_items(msg: Message) -> list[tuple[str, str]]:
-    try:
-        return [(str(n), str(v)) for n, v in msg.raw_items()]
-    except Exception:  # noqa: BLE001 - a header that cannot be read is reported by _headers
-        return []
+
+def _read_part(part: Part, depth: int, found: _Found, problems: list[str]) -> None:
+    problems.extend(f"MIME defect: {type(d).__name__}" for d in part.defects)
+    problems.extend(f"header {name} cut to {MAX_HEADER_CHARS} characters" for name in part.cut_headers)
+    if part.nesting_cut:
+        problems.append(f"MIME nesting deeper than {MAX_DEPTH} levels cut")
+        found.unread.append(UnreadPart(_filename(part, problems), "too_deep"))
+        return
+    ctype = part.get_content_type()
+    payload = part.get_payload() if part.is_multipart() else None
+    if isinstance(payload, list):  # message/rfc822 forwarded as attachment; delivery-status blocks
+        if part.get_content_subtype() in ("rfc822", "global") and payload and isinstance(payload[0], Part):
+            _forwarded(payload[0], depth, found, problems)
+        return
+    disposition = part.raw_header("Content-Disposition").split(";", 1)[0].strip().lower()
+    name = _filename(part, problems, found)
+    if ctype in ("text/plain", "text/html") and not name and disposition != "attachment":
+        text, decoding = decode_bytes_checked(_payload(part, "body", problems), part.get_content_charset())
+        problems.extend(decoding)
+        (found.plain if ctype == "text/plain" else found.markup).append(text)
+        found.links.extend(html.unescape(url) for url in URL.findall(text))
+        return
+    if part.get("Content-ID") and not name and part.get_content_maintype() == "image":
+        return  # an inline picture of a signature, not a submission
+    data = _payload(part, name or ctype, problems)
+    if (name.lower().endswith(".eml") or ctype == "message/rfc822") and _looks_like_mail(data):
+        _forwarded(parse_tree(data), depth, found, problems)  # 126 forwards an .eml
+        return
+    found.attachments.append(MailAttachment(name=name, data=data, content_type=ctype))
 
 
-def _leaves(part: Message) -> Iterator[Message]:
+def _leaves(part: Part) -> Iterator[Part]:
     """Leaf parts in order; a message/* part is a leaf (its inside is a separate mail, parsed apart)."""
     if part.get_content_maintype() == "message" or not part.is_multipart():
         yield part
         return
     for sub in part.get_payload():
-        if isinstance(sub, Message):
+        if isinstance(sub, Part):
             yield from _leaves(sub)
 
 
-def _nested(inner: Message, depth: int, problems: list[str]) -> ParsedMail | None:
+def _forwarded(inner: Part, depth: int, found: _Found, problems: list[str]) -> None:
     if depth >= MAX_NESTING:
         problems.append("forwarded mail nested too deeply, inner mail ignored")
-        return None
-    return _parse(inner, depth + 1)
-
-
-def _adopt(inner: ParsedMail | None, attachments: list[MailAttachment], links: list[str], senders: list[str],
-           problems: list[str], attacks: _Attacks) -> str:
-    """A forwarded mail's files (and links) are the unit's submission: they become ours, attributed to its sender.
-
-    Returns the forwarded mail's subject ("" when it was nested too deeply to read).
-    """
-    if inner is None:
-        return ""
-    attachments.extend(inner.attachments)
-    links.extend(inner.links)
-    senders.extend((inner.from_address, *inner.forward_senders))
-    problems.extend(f"forwarded mail: {p}" for p in inner.problems)
-    attacks.injected.extend(f"{name}（被转发的邮件）" for name in inner.injected_headers)
-    attacks.unsafe.extend(inner.unsafe_names)
-    if not attacks.forwarded_auth:
-        attacks.forwarded_auth.extend(inner.auth_results)
-    return inner.subject
+        found.unread.append(UnreadPart("", "too_deep"))
+        return
+    found.adopt(_parse(inner, depth + 1), problems)
 
 
 def _looks_like_mail(data: bytes) -> bool:
@@ -187,40 +197,21 @@ def _looks_like_mail(data: bytes) -> bool:
                             b"mime-version:", b"x-", b"to:", b"delivered-to:")) and b"from:" in head
 
 
-def _tame_headers(msg: Message, problems: list[str]) -> None:
-    """Cut every header longer than any mail client writes: the standard library's parameter parsing
-    (Content-Disposition, Content-Type) slows down with the square of a header's length."""
-    for part in msg.walk():
-        for name in {str(n) for n, v in part.raw_items() if len(str(v)) > MAX_HEADER_CHARS}:
-            values = [str(v) for n, v in part.raw_items() if str(n) == name]
-            del part[name]
-            for value in values:
-                part[name] = value[:MAX_HEADER_CHARS]
-            problems.append(f"header {name.lower()} cut to {MAX_HEADER_CHARS} characters")
-
-
-def _headers(msg: Message, problems: list[str]) -> dict[str, str]:
+def _headers(msg: Part, problems: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
-    try:
-        items = msg.raw_items()  # raw: 8-bit bytes still held as surrogate escapes
-        for name, value in items:
-            key = str(name).strip().lower()
-            if key in out:
-                continue
+    if msg.dropped_headers:
+        problems.append(f"{msg.dropped_headers} headers beyond {MAX_HEADERS} dropped")
+    problems.extend(f"header {name} cut to {MAX_HEADER_CHARS} characters" for name in msg.cut_headers)
+    for name, value in msg.raw_items():  # raw: 8-bit bytes still held as surrogate escapes
+        key = str(name).strip().lower()
+        if key in out:
+            continue
+        try:
             out[key], found = header_text_checked(value)
-            problems.extend(f"header {key}: {p}" for p in found)
-    except Exception as exc:  # noqa: BLE001 - a bad header is a problem, not a crash
-        problems.append(f"headers: {type(exc).__name__}")
+        except Exception as exc:  # noqa: BLE001 - a bad header is a problem, not a crash
+            out[key], found = "", (f"{type(exc).__name__}",)
+        problems.extend(f"header {key}: {p}" for p in found)
     return out
-
-
-def _raw_header(part: Message, header: str) -> str:
-    """The header as stored (compat32's get() would turn raw 8-bit bytes into U+FFFD)."""
-    wanted = header.lower()
-    try:
-        return next((str(v) for n, v in part.raw_items() if str(n).lower() == wanted), "")
-    except Exception:  # noqa: BLE001
-        return ""
 
 
 def _sender(raw: str, problems: list[str]) -> tuple[str, str]:
@@ -247,14 +238,16 @@ def _first_id(value: str) -> str:
     return found.group(0) if found else value.strip()
 
 
-def _param(part: Message, header: str, name: str, problems: list[str]) -> str:
+def _param(part: Part, header: str, name: str, problems: list[str]) -> str:
     """A header parameter from the raw header text: RFC 2231 (preferred when both forms are given),
     RFC 2047 inside quotes, raw 8-bit GBK/UTF-8."""
-    raw = _raw_header(part, header)
+    raw = part.raw_header(header)
     if not raw:
         return ""
-    scratch = Message()
-    scratch["Content-Type"] = unescape_raw_checked(raw)[0]
+    scratch = Part()
+    # raw 8-bit bytes kept, as private-use characters: compat32's get() would make them U+FFFD, and a Q word's
+    # bytes must be decoded with its charset, not guessed beforehand
+    scratch["Content-Type"] = raw.translate(_HIDE_RAW)
     try:
         values = [v for k, v in scratch.get_params(header="content-type")[1:] if k.lower() == name]
     except Exception as exc:  # noqa: BLE001
@@ -265,19 +258,30 @@ def _param(part: Message, header: str, name: str, problems: list[str]) -> str:
     value = next((v for v in values if isinstance(v, tuple)), values[0])
     if isinstance(value, tuple):  # RFC 2231: (charset, language, percent-decoded text as Latin-1)
         charset, _, text = value
-        value, found = decode_bytes_checked(str(text).encode("latin-1", "replace"), charset or None)
+        data = str(text).translate(_SHOW_RAW).encode("latin-1", "surrogateescape")
+        value, found = decode_bytes_checked(data, charset or None)
         problems.extend(f"{header} {name}: {p}" for p in found)
-    decoded, found = decode_words_checked(str(value))
+    decoded, found = decode_words_checked(str(value).translate(_SHOW_RAW))
     problems.extend(f"{header} {name}: {p}" for p in found)
     return decoded.strip().strip('"')
 
 
-def _filename(part: Message, problems: list[str], attacks: _Attacks) -> str:
+def _name_if_any(part: Part) -> str:
+    """A failed part's file name, to tell the unit which file was not read; "" when even that fails."""
+    try:
+        return _filename(part, [])
+    except Exception:  # noqa: BLE001
+        return ""
+
+
+def _filename(part: Part, problems: list[str], found: _Found | None = None) -> str:
+    """The part's file name, its folders and control characters removed; ``found`` learns of a name that
+    climbed out of its folder or carried a line break (an attack, not a client's habit)."""
     name = _param(part, "Content-Disposition", "filename", problems) or _param(part, "Content-Type", "name", problems)
-    if is_unsafe_path(name):
-        attacks.unsafe.append(name)
-    if re.search(r"[\r\n\x00]", name):
-        attacks.injected.append("content-disposition")
+    if found is not None and is_unsafe_path(name):
+        found.unsafe.append(name)
+    if found is not None and re.search(r"[\r\n\x00]", name):
+        found.injected.append("content-disposition")
     name = _CONTROL.sub("", name.replace("\\", "/").rsplit("/", 1)[-1]).strip()
     return "" if name in (".", "..") else name
 
@@ -287,12 +291,11 @@ def _extension(content_type: str) -> str:
     return "" if found == ".bin" else found
 
 
-def _payload(part: Message, label: str, problems: list[str]) -> bytes:
+def _payload(part: Part, label: str, problems: list[str]) -> bytes:
     """The decoded bytes; a damaged base64 payload gives what decodes (compat32 would hand back the
     still-encoded text) and a problem."""
-    raw = part.get_payload()
-    raw = raw if isinstance(raw, str) else ""
-    if part.get("Content-Transfer-Encoding", "").strip().lower() == "base64":
+    raw = part.raw_payload()
+    if part.raw_header("Content-Transfer-Encoding").strip().lower() == "base64":
         compact = re.sub(r"\s+", "", raw)
         try:
             return base64.b64decode(compact, validate=True)

@@ -52,6 +52,8 @@ class MessageRecord(SQLModel, table=True):
     received_at: datetime = Field(sa_type=UTCDateTime)
     state: str = "new"  # new | processed | ignored | duplicate | failed | held | rejected
     reason: str = ""  # why ignored / failed, Chinese for staff
+    attempts: int = 0  # times its processing began (counted first: a mail that kills the process counts too)
+    too_large_bytes: int = 0  # its size when over the inbox's limit (read as its header only), else 0
     unit: str | None = Field(default=None, index=True)  # the unit it counts for; never set for held mail
     campaign: str | None = None
     # sender trust (mailbot.trust), decided once when the mail is processed

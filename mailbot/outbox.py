@@ -4,8 +4,8 @@ A transport raises :class:`DeliveryError` (``permanent`` for 5xx-like refusals);
 temporary failures are retried on the next drain with the row kept pending,
 permanent ones are marked failed and flagged for staff.
 
-Delivery is at least once, never lost. The Maildir transport is idempotent per row, so a crash
-between delivering and marking never sends twice. SMTP cannot be: a crash in the moment between
+Delivery is at least once, never lost. The Maildir transport is idempotent per reply (its file is
+named after the reply's Message-ID), so a crash between delivering and marking never sends twice. SMTP cannot be: a crash in the moment between
 the server's 250 and our commit sends that reply again on restart, with the same Message-ID.
 A unit may then see one receipt twice; the other order (mark, then send) could lose it.
 """
@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
-from email.policy import SMTP  # CRLF line ends: what SMTP servers require
+from email.policy import SMTP, SMTPUTF8  # CRLF line ends: what SMTP servers require
 from typing import Protocol
 
 from mailbot import queries as q
@@ -44,8 +44,11 @@ class Transport(Protocol):
 
 
 def wire(message: EmailMessage) -> bytes:
-    """The bytes a mail server takes: CRLF line ends (email.policy.SMTP)."""
-    return message.as_bytes(policy=SMTP)
+    """The bytes a mail server takes: CRLF line ends (email.policy.SMTP); in UTF-8 (RFC 6532) when an address
+    has a local part that is not ASCII, which encoded words would turn into an address nobody has."""
+    addresses = [a for name in ("To", "Cc", "From") for a in getattr(message[name], "addresses", ())]
+    utf8 = any(not a.username.isascii() for a in addresses)
+    return message.as_bytes(policy=SMTPUTF8 if utf8 else SMTP)
 
 
 def queue(session, message: EmailMessage, *to: str, message_id: int | None = None,
@@ -80,7 +83,12 @@ def deliver_pending(store: Store, transport: Transport, envelope_from: str, retr
             if row is None:
                 continue
             try:
-                transport.deliver(row.id, envelope_from, row.to_address, row.raw)
+                try:
+                    transport.deliver(row.id, envelope_from, row.to_address, row.raw)
+                except (DeliveryError, OSError):  # OSError: the outbox's disk, the cycle's problem (outage alarm)
+                    raise
+                except Exception as exc:  # noqa: BLE001 - one reply's failure is that reply's, never the cycle's
+                    raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
             except DeliveryError as exc:
                 permanent = exc.permanent or row.attempts + 1 >= MAX_ATTEMPTS
                 delay = min(timedelta(seconds=retry_base * 2 ** row.attempts), MAX_BACKOFF)

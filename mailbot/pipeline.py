@@ -6,7 +6,9 @@ commit, in :mod:`mailbot.outbox`, called by the daemon after each mail.
 
 A step that fails on bad input produces a finding; an unexpected failure marks
 the message ``failed`` (raw bytes are already archived), flags it for staff,
-and leaves it to be retried: nothing is lost and nothing is answered twice.
+and leaves it to be retried a bounded number of times (mailbot/attempts.py):
+nothing is lost and nothing is answered twice. Whatever one mail's bytes hold,
+the failure is that mail's, never the inbox's.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from mailbot import attempts
 from mailbot import queries as q
 from mailbot import store as db
 from mailbot.campaigns import match_campaign
@@ -27,7 +30,7 @@ from mailbot.judge import judge
 from mailbot.logs import log_file_warnings, log_mail
 from mailbot.mail_types import ParsedMail, RawMail
 from mailbot.mailparse import parse_mail
-from mailbot.models import DONE_STATES, FlagRecord, MessageRecord
+from mailbot.models import DONE_STATES, MessageRecord
 from mailbot.record import Judged, record_held, record_verdict, stamp_trust
 from mailbot.rules import Campaign
 from mailbot.runtime import Runtime
@@ -37,6 +40,12 @@ from parsers.sniff import make_attachment
 from parsers.types import ParseError, ParseErrorKind
 
 log = logging.getLogger("mailbot")
+PARSE_FAILURES = {ParseErrorKind.TIMEOUT: "超过解析时限", ParseErrorKind.OUT_OF_MEMORY: "超过内存上限"}
+
+
+class MailProblem(Exception):
+    """This mail cannot be processed for a reason said in Chinese for staff (its file unreadable, its MIME
+    structure beyond parsing): recorded failed, flagged, retried."""
 
 
 @dataclass(frozen=True)
@@ -62,10 +71,19 @@ class Prepared:
 
 
 def prepare(raw: RawMail, rt: Runtime) -> Prepared:
-    """Archive the raw bytes (first: if that fails, nothing else happens), decode, screen, read the files."""
-    sha = rt.archive.put(raw.data)
+    """Archive the raw bytes (first: if that fails, nothing else happens), decode, screen, read the files.
+
+    The mail is decoded in the sandbox, like its attachments: MIME parsing reads untrusted bytes and
+    needs the same bounds on memory and time (a mail it cannot decode at all is failed, for a person)."""
+    if raw.unreadable:
+        return Prepared("", error=MailProblem(raw.unreadable))
+    sha = rt.archive.put_file(raw.source) if raw.source else rt.archive.put(raw.data)  # too large: streamed
     try:
-        mail = parse_mail(raw.data)
+        try:
+            mail = rt.sandbox.run(parse_mail, raw.data)
+        except ParseError as exc:
+            why = PARSE_FAILURES.get(exc.kind, "邮件结构无法识别")
+            raise MailProblem(f"邮件无法解析（{why}）：{exc.detail or exc.kind.value}") from exc
         verdict_screen = screen(mail, rt.own_addresses)
         if not verdict_screen.answer:
             return Prepared(sha, mail, verdict_screen)
@@ -75,7 +93,7 @@ def prepare(raw: RawMail, rt: Runtime) -> Prepared:
         current = read_attachments(attachments, rejected, Accepted.of(*rt.rules.campaigns.values()), rt.sandbox)
         log_file_warnings(log, raw.key, current.warnings)
         linked = tuple(RefusedFile(service, None, Refusal.LINK) for service in cloud_services(mail.links))
-        current = replace(current, refused=current.refused + linked)
+        current = replace(current, refused=current.refused + linked + unread_parts(mail))
         if raw.too_large_bytes:
             size = ParseError(ParseErrorKind.TOO_LARGE, f"{raw.too_large_bytes / 1024 / 1024:.0f} MB")
             current = Dossier(refused=(RefusedFile("（整封邮件）", None, Refusal.MAIL_TOO_LARGE, size),))
@@ -85,15 +103,22 @@ def prepare(raw: RawMail, rt: Runtime) -> Prepared:
         return Prepared(sha, error=exc)
 
 
+def unread_parts(mail: ParsedMail) -> tuple[RefusedFile, ...]:
+    """The parts of the mail that could not be read, as refusals the unit is told about (checks/mail_parts.py)."""
+    kinds = {"undecodable": ParseErrorKind.UNREADABLE}
+    return tuple(RefusedFile(u.name, None, Refusal.MAIL_PART, ParseError(kinds.get(u.why, ParseErrorKind.TOO_LARGE), u.why))
+                 for u in mail.unread)
+
+
 def process(raw: RawMail, rt: Runtime, prepared: Prepared | None = None) -> Outcome:
     prepared = prepared or prepare(raw, rt)
     with rt.store.session() as session:
         record = q.message_by_key(session, raw.mailbox, raw.key)
         if record is not None and record.state in DONE_STATES:
             return Outcome("skipped")
-        if record is None:
+        if record is None:  # not begun through attempts.begin: this is its first attempt
             record = MessageRecord(mailbox=raw.mailbox, key=raw.key, sha256=prepared.sha256,
-                                   received_at=raw.received_at)
+                                   received_at=raw.received_at, attempts=1, too_large_bytes=raw.too_large_bytes)
             session.add(record)
             if not db.try_commit(session):  # another worker recorded it first: it is that worker's mail
                 return Outcome("skipped")
@@ -102,14 +127,17 @@ def process(raw: RawMail, rt: Runtime, prepared: Prepared | None = None) -> Outc
         claimed = db.claim_message(session, message_id)  # FOR UPDATE SKIP LOCKED: one worker per mail
         if claimed is None:
             return Outcome("skipped")
-        db.lock(session, f"sha256/{prepared.sha256}")  # a copy claimed by another worker at this moment waits
-        first = q.first_with_sha(session, prepared.sha256, message_id)
-        if first is not None:
-            claimed.state, claimed.reason = "duplicate", f"与第 {first.id} 号邮件完全相同"
-            session.add(claimed)
-            session.commit()
-            log_mail(log, raw.key, prepared.mail.from_address if prepared.mail else "", "duplicate", reason=claimed.reason)
-            return Outcome("duplicate", reason=claimed.reason)
+        claimed.sha256 = prepared.sha256 or claimed.sha256
+        if prepared.sha256:
+            db.lock(session, f"sha256/{prepared.sha256}")  # a copy claimed by another worker at this moment waits
+            first = q.first_with_sha(session, prepared.sha256, message_id)
+            if first is not None:
+                claimed.state, claimed.reason = "duplicate", f"与第 {first.id} 号邮件完全相同"
+                session.add(claimed)
+                session.commit()
+                log_mail(log, raw.key, prepared.mail.from_address if prepared.mail else "", "duplicate",
+                         reason=claimed.reason)
+                return Outcome("duplicate", reason=claimed.reason)
         try:
             if prepared.error is not None:
                 raise prepared.error
@@ -117,14 +145,14 @@ def process(raw: RawMail, rt: Runtime, prepared: Prepared | None = None) -> Outc
         except Exception as exc:  # noqa: BLE001 - any bug must leave a trace, not a lost mail
             session.rollback()
             failed = session.get(MessageRecord, message_id)
-            failed.state, failed.reason = "failed", f"处理出错：{type(exc).__name__}: {exc}"[:500]
-            session.add(failed)
-            session.add(FlagRecord(message_id=message_id, kind="failed", detail=failed.reason))
+            failed.sha256 = prepared.sha256 or failed.sha256
+            why = str(exc) if isinstance(exc, MailProblem) else f"{type(exc).__name__}: {exc}"
+            reason = attempts.fail(session, failed, why)
             session.commit()
-            log_mail(log, raw.key, prepared.mail.from_address if prepared.mail else "", "failed",
-                     reason=f"{type(exc).__name__}: {exc}")
-            log.error("traceback of mail %s", raw.key, exc_info=exc)  # for the developer; the line above is the record
-            return Outcome("failed", reason=str(exc))
+            log_mail(log, raw.key, prepared.mail.from_address if prepared.mail else "", "failed", reason=reason)
+            if not isinstance(exc, MailProblem):
+                log.error("traceback of mail %s", raw.key, exc_info=exc)  # for the developer; the line above is the record
+            return Outcome("failed", reason=reason)
 
 
 def _judge_and_record(session, record: MessageRecord, raw: RawMail, prepared: Prepared, rt: Runtime) -> Outcome:

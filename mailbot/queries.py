@@ -27,10 +27,13 @@ def message_by_key(session: Session, mailbox: str, key: str) -> MessageRecord | 
                                                     MessageRecord.key == key)).first()
 
 
-def done_keys(session: Session, mailbox: str) -> set[str]:
-    """Keys that need no more work (processed, ignored, duplicate). New and failed ones are retried."""
-    rows = session.exec(select(MessageRecord.key).where(MessageRecord.mailbox == mailbox,
-                                                        MessageRecord.state.in_(DONE_STATES)))
+def done_keys(session: Session, mailbox: str, max_attempts: int) -> set[str]:
+    """Keys that need no more work (processed, ignored, duplicate), or no more automatic work (failed
+    ``max_attempts`` times: a person decides). New and other failed ones are retried."""
+    rows = session.exec(select(MessageRecord.key).where(
+        MessageRecord.mailbox == mailbox,
+        MessageRecord.state.in_(DONE_STATES) | ((MessageRecord.state == "failed")
+                                               & (MessageRecord.attempts >= max_attempts))))
     return set(rows)
 
 
@@ -153,6 +156,24 @@ def flags(session: Session, resolved_too: bool = False) -> list[FlagRecord]:
     if not resolved_too:
         query = query.where(FlagRecord.resolved == False)  # noqa: E712
     return list(session.exec(query))
+
+
+def open_flag(session: Session, message_id: int, kind: str) -> FlagRecord | None:
+    return session.exec(select(FlagRecord).where(FlagRecord.message_id == message_id, FlagRecord.kind == kind,
+                                                 FlagRecord.resolved == False)).first()  # noqa: E712
+
+
+def resolve_flags(session: Session, ids: tuple[int, ...]) -> list[int]:
+    """Mark flags dealt with and commit; returns the ids that do not exist (nothing is marked then)."""
+    found = {i: session.get(FlagRecord, i) for i in ids}
+    unknown = [i for i, flag in found.items() if flag is None]
+    if unknown:
+        return unknown
+    for flag in found.values():
+        flag.resolved = True
+        session.add(flag)
+    session.commit()
+    return []
 
 
 def last_address_of(session: Session, unit: str) -> str | None:

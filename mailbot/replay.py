@@ -124,7 +124,8 @@ def _replay_one(session, rt: Runtime, campaign: Campaign, old: VerdictRecord, la
     message = session.get(MessageRecord, old.message_id)
     was = _shown(old.tag, old.late)
     try:
-        raw = RawMail(message.mailbox, message.key, rt.archive.get(message.sha256), message.received_at)
+        data = rt.archive.head(message.sha256) if message.too_large_bytes else rt.archive.get(message.sha256)
+        raw = RawMail(message.mailbox, message.key, data, message.received_at, too_large_bytes=message.too_large_bytes)
         prepared = prepare(raw, rt)
         if prepared.current is not None:  # scans as read when the mail came (or just now, by _read_scans)
             prepared = replace(prepared, current=rt.scans.cached(prepared.current))

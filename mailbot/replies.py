@@ -13,6 +13,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from mailbot.dossier import Dossier, Refusal
 from mailbot.findings import MAX_NAME, Finding, Severity, Verdict, VerdictTag, shorten
@@ -20,15 +21,24 @@ from mailbot.letters import office_letter
 from mailbot.mail_types import Office, ParsedMail
 from parsers.report import find_dates
 from parsers.types import Report
+from mailbot.shown import shown
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "outbox_templates"  # beside mailbot/, in the repo and in a wheel install
 MISSING_CODES = {"ledger.missing": "整改台账（Excel）", "report.missing": "整改报告（PDF）"}
 
 
 def environment(templates: Path = TEMPLATES) -> Environment:
+    """Every mail mailbot writes is rendered here; each value a template shows passes through
+    :func:`mailbot.shown.shown` (direction controls and invisible characters from a mail never reach a reader)."""
     return Environment(loader=FileSystemLoader(str(templates)), undefined=StrictUndefined,
                        autoescape=select_autoescape(["html", "html.j2"]), keep_trailing_newline=True,
-                       trim_blocks=True, lstrip_blocks=True)
+                       trim_blocks=True, lstrip_blocks=True, finalize=_shown)
+
+
+def _shown(value):
+    if isinstance(value, Markup):
+        return Markup(shown(str(value)))
+    return shown(value) if isinstance(value, str) else value
 
 
 def reply_subject(verdict: Verdict, receipt: str, corrects: str = "") -> str:
@@ -79,6 +89,8 @@ def context(verdict: Verdict, mail: ParsedMail, dossier: Dossier, receipt: str, 
         pages = f"，共 {rf.report.pages} 页{scan_note(rf.report)}" if rf.report else ""
         files.append(f"整改报告《{shorten(rf.name, MAX_NAME)}》{pages}")
     for refused in dossier.refused:
+        if refused.reason is Refusal.MAIL_PART:
+            continue  # not a file the unit named: the finding says what was not read
         if refused.reason is Refusal.LINK:
             files.append(f"{refused.name}的下载链接（系统不下载链接中的文件）")
         elif refused.reason is not Refusal.TOO_MANY:

@@ -71,6 +71,11 @@ class MaildirSettings(BaseModel):
     path: Path | None = None  # default: <var_dir>/mail/inbox or /outbox
 
 
+class MaildirInboxSettings(MaildirSettings):
+    # larger mail is read as its header only (archived whole), and the sender told: the same limit as IMAP's
+    max_message_bytes: int = Field(default=30 * 1024 * 1024, gt=0)
+
+
 NETEASE_HOSTS = ("126.com", "163.com", "yeah.net", "188.com")
 
 
@@ -221,7 +226,7 @@ class Settings(BaseSettings):
     database_url_file: Path | None = None  # read the URL (with its password) from this file instead
     templates_dir: Path | None = None  # default: the outbox_templates/ folder shipped with mailbot
     archive_dir: Path | None = None  # default: <var_dir>/archive
-    inbox: Annotated[MaildirSettings | ImapSettings, Field(discriminator="kind")] = MaildirSettings()
+    inbox: Annotated[MaildirInboxSettings | ImapSettings, Field(discriminator="kind")] = MaildirInboxSettings()
     outbox: Annotated[MaildirSettings | SmtpSettings, Field(discriminator="kind")] = MaildirSettings()
     office: OfficeSettings = OfficeSettings()
     poll_interval_seconds: float = Field(default=60, gt=0)

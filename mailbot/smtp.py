@@ -14,6 +14,7 @@ import socket
 import ssl
 import time
 
+from mailbot.addresses import deliverable, needs_smtputf8
 from mailbot.outbox import DeliveryError
 from mailbot.settings import SmtpSettings
 
@@ -45,10 +46,12 @@ class SmtpTransport:
         wait = 60.0 / self.settings.max_per_minute - (self.clock() - self.last_sent)
         if wait > 0:
             self.sleep(wait)
+        to = deliverable(to)
         try:
             if self.connection is None:
                 self.connection = self.connect()
-            refused = self.connection.sendmail(self.settings.username, [to], raw)
+            options = self._utf8(to) if needs_smtputf8(to) else []
+            refused = self.connection.sendmail(self.settings.username, [to], raw, mail_options=options)
         except smtplib.SMTPAuthenticationError as exc:
             self.close()
             raise DeliveryError(f"SMTP 登录被拒绝（{exc.smtp_code}）：请检查用户名和授权码") from exc
@@ -67,6 +70,15 @@ class SmtpTransport:
             self.last_sent = self.clock()
         if refused:
             raise DeliveryError(f"refused: {refused}", permanent=True)
+
+    def _utf8(self, to: str) -> list[str]:
+        """SMTPUTF8 for an address with a Chinese local part, when the server offers it; a permanent failure
+        (the reply recorded as undeliverable, a flag for staff) when it does not."""
+        self.connection.ehlo_or_helo_if_needed()
+        if not self.connection.has_extn("smtputf8"):
+            raise DeliveryError(f"收件地址 {to} 含中文等非 ASCII 字符，发信服务器不支持 SMTPUTF8，无法投递；"
+                                "请电话告知该单位，或请其改用英文字母的邮箱来信", permanent=True)
+        return ["SMTPUTF8"]
 
     def close(self) -> None:
         if self.connection is not None:

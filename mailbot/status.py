@@ -96,6 +96,8 @@ def format_receipt(session: Session, receipt: str, zone: str) -> str | None:
         f"单位认定：{IDENTITY_LABELS.get(verdict.identity_note, verdict.identity_note)}　规则版本：{verdict.rules_version}",
         *trust_lines(session, message, tz),
     ]
+    if message.attempts > 1:
+        lines.append(f"处理次数：{message.attempts}（此前 {message.attempts - 1} 次出错或中断，见 mailbot flags --all）")
     for f in findings:
         place = Place(f.file, f.sheet, f.cell, f.seq, f.page).describe()
         lines.append(f"  {MARKS[Severity(f.severity)]} {place + '：' if place else ''}{f.message}　[{f.code}]")

@@ -24,6 +24,23 @@ from mailbot.models import DONE_STATES, MessageRecord, OnceRecord, OutboxRecord
 
 
 DatabaseError = DBAPIError  # what a command catches when the database cannot be reached or written
+RESTORE = "请停止 mailbot（systemctl stop mailbot），按部署说明第 5.2 节从最近的备份恢复数据库，恢复前不要再运行 mailbot run"
+_DAMAGE = (  # the driver's words → what is wrong and what to do
+    (("malformed", "not a database", "file is encrypted", "corrupt"), "数据库已损坏（{reason}）：" + RESTORE),
+    (("readonly database", "read-only", "permission denied", "unable to open database file"),
+     "无法写入或打开数据库文件（{reason}）：请检查数据库文件及其所在目录的属主和权限（应归 mailbot 用户）"),
+    (("disk is full", "no space left"), "数据库所在磁盘已满（{reason}）：请清理或扩容后再运行"),
+)
+
+
+def explain(exc: BaseException) -> str:
+    """A database failure in one line for an administrator: what is wrong and what to do (the driver's reason
+    included, never the exception's class or a password)."""
+    reason = " ".join(str(getattr(exc, "orig", None) or exc).split())[:300]
+    for words, text in _DAMAGE:
+        if any(word in reason.lower() for word in words):
+            return text.format(reason=reason)
+    return f"无法连接数据库：{reason}。请检查设置中的 database_url 和数据库服务"
 
 
 def shown_url(url: str) -> str:
@@ -143,6 +160,19 @@ class _FileLocks:
             fcntl.fcntl(self.fd, fcntl.F_OFD_SETLK, struct.pack("hhqqi4x", kind, os.SEEK_SET, start, 1, 0))
         else:
             fcntl.lockf(self.fd, (fcntl.LOCK_UN if kind == fcntl.F_UNLCK else fcntl.LOCK_EX | fcntl.LOCK_NB), 1, start)
+
+
+@event.listens_for(Session, "before_flush")
+def _without_nul(session, _context, _instances) -> None:
+    """PostgreSQL's text cannot hold NUL (U+0000), SQLite's can: text from a mail (a subject, a CSV cell echoed
+    in a finding) with one failed the mail on PostgreSQL on every retry. One rule for both, for every table:
+    NUL is dropped from text as it is stored (the raw archive keeps the bytes)."""
+    for record in (*session.new, *session.dirty):
+        table = getattr(record, "__table__", None)
+        for column in table.columns if table is not None else ():
+            value = getattr(record, column.key, None)
+            if isinstance(value, str) and "\x00" in value:
+                setattr(record, column.key, value.replace("\x00", ""))
 
 
 def _sqlite_pragmas(connection, _record) -> None:

@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 
 from mailbot.progress import NO_ANSWER, Progress
 from mailbot.rules import Rules
+from mailbot.shown import shown
 from mailbot.status import ACCEPTED, NEEDS_FIX, NOT_SUBMITTED, OVERDUE, UNIT_UNKNOWN
 
 STATE_FILLS = {ACCEPTED: "C6EFCE", NEEDS_FIX: "FFC7CE", OVERDUE: "FFEB9C", NOT_SUBMITTED: "EDEDED", UNIT_UNKNOWN: "FFEB9C"}
@@ -27,8 +28,8 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 
 
 def put(ws, row: int, col: int, value, fill: str | None = None):
-    """Write a value; text always stays text, whatever it starts with."""
-    cell = ws.cell(row=row, column=col, value=value)
+    """Write a value; text always stays text, whatever it starts with, and is shown as a reader sees it."""
+    cell = ws.cell(row=row, column=col, value=shown(value))
     if isinstance(value, str):
         cell.data_type = "s"  # '=HYPERLINK(...)' from a unit's file is shown, never evaluated
     cell.alignment = WRAP

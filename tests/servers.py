@@ -163,7 +163,7 @@ def needs_dovecot() -> None:
     import pytest
 
     if shutil.which("dovecot") is None:
-        pytest.skip("needs Debian's dovecot-imapd (.ci/run)")
+        pytest.skip("needs Debian's dovecot-imapd (./dev test installs it when run as root)")
 
 
 @dataclass
@@ -251,7 +251,7 @@ class SmtpServer:
     """aiosmtpd with AUTH on loopback; captures what it accepts; can refuse temporarily or be stopped."""
 
     def __init__(self, user: str = "bot@example.test", password: str = PASSWORD, security: str = "plain",
-                 cert: Path | None = None) -> None:
+                 cert: Path | None = None, smtputf8: bool = False) -> None:
         import asyncio
         import logging
         import warnings
@@ -294,7 +294,7 @@ class SmtpServer:
             tls = {"ssl_context": context} if security == "ssl" else {"tls_context": context, "require_starttls": True}
         self.security = security
         self._make = lambda: Controller(Handler(), hostname="127.0.0.1", port=self.port, authenticator=authenticator,
-                                        auth_required=True, auth_require_tls=False, **tls)
+                                        auth_required=True, auth_require_tls=False, enable_SMTPUTF8=smtputf8, **tls)
         self.controller = None
 
     def start(self) -> None:

@@ -49,7 +49,7 @@ def test_health_passes_while_a_real_daemon_runs(database_url, tmp_path):
     var = tmp_path / "var"
     env = environment(database_url, var, MAILBOT_POLL_INTERVAL_SECONDS="0.5")
     with running_mailbot(env, "--rules", str(RULES), "run") as (_, log):
-        assert wait_for(lambda: (var / "heartbeat").exists(), 30), f"no cycle finished: {log.read_text()}"
+        assert wait_for(lambda: (var / "heartbeat").exists(), 120), f"no cycle finished: {log.read_text()}"
         result = health(database_url, var)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("正常：mailbot run 最近一次完成处理是在") and "数据库结构为最新版本" in result.stdout

@@ -99,7 +99,7 @@ def check(ctx: CheckContext) -> Iterator[Finding | None]:
         names = "、".join(f"《{n}》" for n in unread[:SHOWN_NAMES]) + ("等" if len(unread) > SHOWN_NAMES else "")
         yield ctx.finding(TOO_MANY, Place(), count=len(unread), names=names)
     for refused in ctx.dossier.refused:
-        if refused.reason is Refusal.TOO_MANY:
+        if refused.reason in (Refusal.TOO_MANY, Refusal.MAIL_PART):  # MAIL_PART: checks/mail_parts.py
             continue
         place = Place(file=refused.name)
         if refused.reason is Refusal.MAIL_TOO_LARGE:

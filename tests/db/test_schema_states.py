@@ -136,7 +136,7 @@ def test_a_running_daemon_stops_before_answering_when_the_schema_changes_under_i
     inbox = var / "mail" / "inbox"
     env = environment(database_url, var, MAILBOT_POLL_INTERVAL_SECONDS="0.3")
     with running_mailbot(env, "--rules", str(RULES), "run") as (daemon, log_file):
-        assert wait_for(lambda: (var / "heartbeat").exists(), 30), f"no cycle finished: {log_file.read_text()}"
+        assert wait_for(lambda: (var / "heartbeat").exists(), 120), f"no cycle finished: {log_file.read_text()}"
         set_revision(database_url, revision)
         # built after the change: a cycle checked before it has long listed the inbox when the mail lands
         raw = submission({"台账.xlsx": filled_ledger(), "报告.pdf": pdfs.text_report()})

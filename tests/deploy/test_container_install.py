@@ -85,7 +85,7 @@ def test_the_image_processes_mail_and_answers_its_healthcheck(image):
     with running_mailbot({**env, "MAILBOT_POLL_INTERVAL_SECONDS": "0.5"}, *command[1:],
                          program=(sys.executable, "-c", LAUNCHER), cwd=env["MAILBOT_VAR_DIR"],
                          log=root / "mailbot.log") as (daemon, log):  # CMD, as the container runs it
-        assert wait_for(lambda: (Path(env["MAILBOT_VAR_DIR"]) / "heartbeat").exists(), 60), "no cycle"
+        assert wait_for(lambda: (Path(env["MAILBOT_VAR_DIR"]) / "heartbeat").exists(), 120), "no cycle"
         healthy = mailbot(image, *health[1:])
         assert healthy.returncode == 0, healthy.stdout + healthy.stderr  # the HEALTHCHECK of a running daemon
     assert daemon.returncode == 0, log.read_text(encoding="utf-8")  # SIGTERM, as `docker stop` sends it

@@ -45,10 +45,15 @@ class Office:
         return target
 
     def replies(self) -> list[email.message.EmailMessage]:
-        return [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(self.outbox.iterdir())]
+        return [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in delivered(self.outbox)]
 
     def reply_text(self, index: int = -1) -> str:
         return self.replies()[index].get_body(("plain",)).get_content()
+
+
+def delivered(folder: Path) -> list[Path]:
+    """The files of a Maildir outbox's new/ in the order they were written (their names are Message-IDs)."""
+    return sorted(folder.iterdir(), key=lambda p: (p.stat().st_mtime_ns, p.name)) if folder.exists() else []
 
 
 def make_office(root: Path, rules, **settings) -> Office:

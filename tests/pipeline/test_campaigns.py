@@ -20,7 +20,7 @@ from mailbot.settings import Settings
 from tests.builders import pdfs
 from tests.builders.campaign import edited_rules, filled_ledger
 from tests.builders.second_round import SECOND, second_template
-from tests.pipeline.conftest import on_time, submission
+from tests.pipeline.conftest import delivered, on_time, submission
 
 MAILBOT = str(Path(sys.executable).with_name("mailbot"))
 
@@ -114,7 +114,7 @@ def test_each_campaign_takes_its_own_file_types(tmp_path):
         roles = {(a.message_id, a.name): a.role for a in session.exec(select(AttachmentRecord))}
     assert rounds == [SECOND, "xzbh-2021-56"]
     assert roles[(1, "第二季度台账.csv")] == "ledger" and roles[(2, "台账.csv")] == "refused"
-    newest = sorted((settings.outbox_path / "new").iterdir())[-1]
+    newest = delivered(settings.outbox_path / "new")[-1]
     reply = email.message_from_bytes(newest.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
     assert "附件《台账.csv》是CSV 表格文件" in reply and "本次整改台账只受理 .xlsx 格式" in reply
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.builders import pdfs
 from tests.builders.campaign import RULES, Filling, edited_rules, filled_ledger
-from tests.pipeline.conftest import on_time, submission
+from tests.pipeline.conftest import delivered, on_time, submission
 
 MAILBOT = str(Path(sys.executable).with_name("mailbot"))
 
@@ -82,7 +82,7 @@ def test_manual_override_is_recorded_with_who_and_why_and_told_to_the_unit(tmp_p
                               timeout=120)
 
     def sent():
-        return [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(outbox.iterdir())]
+        return [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in delivered(outbox)]
 
     assert mailbot("run", "--once").returncode == 0 and len(sent()) == 2
     assert mailbot("override", "20211124-00001", "--by", "王雪倩").returncode == 2  # no decision given

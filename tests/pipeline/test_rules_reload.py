@@ -93,16 +93,16 @@ def test_run_watches_the_rules_folder_given_on_the_command_line(tmp_path):
     env = {**os.environ, "MAILBOT_VAR_DIR": str(var), "MAILBOT_POLL_INTERVAL_SECONDS": "0.3"}
     inbox, outbox = var / "mail" / "inbox", var / "mail" / "outbox" / "new"
     with running_mailbot(env, "--rules", str(rules_dir), "run", cwd=tmp_path) as (_, log_file):
-        assert wait_for(lambda: (inbox / "new").is_dir(), 20)
+        assert wait_for(lambda: (inbox / "new").is_dir(), 120)
         campaign_toml = rules_dir / "campaigns" / CAMPAIGN_ID / "campaign.toml"
         campaign_toml.write_text(campaign_toml.read_text(encoding="utf-8").replace(
             '"ledger.problem_changed" = "warning"', '"ledger.problem_changed" = "error"'), encoding="utf-8")
         # the edit is in force before the mail arrives
-        assert wait_for(lambda: "rules reloaded" in log_file.read_text(encoding="utf-8"), 60), log_file.read_text()
+        assert wait_for(lambda: "rules reloaded" in log_file.read_text(encoding="utf-8"), 120), log_file.read_text()
         (inbox / "tmp" / "1.mx").write_bytes(submission({"台账.xlsx": filled_ledger(Filling(problem={10: "改写"})),
                                                          "报告.pdf": pdfs.text_report()}))
         os.replace(inbox / "tmp" / "1.mx", inbox / "new" / "1.mx")
-        assert wait_for(lambda: outbox.is_dir() and any(outbox.iterdir()), 20), "no reply"
+        assert wait_for(lambda: outbox.is_dir() and any(outbox.iterdir()), 120), "no reply"
     log = log_file.read_text(encoding="utf-8")
     [reply] = [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in outbox.iterdir()]
     assert "【需补正】" in reply["Subject"], log  # judged with the edited rules
