@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from mailbot.shown_text import inert
+from mailbot.shown import shown
 from parsers.sniff import detect
 from parsers.types import FileKind
 
@@ -36,7 +36,7 @@ def content_type(data: bytes, name: str = "") -> str:
 
 def safe_name(name: str, fallback: str = "附件") -> str:
     """A file name without path parts, reserved or invisible characters, leading dots, or excess length."""
-    name = _UNSAFE.sub("_", inert(name)).strip().lstrip(".").strip()
+    name = _UNSAFE.sub("_", shown(name, one_line=True)).strip().lstrip(".").strip()
     if len(name) > MAX_NAME:
         stem, dot, ext = name.rpartition(".")
         ext = ext if dot and len(ext) <= 10 else ""

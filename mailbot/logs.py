@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Iterable
 from datetime import datetime, timezone
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-from mailbot.shown import ShownLogs
+from mailbot.shown import ShownLogs, shown
 
 
 class JsonFormatter(logging.Formatter):
@@ -45,7 +43,7 @@ def log_file_warnings(log: logging.Logger, key: str, warnings: Iterable[tuple[st
     mail it came from: without the key a warning in the log cannot be traced to a file. The texts were
     made single-line and stripped of control and bidi characters in the sandbox (parsers.sandbox)."""
     for name, text in warnings:
-        name = _CONTROL.sub("?", name)  # a file name comes from the mail: no forged log lines
+        name = shown(name, one_line=True)  # a file name comes from the mail: no forged log lines
         log.warning("mail %s file %s: %s", key, name, text,
                     extra={"fields": {"event": "file_warning", "mail": key, "file": name, "warning": text}})
 

@@ -9,7 +9,8 @@ openpyxl refuse to write a cell, and invisible characters that make two names lo
 once per channel, never per template: every template's output (:func:`mailbot.replies.environment`:
 replies, reminders, notices, the digest), every line a command prints (the ``mailbot`` command's
 output streams, :class:`ShownWriter`), every log record (:class:`ShownLogs`) and every cell of the
-consolidated workbook (:func:`mailbot.workbook.put`). The stored data and the raw archive keep them.
+consolidated workbook (:func:`mailbot.workbook.put`), and every value the console's pages print
+(mailbot.web.common.finalize) or name a download with. The stored data and the raw archive keep them.
 """
 
 from __future__ import annotations
@@ -17,23 +18,22 @@ from __future__ import annotations
 import io
 import logging
 import re
+import unicodedata
 
-# C0 controls but tab and line ends, DEL and C1; Arabic letter mark; zero-width space/joiners and LRM/RLM;
-# LRE/RLE/PDF/LRO/RLO; word joiner and invisible operators; LRI/RLI/FSI/PDI; BOM; interlinear annotations
-_HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e"
-                     "\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]")
-_LINE_BREAKS = re.compile("\r\n|[\r\n\u2028\u2029\x85]")
+_HIDDEN = frozenset({"Cc", "Cf", "Cs"})  # controls, format characters (direction, zero-width, BOM...), surrogates
+_LINE_BREAKS = re.compile("\r\n|[\r\n\u2028\u2029\x85\x0b\x0c]")
 
 
 def shown(text: str, one_line: bool = False) -> str:
     """``text`` without direction controls, control and invisible characters; line breaks kept as "\\n"
-    (as spaces when ``one_line``: a log line, a table cell)."""
+    (as spaces when ``one_line``: a log line, a table cell, a page's inline text). Private-use characters
+    stay: GB18030 maps a few rare ideographs there."""
     if not isinstance(text, str):
         return text
     text = _LINE_BREAKS.sub(" " if one_line else "\n", text)
     if one_line:
         text = text.replace("\t", " ")
-    return _HIDDEN.sub("", text)
+    return "".join(c for c in text if c in "\n\t" or unicodedata.category(c) not in _HIDDEN)
 
 
 class ShownWriter(io.TextIOBase):

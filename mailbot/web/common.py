@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from mailbot.audit import Actor
 from mailbot.rules import Campaign
-from mailbot.shown_text import inert
+from mailbot.shown import shown
 from mailbot.web.console import Console
 
 KEY = "mailbot_console"
@@ -40,9 +40,9 @@ def finalize(value):
     if isinstance(value, Markup):
         return value
     if isinstance(value, Lines):
-        return inert(value, lines=True)
+        return shown(value)
     if isinstance(value, str):
-        return inert(value)
+        return shown(value, one_line=True)
     return value
 
 
