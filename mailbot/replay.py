@@ -97,6 +97,9 @@ class ReplayChange:
         return "\n".join(lines)
 
 
+BUSY = "服务器过于繁忙，附件未能读完，请稍后重试"
+
+
 def replay(rt: Runtime, campaign: Campaign, since: date | None = None, unit: str | None = None,
            apply: bool = False) -> list[ReplayChange]:
     """Every replayed mail's change (or why it could not be replayed); with ``apply``, changed ones recorded."""
@@ -105,13 +108,16 @@ def replay(rt: Runtime, campaign: Campaign, since: date | None = None, unit: str
     with rt.store.session() as session:
         latest = q.latest_verdicts(session, campaign.id)
         olds = [v for name, v in latest.items() if unit in (None, name)] + q.unidentified_verdicts(session, campaign.id)
-        _read_scans(session, rt, [old for old in olds if not (start and old.received_at < start)])
+        stalled = _read_scans(session, rt, [old for old in olds if not (start and old.received_at < start)])
         for old in olds:
             if start and old.received_at < start:
                 continue
-            if apply:  # judged and recorded as one, while the daemon may be recording too
-                db.begin_write(session)
-            change = _replay_one(session, rt, campaign, old, latest, apply)
+            if old.message_id in stalled:
+                change = ReplayChange(old.unit or UNKNOWN_UNIT, old.receipt, _shown(old.tag, old.late), missing=BUSY)
+            else:
+                if apply:  # judged and recorded as one, while the daemon may be recording too
+                    db.begin_write(session)
+                change = _replay_one(session, rt, campaign, old, latest, apply)
             if not (apply and change.applies):
                 session.rollback()  # nothing recorded: the unit's lock (and SQLite's write lock) let go at once
             if unit is None or change.unit == unit or change.was_unit == unit:
@@ -127,6 +133,8 @@ def _replay_one(session, rt: Runtime, campaign: Campaign, old: VerdictRecord, la
         data = rt.archive.head(message.sha256) if message.too_large_bytes else rt.archive.get(message.sha256)
         raw = RawMail(message.mailbox, message.key, data, message.received_at, too_large_bytes=message.too_large_bytes)
         prepared = prepare(raw, rt)
+        if isinstance(prepared.error, ParserStalled):
+            raise prepared.error
         if prepared.current is not None:  # scans as read when the mail came (or just now, by _read_scans)
             prepared = replace(prepared, current=rt.scans.cached(prepared.current))
         if prepared.error is not None or not prepared.screen.answer:
@@ -136,7 +144,7 @@ def _replay_one(session, rt: Runtime, campaign: Campaign, old: VerdictRecord, la
     except ArchiveMissing as lost:
         return ReplayChange(old.unit or UNKNOWN_UNIT, old.receipt, was, missing=str(lost))
     except ParserStalled:  # re-reading an earlier file of the unit's dossier: the machine, not the file
-        return ReplayChange(old.unit or UNKNOWN_UNIT, old.receipt, was, missing="服务器过于繁忙，附件未能读完，请稍后重试")
+        return ReplayChange(old.unit or UNKNOWN_UNIT, old.receipt, was, missing=BUSY)
     before = {_seen(f.code, f.severity, f) for f in q.findings_of(session, old.id)}
     after = {_seen(f.code, f.severity.value, f.place) for f in judged.verdict.findings}
     now_unit = judged.verdict.summary.unit
@@ -163,20 +171,25 @@ def _untrusted(rt: Runtime, campaign: Campaign, old: VerdictRecord, prepared, un
             f"{review_command(message_id, unit)}")
 
 
-def _read_scans(session, rt: Runtime, olds: list[VerdictRecord]) -> None:
+def _read_scans(session, rt: Runtime, olds: list[VerdictRecord]) -> set[int]:
     """Read by OCR the scans no reading is on record for (OCR installed after they came), before any write
-    lock is taken: reading takes seconds, and the reading is recorded in its own transaction."""
+    lock is taken: reading takes seconds, and the reading is recorded in its own transaction.
+    Returns the messages whose files the busy server could not read now (not replayed, said so)."""
+    stalled: set[int] = set()
     if not rt.scans.enabled:
-        return
+        return stalled
     for old in olds:
         message = session.get(MessageRecord, old.message_id)
         try:
             prepared = prepare(RawMail(message.mailbox, message.key, rt.archive.get(message.sha256), message.received_at), rt)
         except ArchiveMissing:
             continue  # said by _replay_one
-        if prepared.current is not None and rt.scans.pending(rt.scans.cached(prepared.current)):
+        if isinstance(prepared.error, ParserStalled):
+            stalled.add(message.id)
+        elif prepared.current is not None and rt.scans.pending(rt.scans.cached(prepared.current)):
             rt.scans.read(prepared.current, rt.archive.get)
     session.rollback()
+    return stalled
 
 
 def _kept(session, old: VerdictRecord, judged: Judged, latest: dict[str, VerdictRecord]) -> str:

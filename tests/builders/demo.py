@@ -118,9 +118,7 @@ def main(argv: list[str] | None = None) -> None:
     run("status", env=env)
     outbox = demo / "var" / "mail" / "outbox" / "new"
     replies = sorted(outbox.iterdir(), key=lambda p: p.stat().st_mtime_ns)  # in the order they were written
-    print(f"
-回执邮件在 {_shown(outbox)}/（共 {len(replies)} 封，.eml 格式，可用邮件客户端打开）。其中一封：
-")
+    print(f"\n回执邮件在 {_shown(outbox)}/（共 {len(replies)} 封，.eml 格式，可用邮件客户端打开）。其中一封：\n")
     message = email.message_from_bytes(replies[2].read_bytes(), policy=policy.default)
     print(f"主题：{message['Subject']}\n收件人：{message['To']}\n")
     print(message.get_body(("plain",)).get_content())

@@ -20,7 +20,8 @@ from tests.servers import PASSWORD, SmtpServer
 
 RLO, ZWSP, LRI = "\u202e", "\u200b", "\u2066"
 HIDDEN = (RLO, ZWSP, LRI, "\u200f", "\x1b")
-DISGUISED = f"整改报告{RLO}fdp.exe"  # reads "整改报告exe.pdf" where the override is obeyed
+# invisible characters in a file name (a direction override there is an attack: quarantined, see test_sender_trust)
+FILE_NAME = f"整改{ZWSP}报告{ZWSP}.pdf"
 
 
 def clean(text: str) -> bool:
@@ -29,7 +30,7 @@ def clean(text: str) -> bool:
 
 def test_direction_controls_from_a_mail_reach_no_reader(office, monkeypatch, tmp_path):
     ledger = filled_ledger(Filling(measure={2: f"已{RLO}整改{ZWSP}完毕"}))
-    raw = submission({"田坪乡整改台账.xlsx": ledger, DISGUISED: pdfs.text_report()},
+    raw = submission({"田坪乡整改台账.xlsx": ledger, FILE_NAME: pdfs.text_report()},
                      subject=f"田坪乡整改材料{RLO}{LRI}", received=on_time(), client="163")
     office.deliver(raw)
     monkeypatch.setenv("MAILBOT_VAR_DIR", str(office.settings.var_dir))
@@ -38,13 +39,13 @@ def test_direction_controls_from_a_mail_reach_no_reader(office, monkeypatch, tmp
     assert ran.exit_code == 0 and clean(ran.output)  # the log lines included
     [reply] = office.replies()
     text, html = reply.get_body(("plain",)).get_content(), reply.get_body(("html",)).get_content()
-    assert "整改报告fdp.exe" in text and "田坪乡整改材料" in text  # what the unit sent, as it really reads
+    assert "整改报告.pdf" in text and "田坪乡整改材料" in text  # what the unit sent, as it really reads
     assert clean(text) and clean(html) and clean(str(reply["Subject"]))
     receipt = str(reply["X-Mailbot-Loop"])
     for command in (("show", receipt), ("status",), ("flags",)):
         shown = CliRunner().invoke(main, ["--rules", str(RULES), *command])
         assert shown.exit_code == 0 and clean(shown.output), command
-    assert "整改报告fdp.exe" in CliRunner().invoke(main, ["--rules", str(RULES), "show", receipt]).output
+    assert "整改报告.pdf" in CliRunner().invoke(main, ["--rules", str(RULES), "show", receipt]).output
     rt, campaign, now = office.daemon.rt, office.daemon.rt.rules.campaign(), datetime.now(timezone.utc)
     for path in preview_digest(rt, campaign, tmp_path / "digest", now):
         if path.suffix in (".html", ".txt"):

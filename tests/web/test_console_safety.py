@@ -17,20 +17,22 @@ from tests.builders.campaign import Filling, filled_ledger
 from tests.pipeline.conftest import on_time, submission
 from tests.web.console import Office, Staff
 
-HOSTILE_NAME = "<img src=x onerror=alert(1)>\u202eslx.台账.xlsx"
+MARKUP_NAME = "<img src=x onerror=alert(1)>台账.xlsx"
+HOSTILE_NAME = "<svg onload=alert(2)>\u202eslx.报告.exe"  # no "/": that would make it a path
 PAGES = {"总览": "/", "单位": "/unit/田坪乡", "待处理": "/pending", "汇总": "/summary", "规则": "/rules",
-         "操作记录": "/audit", "来信": "/mail/2"}
+         "操作记录": "/audit", "来信": "/mail/2", "隔离的来信": "/mail/3"}
 
 
 @pytest.fixture(scope="module")
 def office(tmp_path_factory, module_database) -> Office:
-    """田坪乡's ledger arrives under a name with markup and a bidi override, with a program as its report;
-    a mail nobody can place leaves an item in 待处理."""
+    """田坪乡's ledger arrives under a name with markup; then a mail with a program named with markup and a
+    direction override (quarantined); a mail nobody can place leaves an item in 待处理."""
     office = Office(tmp_path_factory.mktemp("office"), module_database)
     office.deliver(
         submission({"台账.xlsx": filled_ledger(Filling(unit=""))}, sender="someone@163.com", subject="材料"),
-        submission({HOSTILE_NAME: filled_ledger(Filling(phone="123")), "报告.pdf": hostile.pe_executable(),
-                    "整改报告.pdf": pdfs.text_report()}, client="outlook", received=on_time(1)))
+        submission({MARKUP_NAME: filled_ledger(Filling(phone="123")), "整改报告.pdf": pdfs.text_report()},
+                   client="outlook", received=on_time(1)),
+        submission({HOSTILE_NAME: hostile.pe_executable()}, client="outlook", received=on_time(2)))
     office.judge()
     office.add_user("clerk")
     office.add_user("admin", "admin")
@@ -76,8 +78,12 @@ def test_markup_and_bidi_characters_in_a_file_name_display_inertly(office, url, 
     files = page.locator("table.files").first
     assert files.locator("img").count() == 0 and page.locator("main img").count() == 0
     link = files.get_by_role("link", name=re.compile("台账"))
-    assert link.inner_text() == HOSTILE_NAME.replace("\u202e", "")  # the markup as text, the override gone
-    assert "\u202e" not in page.content()
+    assert link.inner_text() == MARKUP_NAME  # the markup as text
+    quarantined = clerk.open("/mail/3")  # the program under a disguised name: kept, shown inertly
+    row = quarantined.locator("table.files").first.inner_text()
+    assert HOSTILE_NAME.replace("\u202e", "") in row and quarantined.locator("main img, main script, main svg").count() == 0
+    assert "\u202e" not in quarantined.content() and "含可疑内容" in quarantined.locator("main").inner_text()
+    page = clerk.open("/unit/田坪乡")
     page.locator("details.sent summary").first.click()
     reply = page.locator("details.sent pre").first.inner_text()
     assert "\n" in reply.strip() and "联系方式“123”不是有效的电话号码" in reply  # the reply as the unit read it
