@@ -29,7 +29,7 @@ from mailbot.heartbeat import beat, heartbeat_path
 from mailbot.mail_types import RawMail
 from mailbot.outage import OutageAlarm, alert_letter, all_clear_letter
 from mailbot.outbox import Transport, deliver_pending, wire
-from mailbot.pipeline import Outcome, Prepared, prepare, process
+from mailbot.pipeline import Outcome, Prepared, open_mail, process, read_files
 from mailbot.runtime import Runtime, build_runtime
 from mailbot.scan_lane import ScanLane
 from mailbot.rules import Rules
@@ -98,7 +98,10 @@ class Daemon:
             if not attempts.begin(self.rt.store, raw):  # refused past the bound, or another worker's
                 return None
             begun.add(raw.key)
-            return prepare(raw, self.rt)
+            opened = open_mail(raw, self.rt)
+            if opened.unread is not None and self.rt.scans.looks_scanned(opened.unread.files, self.rt.sandbox):
+                return opened  # the scan lane reads its files (route)
+            return read_files(opened, self.rt)
 
         try:
             with ThreadPoolExecutor(self.workers, thread_name_prefix="prepare") as pool, \

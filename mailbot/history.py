@@ -71,6 +71,8 @@ class MailView:
 
     @property
     def state(self) -> str:
+        if self.message.state == "held" and self.message.trust == Trust.HOSTILE.value:
+            return "已隔离，待人工处理"
         return STATE_LABELS.get(self.message.state, self.message.state)
 
     @property

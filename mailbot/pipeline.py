@@ -37,7 +37,8 @@ from mailbot.runtime import Runtime
 from mailbot.screening import Screen, screen
 from mailbot.trust import TrustDecision, decide
 from parsers.sniff import make_attachment
-from parsers.types import ParseError, ParseErrorKind
+from parsers.types import Attachment, ParseError, ParseErrorKind
+from parsers.unpack import Rejected
 
 log = logging.getLogger("mailbot")
 PARSE_FAILURES = {ParseErrorKind.TIMEOUT: "超过解析时限", ParseErrorKind.OUT_OF_MEMORY: "超过内存上限"}
@@ -58,6 +59,21 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class Unread:
+    """A decoded mail's files, not read yet: the daemon hands a mail with a scanned report to its OCR lane
+    this early, so that reading scans (rendering pages for ink and seals) never holds up other mail. The
+    bytes are in the archive; ``files`` keep only their names and hashes while the mail waits."""
+
+    files: tuple[Attachment, ...]
+    rejected: tuple[Rejected, ...]
+    key: str
+    too_large_bytes: int = 0
+
+    def kept(self, archive) -> tuple[Attachment, ...]:
+        return tuple(replace(a, data=archive.get(a.sha256)) if not a.data else a for a in self.files)
+
+
+@dataclass(frozen=True)
 class Prepared:
     """Everything about one mail that needs no database. The daemon prepares several mails at once."""
 
@@ -68,10 +84,23 @@ class Prepared:
     sizes: dict[str, int] = field(default_factory=dict)  # attachment sha256 → bytes
     signs: tuple[HostileSign, ...] = ()  # what marks the mail as an attack (mailbot.hostile)
     error: Exception | None = None  # an unexpected failure, reported when the mail is recorded
+    unread: Unread | None = None  # set between open_mail and read_files
+
+    def waiting(self) -> Prepared:
+        """As kept while waiting for a lane: the files' bytes dropped (they are archived)."""
+        if self.unread is None:
+            return self
+        light = tuple(replace(a, data=b"") for a in self.unread.files)
+        return replace(self, unread=replace(self.unread, files=light))
 
 
 def prepare(raw: RawMail, rt: Runtime) -> Prepared:
-    """Archive the raw bytes (first: if that fails, nothing else happens), decode, screen, read the files.
+    """Archive the raw bytes (first: if that fails, nothing else happens), decode, screen, read the files."""
+    return read_files(open_mail(raw, rt), rt)
+
+
+def open_mail(raw: RawMail, rt: Runtime) -> Prepared:
+    """Archive, decode, screen and unpack; the files are read by :func:`read_files`.
 
     The mail is decoded in the sandbox, like its attachments: MIME parsing reads untrusted bytes and
     needs the same bounds on memory and time (a mail it cannot decode at all is failed, for a person)."""
@@ -90,17 +119,31 @@ def prepare(raw: RawMail, rt: Runtime) -> Prepared:
         attachments, rejected = unpack_files(((a.name, a.data) for a in mail.attachments), rt.limits)
         for attachment in attachments:
             rt.archive.put(attachment.data)
-        current = read_attachments(attachments, rejected, Accepted.of(*rt.rules.campaigns.values()), rt.sandbox)
-        log_file_warnings(log, raw.key, current.warnings)
-        linked = tuple(RefusedFile(service, None, Refusal.LINK) for service in cloud_services(mail.links))
-        current = replace(current, refused=current.refused + linked + unread_parts(mail))
-        if raw.too_large_bytes:
-            size = ParseError(ParseErrorKind.TOO_LARGE, f"{raw.too_large_bytes / 1024 / 1024:.0f} MB")
-            current = Dossier(refused=(RefusedFile("（整封邮件）", None, Refusal.MAIL_TOO_LARGE, size),))
-        signs = hostile_signs(mail, attachments, current)
-        return Prepared(sha, mail, verdict_screen, current, {a.sha256: a.size for a in attachments}, signs)
+        unread = Unread(tuple(attachments), tuple(rejected), raw.key, raw.too_large_bytes)
+        return Prepared(sha, mail, verdict_screen, unread=unread)
     except Exception as exc:  # noqa: BLE001 - recorded as a failed mail by process()
         return Prepared(sha, error=exc)
+
+
+def read_files(prepared: Prepared, rt: Runtime) -> Prepared:
+    """Read the files of an opened mail (in the sandbox) into its dossier; look for signs of an attack."""
+    if prepared.unread is None:
+        return prepared
+    unread, mail = prepared.unread, prepared.mail
+    try:
+        attachments = unread.kept(rt.archive)
+        current = read_attachments(attachments, unread.rejected, Accepted.of(*rt.rules.campaigns.values()), rt.sandbox)
+        log_file_warnings(log, unread.key, current.warnings)
+        linked = tuple(RefusedFile(service, None, Refusal.LINK) for service in cloud_services(mail.links))
+        current = replace(current, refused=current.refused + linked + unread_parts(mail))
+        if unread.too_large_bytes:
+            size = ParseError(ParseErrorKind.TOO_LARGE, f"{unread.too_large_bytes / 1024 / 1024:.0f} MB")
+            current = Dossier(refused=(RefusedFile("（整封邮件）", None, Refusal.MAIL_TOO_LARGE, size),))
+        signs = hostile_signs(mail, attachments, current)
+        return replace(prepared, current=current, sizes={a.sha256: a.size for a in attachments}, signs=signs,
+                       unread=None)
+    except Exception as exc:  # noqa: BLE001 - recorded as a failed mail by process()
+        return Prepared(prepared.sha256, error=exc)
 
 
 def unread_parts(mail: ParsedMail) -> tuple[RefusedFile, ...]:

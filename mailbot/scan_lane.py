@@ -3,7 +3,9 @@
 OCR takes seconds a page; a text PDF or a spreadsheet takes milliseconds. So that a backlog of
 scans never delays the other mail, the daemon hands a mail whose report still has scanned pages
 to read (and no reading on record, see :mod:`mailbot.scans`) to this lane and goes on with the
-next mail. The lane's thread reads the scans (in the OCR sandbox: its own process, one CPU
+next mail. It does so as soon as a PDF's first page looks scanned (a look without rendering), before
+the mail's files are read: rendering scanned pages to find ink and seals is itself a fraction of a
+second a page, too much for the loop when a hundred scans come at once. The lane's thread reads the scans (in the OCR sandbox: its own process, one CPU
 thread) and then judges, records and answers the mail through the same
 :func:`mailbot.pipeline.process` as any other, one mail at a time, in arrival order.
 
@@ -24,7 +26,7 @@ import threading
 from collections.abc import Callable
 
 from mailbot.mail_types import RawMail
-from mailbot.pipeline import Outcome, Prepared, process
+from mailbot.pipeline import Outcome, Prepared, process, read_files
 from mailbot.runtime import Runtime
 
 log = logging.getLogger("mailbot")
@@ -44,13 +46,15 @@ class ScanLane:
     def route(self, raw: RawMail, prepared: Prepared, let_go: Callable[[], None]) -> Prepared | None:
         """``prepared`` with any readings on record put in, to be processed now; or None: the lane took the
         mail (its scans must be read first; ``let_go`` is called first, to free the caller's reservation for
-        the lane's own). A mail the lane has no room for is left for a later cycle (``let_go`` called too)."""
-        if prepared.current is None or prepared.error is not None:
-            return prepared
-        current = self.rt.scans.cached(prepared.current)
-        prepared = dataclasses.replace(prepared, current=current)
-        if not self.rt.scans.pending(current):
-            return prepared
+        the lane's own). A mail the lane has no room for is left for a later cycle (``let_go`` called too).
+        A mail whose files are not read yet (``prepared.unread``: its first page looked scanned) is the
+        lane's to read, from the archive."""
+        if prepared.unread is None:
+            if prepared.current is None or prepared.error is not None:
+                return prepared
+            prepared = dataclasses.replace(prepared, current=self.rt.scans.cached(prepared.current))
+            if not self.rt.scans.pending(prepared.current):
+                return prepared
         let_go()
         with self._lock:
             if len(self._keys) >= MAX_WAITING:
@@ -59,7 +63,8 @@ class ScanLane:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="ocr-lane", daemon=True)
             self._thread.start()
-        self._waiting.put((dataclasses.replace(raw, data=b""), prepared))  # archived; process() needs only the rest
+        # archived; process() needs only the rest
+        self._waiting.put((dataclasses.replace(raw, data=b""), prepared.waiting()))
         return None
 
     def keys(self) -> set[str]:
@@ -111,6 +116,9 @@ class ScanLane:
                     self.deliver()
 
     def _one(self, raw: RawMail, prepared: Prepared) -> Outcome:
+        prepared = read_files(prepared, self.rt)
+        if prepared.current is None or prepared.error is not None:
+            return process(raw, self.rt, prepared)
         try:
             current = self.rt.scans.read(prepared.current, self.rt.archive.get)
         except Exception as exc:  # noqa: BLE001 - OCR is an extra: the mail is judged without it, never lost

@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from mailbot import queries as q
 from mailbot import store as db
@@ -25,11 +25,11 @@ from mailbot.dossier import Dossier, ReportFile
 from mailbot.models import OcrRecord
 from mailbot.settings import OcrSettings
 from parsers import ocr
-from parsers.report import find_title
+from parsers.report import find_title, starts_with_scan
 from parsers.report_facts import stated_counts
-from parsers.sandbox import Sandbox
+from parsers.sandbox import ParserStalled, Sandbox
 from parsers.scan_text import with_reading
-from parsers.types import Limits, OcrLine, PageReading, ParseError, ParseErrorKind, Report, ScanReading
+from parsers.types import Attachment, FileKind, Limits, OcrLine, PageReading, ParseError, ParseErrorKind, Report, ScanReading
 
 log = logging.getLogger("mailbot")
 
@@ -66,6 +66,22 @@ class ScanReader:
             return ()
         return tuple(rf for rf in dossier.reports if rf.report is not None and rf.report.reading is None
                      and _to_read(rf.report))
+
+    def looks_scanned(self, files: Iterable[Attachment], sandbox: Sandbox) -> bool:
+        """Whether a file is a PDF whose first page is a scan not read before: a cheap look in ``sandbox``
+        (the parse sandbox) that sends the mail to the scan lane before its files are read. A file the look
+        cannot open is left to the full read, which says why."""
+        if not self.enabled:
+            return False
+        for attachment in files:
+            if attachment.kind is not FileKind.PDF or self._lookup(attachment.sha256) is not None:
+                continue
+            try:
+                if sandbox.run(starts_with_scan, attachment.data):
+                    return True
+            except (ParseError, ParserStalled):
+                continue
+        return False
 
     def cached(self, dossier: Dossier) -> Dossier:
         """The dossier with every reading already on record put in; nothing is read."""

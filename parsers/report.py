@@ -163,6 +163,35 @@ def _rebuilt(data: bytes) -> PDFDocument | None:
         return None
 
 
+def starts_with_scan(data: bytes) -> bool:
+    """Whether the first page is a scan (an image, no text layer to read): a look without rendering, a few
+    milliseconds, that lets the daemon send the mail to its OCR lane before reading it whole. False when
+    the file is not a PDF or cannot be opened (the full read says why)."""
+    if b"%PDF-" not in data[:1024]:
+        return False
+    try:
+        with pdfplumber.open(io.BytesIO(data), raise_unicode_errors=False) as pdf:
+            [first], _ = _first_pages(pdf.doc, 1)
+            page = Page(pdf, first, page_number=1)
+            text, images = _text_and_images(page)
+            return bool(images) and not text.strip()
+    except MemoryError:
+        raise
+    except Exception:  # noqa: BLE001 - a damaged or empty file: not this look's to judge
+        return False
+
+
+def _text_and_images(page: Page) -> tuple[str, list[dict]]:
+    """The page's text layer ("" when it is unusable or only a scanner's stamp on a scan) and its images."""
+    text = page.extract_text() or ""
+    if cid_share(text) > MAX_CID_SHARE:
+        text = ""
+    images = page.images
+    if images and len(re.sub(r"\s", "", text)) < MIN_TEXT_CHARS and _covers_page(page, images):
+        text = ""  # a scan with a scanner's page number or watermark on top
+    return text, images
+
+
 def _read_page(pdf: pdfplumber.PDF, page_object: PDFPage, number: int, look_for_seal: bool
                ) -> tuple[str, bool, SealEvidence | None, bool] | None:
     """(text, is a scan, seal evidence, has text or ink) of one page, or None when the page cannot be read."""
@@ -170,12 +199,7 @@ def _read_page(pdf: pdfplumber.PDF, page_object: PDFPage, number: int, look_for_
     try:
         try:
             page = Page(pdf, page_object, page_number=number)
-            text = page.extract_text() or ""
-            if cid_share(text) > MAX_CID_SHARE:
-                text = ""
-            images = page.images
-            if images and len(re.sub(r"\s", "", text)) < MIN_TEXT_CHARS and _covers_page(page, images):
-                text = ""  # a scan with a scanner's page number or watermark on top
+            text, images = _text_and_images(page)
             seal_here = look_for_seal and bool(images or _has_stamp_annotation(page_object) or _has_red_paths(page))
         except MemoryError:
             raise

@@ -11,6 +11,7 @@ from sqlmodel import select
 from mailbot.models import MessageRecord, OcrRecord
 from mailbot.replay import replay
 from mailbot.scans import ScanReader
+from parsers.sandbox import Sandbox
 from tests.builders import pdfs
 from tests.builders.campaign import Filling, filled_ledger
 from tests.builders.scans import scanned_typed_report
@@ -95,3 +96,40 @@ def test_text_mail_is_answered_while_a_scan_is_being_read(office, request):
     assert [o.unit for o in office.daemon.run_once()] == ["田坪乡"]  # counted (and filed) by the loop once done
     assert len(office.replies()) == 2
     assert "为扫描件（没有可识别的文字）" in office.reply_text()  # nothing was read: judged as before
+
+
+class Watched(Sandbox):
+    """The parse sandbox, noting which thread asked it to run what: the daemon's loop ("prepare" threads)
+    or the scan lane ("ocr-lane")."""
+
+    def __init__(self, limits):
+        super().__init__(limits, workers=2)
+        self.calls: list[tuple[str, str]] = []
+
+    def call(self, fn, *args, **kwargs):
+        self.calls.append((threading.current_thread().name.split("_")[0], fn.__name__))
+        return super().call(fn, *args, **kwargs)
+
+
+def test_a_report_that_opens_on_a_scan_is_read_by_the_lane_not_the_loop(office, request):
+    """Reading a scan's pages for ink and seals takes a fraction of a second a page, so a hundred scans at
+    once would hold the loop for a minute. A first page that looks scanned (a look without rendering) sends
+    the mail to the lane before its files are read; a text report is read in the loop, as before."""
+    request.addfinalizer(office.daemon.close)
+    rt = office.daemon.rt
+    reader = ScanReader(office.settings.ocr, rt.store)
+    reader.off_reason = ""  # which thread reads what is tested here, not the engine
+    reader.read = lambda dossier, data: dossier
+    rt.scans = reader
+    rt.sandbox = watched = Watched(rt.limits)
+    request.addfinalizer(watched.close)
+    office.deliver(submission({"台账.xlsx": filled_ledger(), "报告.pdf": pdfs.scanned_report()}))
+    office.deliver(submission({"台账.xlsx": filled_ledger(Filling(unit="兴隆镇")), "报告.pdf": pdfs.text_report(unit="兴隆镇")},
+                              sender="xl@163.com", subject="兴隆镇材料", received=on_time(1)))
+    outcomes = office.daemon.run_once()
+    assert sorted(o.unit for o in outcomes) == ["兴隆镇", "田坪乡"] and len(office.replies()) == 2
+    loop = [fn for thread, fn in watched.calls if thread == "prepare"]
+    lane = [fn for thread, fn in watched.calls if thread == "ocr-lane"]
+    assert loop.count("read_report") == 1 and loop.count("starts_with_scan") == 2  # the text report only
+    assert lane.count("read_report") == 1 and "read_ledger" in lane  # the scan's mail, read whole in the lane
+    assert "为扫描件（没有可识别的文字）" in office.reply_text(0) + office.reply_text(1)

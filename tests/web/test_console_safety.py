@@ -83,6 +83,7 @@ def test_markup_and_bidi_characters_in_a_file_name_display_inertly(office, url, 
     row = quarantined.locator("table.files").first.inner_text()
     assert HOSTILE_NAME.replace("\u202e", "") in row and quarantined.locator("main img, main script, main svg").count() == 0
     assert "\u202e" not in quarantined.content() and "含可疑内容" in quarantined.locator("main").inner_text()
+    assert "已隔离，待人工处理" in quarantined.locator("main h3").first.inner_text()
     page = clerk.open("/unit/田坪乡")
     page.locator("details.sent summary").first.click()
     reply = page.locator("details.sent pre").first.inner_text()
