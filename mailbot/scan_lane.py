@@ -28,6 +28,7 @@ from collections.abc import Callable
 from mailbot.mail_types import RawMail
 from mailbot.pipeline import Outcome, Prepared, process, read_files
 from mailbot.runtime import Runtime
+from parsers.sandbox import Sandbox
 
 log = logging.getLogger("mailbot")
 MAX_WAITING = 100  # mails waiting for OCR; more stay in the mailbox for a later cycle
@@ -42,6 +43,7 @@ class ScanLane:
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._thread: threading.Thread | None = None
+        self._sandbox: Sandbox | None = None  # the lane's own parse worker, started with its thread
 
     def route(self, raw: RawMail, prepared: Prepared, let_go: Callable[[], None]) -> Prepared | None:
         """``prepared`` with any readings on record put in, to be processed now; or None: the lane took the
@@ -92,6 +94,9 @@ class ScanLane:
             self._waiting.put(None)
             self._thread.join()
             self._thread = None
+        if self._sandbox is not None:
+            self._sandbox.close()
+            self._sandbox = None
 
     def _run(self) -> None:
         with self.rt.store.reservations() as reserved:
@@ -116,12 +121,17 @@ class ScanLane:
                     self.deliver()
 
     def _one(self, raw: RawMail, prepared: Prepared) -> Outcome:
-        prepared = read_files(prepared, self.rt)
+        """Read, OCR, judge, record and answer one mail, parsing in the lane's own worker: reading a scan
+        (rendering its pages for ink and seals) never takes the parse workers the loop answers other mail with."""
+        if self._sandbox is None:
+            self._sandbox = Sandbox(self.rt.limits, workers=1, background=True)
+        rt = dataclasses.replace(self.rt, sandbox=self._sandbox)  # per mail: the rules as reloaded by now
+        prepared = read_files(prepared, rt)
         if prepared.current is None or prepared.error is not None:
-            return process(raw, self.rt, prepared)
+            return process(raw, rt, prepared)
         try:
-            current = self.rt.scans.read(prepared.current, self.rt.archive.get)
+            current = rt.scans.read(prepared.current, rt.archive.get)
         except Exception as exc:  # noqa: BLE001 - OCR is an extra: the mail is judged without it, never lost
             log.warning("scan lane: OCR of mail %s failed (%s: %s); judged without it", raw.key, type(exc).__name__, exc)
             current = prepared.current
-        return process(raw, self.rt, dataclasses.replace(prepared, current=current))
+        return process(raw, rt, dataclasses.replace(prepared, current=current))

@@ -175,8 +175,9 @@ UNAVAILABLE = "unavailable"
 
 
 def ocr_sandbox(settings: OcrSettings) -> Sandbox:
-    """One OCR worker process with its own limits: memory (address space) and time per page."""
-    return Sandbox(Limits(parse_memory_mb=settings.memory_mb, parse_timeout_seconds=settings.seconds_per_page), workers=1)
+    """One OCR worker process with its own limits (memory, CPU time per page), at a lower CPU priority."""
+    return Sandbox(Limits(parse_memory_mb=settings.memory_mb, parse_timeout_seconds=settings.seconds_per_page), workers=1,
+                   background=True)
 
 
 def _to_read(report: Report) -> tuple[int, ...]:

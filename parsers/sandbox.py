@@ -36,6 +36,7 @@ import ast
 import logging
 import math
 import multiprocessing
+import os
 import queue
 import re
 import resource
@@ -51,6 +52,7 @@ from pathlib import Path
 from parsers.types import Limits, ParseError, ParseErrorKind
 
 MAX_TASKS = 200
+BACKGROUND_NICE = 10  # a scan read in the background yields the CPU to mail being answered
 MAX_NOTES = 20  # distinct warnings kept per task (pdfminer can repeat one a thousand times)
 MAX_NOTE_LENGTH = 300
 _CONTEXT = multiprocessing.get_context("forkserver")
@@ -165,8 +167,10 @@ def _limit_cpu(seconds: float) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
 
 
-def _worker(conn, memory_mb: int, cpu_seconds: float) -> None:
+def _worker(conn, memory_mb: int, cpu_seconds: float, nice: int = 0) -> None:
     """Serve tasks until told to stop, after MAX_TASKS, or after running out of memory."""
+    if nice:
+        os.nice(nice)
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # SIGXCPU's default action dumps core: not here
@@ -193,11 +197,11 @@ def _worker(conn, memory_mb: int, cpu_seconds: float) -> None:
 
 
 class _Worker:
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, nice: int = 0) -> None:
         _CONTEXT.set_forkserver_preload([*PRELOAD, *main_script_imports()])  # no effect once the server runs
         self.conn, child = _CONTEXT.Pipe()
         self.process = _CONTEXT.Process(target=_worker, args=(child, limits.parse_memory_mb,
-                                                              limits.parse_timeout_seconds), daemon=True)
+                                                              limits.parse_timeout_seconds, nice), daemon=True)
         self.process.start()
         child.close()
         self.tasks = 0
@@ -218,10 +222,14 @@ class _Worker:
 
 
 class Sandbox:
-    """A pool of ``workers`` warm parser processes bound by ``limits``. Thread-safe."""
+    """A pool of ``workers`` warm parser processes bound by ``limits``. Thread-safe.
 
-    def __init__(self, limits: Limits, workers: int = 1) -> None:
+    ``background``: the workers run at a lower CPU priority (nice 10), for work that takes seconds and
+    may wait (OCR, the scan lane) while the daemon's loop answers other mail on the same cores."""
+
+    def __init__(self, limits: Limits, workers: int = 1, background: bool = False) -> None:
         self.limits = limits
+        self.nice = BACKGROUND_NICE if background else 0
         self.size = max(1, workers)
         self._free: queue.Queue[_Worker | None] = queue.Queue()
         for _ in range(self.size):
@@ -246,7 +254,7 @@ class Sandbox:
             if worker is None or worker.tasks >= MAX_TASKS or not worker.process.is_alive():
                 if worker is not None:
                     worker.kill()
-                worker = _Worker(self.limits)
+                worker = _Worker(self.limits, self.nice)
                 with self._lock:
                     self._started = [w for w in self._started if w.process.is_alive()] + [worker]
             worker.tasks += 1

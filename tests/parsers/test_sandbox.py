@@ -204,3 +204,17 @@ def test_warnings_come_back_with_the_result_counted_bounded_and_on_one_line():
     assert "UserWarning: Unknown extension is not supported and will be removed (test_sandbox) (×1000)" in outcome.warnings
     assert len(outcome.warnings) == MAX_NOTES  # a file that makes a library warn per cell cannot flood the log
     assert "pdfminer.pdfpage: CropBox missing?FORGED LOG LINE ?exe.pdf" in outcome.warnings  # no forged line
+
+
+def own_priority() -> int:
+    return os.getpriority(os.PRIO_PROCESS, 0)
+
+
+def test_background_workers_yield_the_cpu_and_foreground_ones_do_not():
+    """OCR and the scan lane read in background workers (nice 10): on a busy machine the mail being
+    answered gets the CPU first. The daemon's own parse workers keep its priority."""
+    from parsers.sandbox import Sandbox
+
+    with Sandbox(Limits(), background=True) as background, Sandbox(Limits()) as foreground:
+        assert background.run(own_priority) == own_priority() + 10
+        assert foreground.run(own_priority) == own_priority()

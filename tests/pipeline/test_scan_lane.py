@@ -114,22 +114,23 @@ class Watched(Sandbox):
 def test_a_report_that_opens_on_a_scan_is_read_by_the_lane_not_the_loop(office, request):
     """Reading a scan's pages for ink and seals takes a fraction of a second a page, so a hundred scans at
     once would hold the loop for a minute. A first page that looks scanned (a look without rendering) sends
-    the mail to the lane before its files are read; a text report is read in the loop, as before."""
+    the mail to the lane before its files are read, and the lane reads in a worker of its own; a text
+    report is read by the loop's workers, as before."""
     request.addfinalizer(office.daemon.close)
     rt = office.daemon.rt
     reader = ScanReader(office.settings.ocr, rt.store)
-    reader.off_reason = ""  # which thread reads what is tested here, not the engine
+    reader.off_reason = ""  # which worker reads what is tested here, not the engine
     reader.read = lambda dossier, data: dossier
     rt.scans = reader
-    rt.sandbox = watched = Watched(rt.limits)
-    request.addfinalizer(watched.close)
+    rt.sandbox = loops = Watched(rt.limits)
+    request.addfinalizer(loops.close)
     office.deliver(submission({"台账.xlsx": filled_ledger(), "报告.pdf": pdfs.scanned_report()}))
     office.deliver(submission({"台账.xlsx": filled_ledger(Filling(unit="兴隆镇")), "报告.pdf": pdfs.text_report(unit="兴隆镇")},
                               sender="xl@163.com", subject="兴隆镇材料", received=on_time(1)))
     outcomes = office.daemon.run_once()
     assert sorted(o.unit for o in outcomes) == ["兴隆镇", "田坪乡"] and len(office.replies()) == 2
-    loop = [fn for thread, fn in watched.calls if thread == "prepare"]
-    lane = [fn for thread, fn in watched.calls if thread == "ocr-lane"]
-    assert loop.count("read_report") == 1 and loop.count("starts_with_scan") == 2  # the text report only
-    assert lane.count("read_report") == 1 and "read_ledger" in lane  # the scan's mail, read whole in the lane
-    assert "为扫描件（没有可识别的文字）" in office.reply_text(0) + office.reply_text(1)
+    assert {thread for thread, _ in loops.calls} == {"prepare"}  # the lane never used the loop's workers
+    called = [fn for _, fn in loops.calls]
+    assert called.count("starts_with_scan") == 2 and called.count("parse_mail") == 2
+    assert called.count("read_report") == 1 and called.count("read_ledger") == 1  # the text mail's files only
+    assert "为扫描件（没有可识别的文字）" in office.reply_text(0) + office.reply_text(1)  # the scan: judged in the lane
