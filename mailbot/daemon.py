@@ -31,7 +31,7 @@ from mailbot.outage import OutageAlarm, alert_letter, all_clear_letter
 from mailbot.outbox import Transport, deliver_pending, wire
 from mailbot.pipeline import Outcome, Prepared, open_mail, process, read_files
 from mailbot.runtime import Runtime, build_runtime
-from mailbot.scan_lane import ScanLane
+from mailbot.scan_lane import Handed, ScanLane
 from mailbot.rules import Rules
 from mailbot.scheduler import build_scheduler
 from mailbot.schema import changed_under_us
@@ -138,10 +138,13 @@ class Daemon:
         if prepared is not None and self.rt.scans.enabled:
             if self.lane is None:
                 self.lane = ScanLane(self.rt, self.inbox.name, self.stopping, self.drain)
-            prepared = self.lane.route(raw, prepared, let_go=lambda: reserved.release(self.inbox.name, raw.key))
-            if prepared is None:  # the lane has it, under a reservation of its own
+            routed = self.lane.route(raw, prepared, let_go=lambda: reserved.release(self.inbox.name, raw.key))
+            if routed is Handed.NO_ROOM:
+                attempts.refund(self.rt.store, [raw])  # waiting for room in the lane is no attempt of the mail's
+            if isinstance(routed, Handed):  # the lane has it, under a reservation of its own, or no room yet
                 begun.discard(raw.key)
                 return None
+            prepared = routed
         outcome = process(raw, self.rt, prepared) if prepared is not None else Outcome("skipped")
         begun.discard(raw.key)
         reserved.release(self.inbox.name, raw.key)

@@ -23,6 +23,7 @@ import dataclasses
 import logging
 import queue
 import threading
+from enum import Enum
 from collections.abc import Callable
 
 from mailbot.mail_types import RawMail
@@ -32,6 +33,11 @@ from parsers.sandbox import Sandbox
 
 log = logging.getLogger("mailbot")
 MAX_WAITING = 100  # mails waiting for OCR; more stay in the mailbox for a later cycle
+
+
+class Handed(Enum):
+    TAKEN = "taken"  # the lane will process the mail
+    NO_ROOM = "no room"  # the mail stays in the mailbox for a later cycle
 
 
 class ScanLane:
@@ -45,10 +51,10 @@ class ScanLane:
         self._thread: threading.Thread | None = None
         self._sandbox: Sandbox | None = None  # the lane's own parse worker, started with its thread
 
-    def route(self, raw: RawMail, prepared: Prepared, let_go: Callable[[], None]) -> Prepared | None:
-        """``prepared`` with any readings on record put in, to be processed now; or None: the lane took the
+    def route(self, raw: RawMail, prepared: Prepared, let_go: Callable[[], None]) -> Prepared | Handed:
+        """``prepared`` with any readings on record put in, to be processed now; or TAKEN: the lane took the
         mail (its scans must be read first; ``let_go`` is called first, to free the caller's reservation for
-        the lane's own). A mail the lane has no room for is left for a later cycle (``let_go`` called too).
+        the lane's own); or NO_ROOM: left for a later cycle (``let_go`` called too).
         A mail whose files are not read yet (``prepared.unread``: its first page looked scanned) is the
         lane's to read, from the archive."""
         if prepared.unread is None:
@@ -60,14 +66,14 @@ class ScanLane:
         let_go()
         with self._lock:
             if len(self._keys) >= MAX_WAITING:
-                return None
+                return Handed.NO_ROOM
             self._keys.add(raw.key)
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="ocr-lane", daemon=True)
             self._thread.start()
         # archived; process() needs only the rest
         self._waiting.put((dataclasses.replace(raw, data=b""), prepared.waiting()))
-        return None
+        return Handed.TAKEN
 
     def keys(self) -> set[str]:
         """Mails in the lane: the daemon's loop does not pick them up again."""

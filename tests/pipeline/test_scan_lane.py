@@ -134,3 +134,32 @@ def test_a_report_that_opens_on_a_scan_is_read_by_the_lane_not_the_loop(office, 
     assert called.count("starts_with_scan") == 2 and called.count("parse_mail") == 2
     assert called.count("read_report") == 1 and called.count("read_ledger") == 1  # the text mail's files only
     assert "为扫描件（没有可识别的文字）" in office.reply_text(0) + office.reply_text(1)  # the scan: judged in the lane
+
+
+def test_scans_waiting_for_room_in_the_lane_use_up_none_of_their_attempts(office, request, monkeypatch):
+    """A burst larger than the lane waits in the mailbox; the loop looks at those mails every cycle, and
+    that waiting must not count as attempts (five would fail a mail for a person)."""
+    import mailbot.scan_lane
+
+    monkeypatch.setattr(mailbot.scan_lane, "MAX_WAITING", 1)
+    request.addfinalizer(office.daemon.close)
+    rt = office.daemon.rt
+    reader = ScanReader(office.settings.ocr, rt.store)
+    reader.off_reason = ""
+    release = threading.Event()
+    reader.read = lambda dossier, data: release.wait(60) and dossier
+    rt.scans = reader
+    for n in range(3):
+        office.deliver(submission({"台账.xlsx": filled_ledger(), "报告.pdf": pdfs.scanned_report()},
+                                  sender=f"s{n}@163.com", received=on_time(n)))
+    try:
+        for _ in range(7):  # more cycles than a mail has attempts
+            assert office.daemon.run_once(wait_for_scans=False) == []
+    finally:
+        release.set()
+    for _ in range(3):
+        office.daemon.run_once()
+    with rt.store.session() as session:
+        messages = session.exec(select(MessageRecord)).all()
+    assert [(m.state, m.attempts) for m in messages] == [("processed", 1)] * 3
+    assert len(office.replies()) == 3
