@@ -20,6 +20,7 @@ from datetime import datetime
 from mailbot import attempts
 from mailbot import queries as q
 from mailbot import store as db
+from mailbot.archive import Archive
 from mailbot.campaigns import match_campaign
 from mailbot.cloud_links import cloud_services
 from mailbot.dossier import Dossier, Identity, Refusal, RefusedFile
@@ -69,7 +70,8 @@ class Unread:
     key: str
     too_large_bytes: int = 0
 
-    def kept(self, archive) -> tuple[Attachment, ...]:
+    def kept(self, archive: Archive) -> tuple[Attachment, ...]:
+        """The files with their bytes, from the archive where they were dropped (:meth:`Prepared.waiting`)."""
         return tuple(replace(a, data=archive.get(a.sha256)) if not a.data else a for a in self.files)
 
 

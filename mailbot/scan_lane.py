@@ -5,8 +5,9 @@ scans never delays the other mail, the daemon hands a mail whose report still ha
 to read (and no reading on record, see :mod:`mailbot.scans`) to this lane and goes on with the
 next mail. It does so as soon as a PDF's first page looks scanned (a look without rendering), before
 the mail's files are read: rendering scanned pages to find ink and seals is itself a fraction of a
-second a page, too much for the loop when a hundred scans come at once. The lane's thread reads the scans (in the OCR sandbox: its own process, one CPU
-thread) and then judges, records and answers the mail through the same
+second a page, too much for the loop when a hundred scans come at once. The lane's thread reads the
+files in a parse worker of its own and the scans in the OCR sandbox (its own process, one CPU thread),
+both at a lower CPU priority, and then judges, records and answers the mail through the same
 :func:`mailbot.pipeline.process` as any other, one mail at a time, in arrival order.
 
 Nothing is lost: a mail in the lane is still 'new' in the database until its verdict is
@@ -23,8 +24,8 @@ import dataclasses
 import logging
 import queue
 import threading
-from enum import Enum
 from collections.abc import Callable
+from enum import Enum
 
 from mailbot.mail_types import RawMail
 from mailbot.pipeline import Outcome, Prepared, process, read_files
