@@ -22,6 +22,7 @@ ACTION_LABELS = {
     "reply.retry": "重新发送回执",
     "mail.retry": "重新处理出错的邮件",
     "rules.edit": "修改规则",
+    "campaign.new": "新建报送任务",
     "replay.apply": "重审并发出更正回执",
     "user.add": "新建账号",
     "user.disable": "停用账号",

@@ -30,9 +30,10 @@ def campaign() -> None:
 @click.option("--notice-date", type=Day("印发日期"), help="通知印发日期，如 2022-06-10：落款早于此日的报告会被提示。")
 @click.option("--keyword", "keywords", multiple=True, help="邮件主题中用于识别本任务的词，可多次指定。")
 @click.option("--like", "base", help="参照哪个已有任务的设置（默认最新的一个）。")
+@click.option("--by", "who", help="操作人（记入操作记录），默认为当前系统用户。")
 @click.pass_obj
 def campaign_new(obj: Context, campaign_id: str, workbook: Path, title: str, deadline: date, doc_number: str,
-                 notice_date: date | None, keywords: tuple[str, ...], base: str | None) -> None:
+                 notice_date: date | None, keywords: tuple[str, ...], base: str | None, who: str | None) -> None:
     """新建报送任务：复制模板、生成 campaign.toml，并检查全部规则。"""
     from mailbot.campaign_new import new_campaign
 
@@ -49,6 +50,25 @@ def campaign_new(obj: Context, campaign_id: str, workbook: Path, title: str, dea
     created = loaded.campaigns[campaign_id]
     click.echo(f"已建立任务 {campaign_id}：{len(created.problems)} 个问题，截止 {created.spec.deadline.date}；"
                f"请检查 {obj.rules_dir}/campaigns/{campaign_id}/campaign.toml 中的各项设置。")
+    _audit_new(obj, campaign_id, f"新建报送任务“{title}”（{len(created.problems)} 个问题，截止 {deadline}）", who)
+
+
+def _audit_new(obj: Context, campaign_id: str, detail: str, who: str | None) -> None:
+    """The operations record names who opened a round. The rules files are written already: a database
+    not set up yet (a first campaign before `db upgrade`) is said, not an error."""
+    from datetime import datetime, timezone
+
+    from mailbot.audit import Actor, note
+    from mailbot.schema import SchemaError, ensure_current
+
+    try:
+        store = Store(obj.settings.db_url)
+        ensure_current(store.engine)  # a new database is created at the newest version, as by other commands
+        with store.session() as session:
+            note(session, Actor.at_shell(who), "campaign.new", campaign_id, detail, datetime.now(timezone.utc))
+            session.commit()
+    except (DatabaseError, SchemaError, OSError) as exc:
+        click.echo(f"任务已建立，但操作记录未能写入数据库：{getattr(exc, 'orig', None) or exc}", err=True)
 
 
 @click.group()

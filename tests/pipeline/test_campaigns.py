@@ -49,9 +49,11 @@ def test_new_campaign_and_mail_matched_to_its_round(tmp_path):
     workbook.write_bytes(second_template())
     made = mailbot(rules_dir, tmp_path / "var", "campaign", "new", SECOND, "--template", str(workbook),
                    "--title", "关于做好 2022 年第二季度政务公开问题整改的通知", "--deadline", "2022-06-30",
-                   "--doc-number", "西政办函〔2022〕12号", "--keyword", "第二季度")
+                   "--doc-number", "西政办函〔2022〕12号", "--keyword", "第二季度", "--by", "李主任")
     assert made.returncode == 0, made.stderr
     assert "已建立任务 xzbh-2022-12：5 个问题，截止 2022-06-30" in made.stdout
+    audit = mailbot(rules_dir, tmp_path / "var", "audit")
+    assert "李主任" in audit.stdout and "新建报送任务" in audit.stdout and SECOND in audit.stdout, audit.stdout
     rules = load_rules(rules_dir)
     assert set(rules.campaigns) == {"xzbh-2021-56", SECOND}
     assert rules.campaigns[SECOND].spec.extensions == {}
@@ -130,7 +132,6 @@ def test_a_broken_workbook_leaves_no_folder(tmp_path):
     assert not (rules_dir / "campaigns" / SECOND).exists()
 
 
-@pytest.mark.no_database
 def test_new_campaign_toml_is_its_base_with_only_the_round_keys_changed(tmp_path):
     """Statuses, ledger, report and checks carry over (so 已完成 is still read as 完成整改), comments too;
     only title, document number, keywords, deadline and the template's name change; extensions and the notice
