@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import itertools
 import os
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email import policy
@@ -52,8 +53,14 @@ class Office:
 
 
 def delivered(folder: Path) -> list[Path]:
-    """The files of a Maildir outbox's new/ in the order they were written (their names are Message-IDs)."""
-    return sorted(folder.iterdir(), key=lambda p: (p.stat().st_mtime_ns, p.name)) if folder.exists() else []
+    """The files of a Maildir outbox's new/ in the order they were written (their names are Message-IDs).
+    Two replies written within one tick of the file-time clock (a few ms) have the same mtime: then the
+    receipt numbers, given in order, decide."""
+    def written(path: Path) -> tuple[int, bytes, str]:
+        receipt = re.search(rb"^X-Mailbot-Loop: *(\S+)", path.read_bytes()[:16384], re.MULTILINE | re.IGNORECASE)
+        return path.stat().st_mtime_ns, receipt.group(1) if receipt else b"", path.name
+
+    return sorted(folder.iterdir(), key=written) if folder.exists() else []
 
 
 def make_office(root: Path, rules, **settings) -> Office:
