@@ -52,6 +52,14 @@ class Office:
         return self.replies()[index].get_body(("plain",)).get_content()
 
 
+def rows(office: Office, model) -> list:
+    """Every row of ``model``, in the order they were numbered (a query without ORDER BY has no order)."""
+    from sqlmodel import select
+
+    with office.daemon.rt.store.session() as session:
+        return list(session.exec(select(model).order_by(model.id)))
+
+
 def delivered(folder: Path) -> list[Path]:
     """The files of a Maildir outbox's new/ in the order they were written (their names are Message-IDs).
     Two replies written within one tick of the file-time clock (a few ms) have the same mtime: then the

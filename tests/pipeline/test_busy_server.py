@@ -3,7 +3,6 @@
 import os
 import signal
 
-from sqlmodel import select
 
 from mailbot.daemon import build_daemon
 from mailbot.models import FlagRecord, MessageRecord
@@ -11,12 +10,8 @@ from parsers.sandbox import Sandbox
 from parsers.types import Limits
 from tests.builders import pdfs
 from tests.builders.campaign import filled_ledger
-from tests.pipeline.conftest import submission
+from tests.pipeline.conftest import rows, submission
 
-
-def rows(office, model):
-    with office.daemon.rt.store.session() as session:
-        return list(session.exec(select(model)))
 
 
 def test_a_parse_stalled_by_the_server_fails_the_mail_for_a_retry_and_tells_the_unit_nothing(office, rules):

@@ -4,21 +4,16 @@ import hashlib
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlmodel import select
 
 from mailbot.models import AttachmentRecord, FlagRecord, LedgerRowRecord, MessageRecord, VerdictRecord
 from mailbot.rules_loader import load_rules
 from tests.builders import hostile, mails, pdfs
 from tests.builders.campaign import RULES, Filling, edited_rules, filled_ledger, registered
-from tests.pipeline.conftest import on_time, submission
+from tests.pipeline.conftest import on_time, rows, submission
 
 LEDGER = filled_ledger()
 REPORT = pdfs.text_report()
 
-
-def rows(office, model):
-    with office.daemon.rt.store.session() as session:
-        return list(session.exec(select(model)))
 
 
 def test_correct_submission_is_accepted_and_answered(office):

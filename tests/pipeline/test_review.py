@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from sqlmodel import select
 
 from mailbot import queries as q
 from mailbot.models import FlagRecord, MessageRecord, ReviewRecord, VerdictRecord
@@ -16,7 +15,7 @@ from mailbot.status import format_message, unit_states
 from tests.builders import attacks, mails
 from tests.builders.attacks import JIQIANG, STAFF, unit_mail
 from tests.builders.campaign import Filling, filled_ledger
-from tests.pipeline.conftest import make_office, on_time
+from tests.pipeline.conftest import make_office, on_time, rows
 
 NOW = datetime(2021, 11, 24, 12, 0, tzinfo=timezone.utc)
 
@@ -28,10 +27,6 @@ def office(tmp_path, database_url):
     made.rules_dir = folder
     return made
 
-
-def rows(office, model):
-    with office.daemon.rt.store.session() as session:
-        return sorted(session.exec(select(model)), key=lambda r: r.id)
 
 
 def held(office, raw) -> int:

@@ -9,7 +9,6 @@ import json
 
 import openpyxl
 import pytest
-from sqlmodel import select
 
 from mailbot.digest import context, render
 from mailbot.models import FlagRecord, MessageRecord, OutboxRecord
@@ -20,7 +19,7 @@ from mailbot.status import unit_states
 from tests.builders import attacks, mails
 from tests.builders.attacks import FAILS, JIQIANG, PASSES, STAFF, results, stamped, unit_mail
 from tests.builders.campaign import Filling, filled_ledger
-from tests.pipeline.conftest import make_office, on_time
+from tests.pipeline.conftest import make_office, on_time, rows
 
 AUTH = {"authserv_ids": ["*.126.com"]}
 
@@ -30,10 +29,6 @@ def office(tmp_path, database_url):
     rules = load_rules(attacks.guarded_rules(tmp_path))
     return make_office(tmp_path, rules, database_url=database_url, trust=AUTH)
 
-
-def rows(office, model):
-    with office.daemon.rt.store.session() as session:
-        return list(session.exec(select(model)))
 
 
 def standing(office, unit="吉强镇"):
