@@ -30,7 +30,7 @@ FLAG_LABELS = {
     "held": "待确认的来信（发件邮箱不是该单位登记的邮箱）",
     "suspected": "疑似冒充的来信（未回复）",
     "quarantined": "含可疑内容的来信（已隔离，未回复）",
-    "receive_time": "收到时间不是服务器记录的来信（请核对是否逾期）",
+    "receive_time": "收到时间未经服务器记录的来信（请核对是否逾期）",
 }
 HELD_KINDS = ("held", "suspected", "quarantined")  # flags of mail kept from a unit's record until a person decides
 # how the sender of a credited mail was vouched for, when not by a registered address
